@@ -1,0 +1,341 @@
+import { initialState, isFinal, nextState, type CallEvent, type CallState, type Role } from './call-machine.js';
+import { Emitter } from './emitter.js';
+import { CallError, mediaError } from './errors.js';
+import { cryptoRandomBytes, newId, type RandomBytes } from './ids.js';
+import type { Invite } from './link.js';
+import type { MediaStreamLike, PeerFactory, PeerLike, SocketFactory, TimerHandle, Timers } from './ports.js';
+import {
+  leavePayload,
+  leaveReasonOf,
+  parsePeerMessage,
+  relayTypeFor,
+  type PeerMessage,
+  type ServerMessage,
+  type SignalData,
+} from './protocol.js';
+import { deriveKey, seal, SealError, unseal } from './seal.js';
+import { SignalingClient } from './signaling.js';
+
+export interface CallPorts<S extends MediaStreamLike> {
+  readonly socketFactory: SocketFactory;
+  readonly createPeer: PeerFactory<S>;
+  readonly getUserMedia: () => Promise<S>;
+  readonly timers: Timers;
+  readonly random?: RandomBytes;
+}
+
+export interface CallOptions<S extends MediaStreamLike> {
+  readonly role: Role;
+  readonly invite: Invite;
+  readonly ports: CallPorts<S>;
+  /** How long a guest waits, after "Join call", for the call to connect. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface CallSnapshot<S> {
+  readonly state: CallState;
+  readonly localStream: S | undefined;
+  readonly remoteStream: S | undefined;
+  readonly muted: boolean;
+  readonly cameraOff: boolean;
+  /** What the other side says it is sending (told over the data channel). */
+  readonly remoteAudio: boolean;
+  readonly remoteVideo: boolean;
+}
+
+/** Gives the data channel a moment to carry "bye" before the peer connection closes. */
+const BYE_FLUSH_MS = 60;
+
+/**
+ * One call, host or guest, from camera start to hang-up. The host registers the room id as its PeerJS id
+ * and waits; the guest registers a random id, makes its offer before "Join call" (camera, socket and ICE
+ * gathering all done early), and sends it on join. Every signaling payload is sealed with the invite's
+ * secret.
+ */
+export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
+  readonly role: Role;
+  readonly invite: Invite;
+  readonly peerId: string;
+  readonly #ports: CallPorts<S>;
+  readonly #signaling: SignalingClient;
+  readonly #connectTimeoutMs: number;
+  #state: CallState = initialState;
+  #local: S | undefined;
+  #remote: S | undefined;
+  #muted = false;
+  #cameraOff = false;
+  #remoteAudio = true;
+  #remoteVideo = true;
+  #key: CryptoKey | undefined;
+  #peer: PeerLike<S> | undefined;
+  #remoteId: string | undefined;
+  #held: SignalData[] | undefined;
+  #outgoing: SignalData[] = [];
+  #chain: Promise<void> = Promise.resolve();
+  #timers = new Set<TimerHandle>();
+  #released = false;
+
+  constructor(options: CallOptions<S>) {
+    super();
+    this.role = options.role;
+    this.invite = options.invite;
+    this.#ports = options.ports;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
+    const random = options.ports.random ?? cryptoRandomBytes;
+    this.peerId = this.role === 'host' ? options.invite.room : newId(random);
+    this.#remoteId = this.role === 'guest' ? options.invite.room : undefined;
+    this.#signaling = new SignalingClient({
+      serverUrl: options.invite.serverUrl,
+      id: this.peerId,
+      token: newId(random),
+      socketFactory: options.ports.socketFactory,
+      timers: options.ports.timers,
+    });
+    this.#signaling.on('message', (message) => this.#enqueue(() => this.#onServerMessage(message)));
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+
+  get snapshot(): CallSnapshot<S> {
+    return {
+      state: this.#state,
+      localStream: this.#local,
+      remoteStream: this.#remote,
+      muted: this.#muted,
+      cameraOff: this.#cameraOff,
+      remoteAudio: this.#remoteAudio,
+      remoteVideo: this.#remoteVideo,
+    };
+  }
+
+  /** Starts camera, key and socket together; ends in `waiting` (host), `ready` (guest) or `failed`. */
+  async start(): Promise<void> {
+    if (this.#state.phase !== 'idle') return;
+    this.#dispatch({ type: 'prepare' });
+    const media = this.#ports.getUserMedia().then(
+      (stream) => {
+        if (this.#released) stopTracks(stream);
+        else this.#local = stream;
+      },
+      (error: unknown) => {
+        throw mediaError(error);
+      },
+    );
+    const key = deriveKey(this.invite.secret, this.invite.room).then(
+      (k) => void (this.#key = k),
+      () => {
+        throw new CallError('link-invalid', 'the secret does not make a key');
+      },
+    );
+    const results = await Promise.allSettled([media, key, this.#signaling.connect()]);
+    if (this.#released) return;
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      this.#fail(failure.reason instanceof CallError ? failure.reason : new CallError('connection-failed', String(failure.reason)));
+      return;
+    }
+    this.#signaling.on('close', () => this.#onSignalingLost());
+    if (this.role === 'guest') {
+      this.#held = [];
+      this.#createPeer(true);
+    }
+    this.#dispatch({ type: 'prepared', role: this.role });
+  }
+
+  /** Guest: sends the offer prepared while the user looked at their preview. */
+  join(): void {
+    if (this.role !== 'guest' || this.#state.phase !== 'ready') return;
+    this.#dispatch({ type: 'join' });
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    this.#outgoing.push(...held);
+    this.#flush();
+    this.#after(this.#connectTimeoutMs, () => {
+      if (this.#state.phase === 'connecting') this.#fail(new CallError('connection-failed', 'timed out'));
+    });
+  }
+
+  setMuted(muted: boolean): void {
+    this.#muted = muted;
+    for (const track of this.#local?.getAudioTracks() ?? []) track.enabled = !muted;
+    this.#tellMedia();
+    this.emit('change');
+  }
+
+  setCameraOff(off: boolean): void {
+    this.#cameraOff = off;
+    for (const track of this.#local?.getVideoTracks() ?? []) track.enabled = !off;
+    this.#tellMedia();
+    this.emit('change');
+  }
+
+  /** Ends the call for both sides: "bye" over the data channel and a LEAVE through the server. */
+  hangUp(): void {
+    if (isFinal(this.#state)) return this.#release();
+    this.#sendPeer({ t: 'bye' });
+    if (this.#remoteId !== undefined && this.#state.phase !== 'ready') {
+      this.#signaling.send('LEAVE', this.#remoteId, leavePayload('hangup'));
+    }
+    this.#dispatch({ type: 'hangup' });
+  }
+
+  #dispatch(event: CallEvent): void {
+    const next = nextState(this.#state, event);
+    if (next === this.#state) return;
+    this.#state = next;
+    if (isFinal(next)) this.#release();
+    this.emit('change');
+  }
+
+  #fail(error: CallError): void {
+    this.#dispatch({ type: 'fail', error });
+  }
+
+  /** Runs signaling work strictly in arrival order (unsealing is asynchronous). */
+  #enqueue(task: () => Promise<void> | void): void {
+    this.#chain = this.#chain.then(task).catch(() => undefined);
+  }
+
+  async #onServerMessage(message: Extract<ServerMessage, { src: string }>): Promise<void> {
+    if (this.#released) return;
+    if (message.type === 'EXPIRE') {
+      if (this.role === 'guest' && message.src === this.#remoteId && this.#state.phase === 'connecting') {
+        this.#fail(new CallError('room-empty'));
+      }
+      return;
+    }
+    if (message.type === 'LEAVE') {
+      if (message.src !== this.#remoteId) return;
+      const reason = leaveReasonOf(message.payload);
+      if (this.role === 'guest' && reason !== 'hangup') this.#fail(new CallError(reason));
+      else this.#dispatch({ type: 'remote-hangup' });
+      return;
+    }
+    if (this.role === 'host' && this.#remoteId === undefined) {
+      if (message.type !== 'OFFER' || this.#state.phase !== 'waiting') return;
+      const body = await this.#open(message.payload, message.src);
+      if (!body) {
+        this.#signaling.send('LEAVE', message.src, leavePayload('unauthorized'));
+        return;
+      }
+      if (this.#remoteId !== undefined || this.#state.phase !== 'waiting') return;
+      this.#remoteId = message.src;
+      this.#dispatch({ type: 'offer-received' });
+      this.#createPeer(false);
+      for (const signal of body.signals) this.#peer?.signal(signal);
+      return;
+    }
+    if (message.src !== this.#remoteId) {
+      if (this.role === 'host' && message.type === 'OFFER') this.#signaling.send('LEAVE', message.src, leavePayload('busy'));
+      return;
+    }
+    const body = await this.#open(message.payload, message.src);
+    if (!body || this.#released) return;
+    for (const signal of body.signals) this.#peer?.signal(signal);
+  }
+
+  async #open(payload: unknown, sender: string) {
+    try {
+      return await unseal(this.#key!, payload, { me: this.peerId, sender });
+    } catch (error) {
+      if (error instanceof SealError || error instanceof SyntaxError) return undefined;
+      throw error;
+    }
+  }
+
+  #createPeer(initiator: boolean): void {
+    const peer = this.#ports.createPeer({ initiator, stream: this.#local! });
+    this.#peer = peer;
+    peer.on('signal', (signal) => {
+      if (this.#held) this.#held.push(signal);
+      else {
+        this.#outgoing.push(signal);
+        this.#flush();
+      }
+    });
+    peer.on('stream', (stream) => {
+      this.#remote = stream;
+      this.emit('change');
+    });
+    peer.on('connect', () => {
+      this.#dispatch({ type: 'peer-connected' });
+      this.#tellMedia();
+    });
+    peer.on('data', (data) => this.#onPeerMessage(parsePeerMessage(data)));
+    peer.on('error', () => this.#onPeerClosed());
+    peer.on('close', () => this.#onPeerClosed());
+  }
+
+  #onPeerMessage(message: PeerMessage | undefined): void {
+    if (message?.t === 'bye') this.#dispatch({ type: 'remote-hangup' });
+    else if (message?.t === 'media') {
+      this.#remoteAudio = message.audio;
+      this.#remoteVideo = message.video;
+      this.emit('change');
+    }
+  }
+
+  #onPeerClosed(): void {
+    if (this.#released) return;
+    if (this.#state.phase === 'connecting') this.#fail(new CallError('connection-failed', 'peer closed'));
+    else this.#dispatch({ type: 'peer-gone' });
+  }
+
+  #onSignalingLost(): void {
+    // Media is peer-to-peer and survives; only a call that still needs the server fails.
+    if (this.#state.phase === 'waiting' || this.#state.phase === 'ready' || this.#state.phase === 'connecting') {
+      this.#fail(new CallError('server-unreachable', 'signaling closed'));
+    }
+  }
+
+  /** Seals and sends the signals gathered this tick as one message. */
+  #flush(): void {
+    const remote = this.#remoteId;
+    if (this.#outgoing.length === 0 || remote === undefined) return;
+    const signals = this.#outgoing;
+    this.#outgoing = [];
+    this.#enqueue(async () => {
+      const box = await seal(this.#key!, { from: this.peerId, to: remote, signals });
+      if (!this.#released) this.#signaling.send(relayTypeFor(signals), remote, box);
+    });
+  }
+
+  #tellMedia(): void {
+    this.#sendPeer({ t: 'media', audio: !this.#muted, video: !this.#cameraOff });
+  }
+
+  #sendPeer(message: PeerMessage): void {
+    if (this.#state.phase !== 'connected') return;
+    try {
+      this.#peer?.send(JSON.stringify(message));
+    } catch {
+      // channel already closing: the peer's close event tells the other side instead
+    }
+  }
+
+  #after(ms: number, fn: () => void): void {
+    const handle = this.#ports.timers.setTimeout(() => {
+      this.#timers.delete(handle);
+      fn();
+    }, ms);
+    this.#timers.add(handle);
+  }
+
+  /** Releases camera, peer connection, socket and timers; safe to call more than once. */
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    for (const handle of this.#timers) this.#ports.timers.clearTimeout(handle);
+    this.#timers.clear();
+    if (this.#local) stopTracks(this.#local);
+    this.#signaling.close();
+    const peer = this.#peer;
+    if (peer) this.#ports.timers.setTimeout(() => peer.destroy(), BYE_FLUSH_MS);
+  }
+}
+
+function stopTracks(stream: MediaStreamLike): void {
+  for (const track of stream.getTracks()) track.stop();
+}

@@ -1,0 +1,60 @@
+import { CallError } from './errors.js';
+import { ID_PATTERN } from './ids.js';
+
+/**
+ * The invite link: `<server>/join/<room>#s=<secret>`.
+ * The room names the call to the server; the secret stays in the fragment, which browsers never send to a
+ * server, and seals every signaling message end to end (see seal.ts), so the server can neither join nor
+ * tamper with the call.
+ */
+export interface Invite {
+  /** The server's origin (and path prefix, if any), without a trailing slash. */
+  readonly serverUrl: string;
+  readonly room: string;
+  readonly secret: string;
+}
+
+export function formatInviteLink({ serverUrl, room, secret }: Invite): string {
+  return `${normalizeServerUrl(serverUrl)}/join/${room}#s=${secret}`;
+}
+
+/** Parses a full invite link; throws CallError('link-invalid') with the reason as its cause. */
+export function parseInviteLink(link: string): Invite {
+  let url: URL;
+  try {
+    url = new URL(link.trim());
+  } catch {
+    throw new CallError('link-invalid', 'not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CallError('link-invalid', 'not http(s)');
+  const match = /^(.*)\/join\/([^/]+)\/?$/.exec(url.pathname);
+  if (!match) throw new CallError('link-invalid', 'no /join/<room> path');
+  const { room, secret } = parseJoinLocation(`/join/${match[2]!}`, url.hash);
+  return { serverUrl: `${url.origin}${match[1]!}`, room, secret };
+}
+
+/** Reads the room and secret from a join page's own location (path and fragment). */
+export function parseJoinLocation(pathname: string, hash: string): { room: string; secret: string } {
+  const room = /\/join\/([^/]+)\/?$/.exec(pathname)?.[1];
+  if (room === undefined || !ID_PATTERN.test(room)) throw new CallError('link-invalid', 'bad room id');
+  const secret = new URLSearchParams(hash.replace(/^#/, '')).get('s');
+  if (secret === null || secret === '') throw new CallError('link-invalid', 'no secret in the fragment');
+  if (!ID_PATTERN.test(secret)) throw new CallError('link-invalid', 'bad secret');
+  return { room, secret };
+}
+
+export function normalizeServerUrl(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('The server URL must start with http:// or https://');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The PeerJS-protocol WebSocket address for a server URL. */
+export function signalingUrl(serverUrl: string, params: { id: string; token: string; key?: string }): string {
+  const url = new URL(`${normalizeServerUrl(serverUrl)}/signal/peerjs`);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.searchParams.set('key', params.key ?? 'peerjs');
+  url.searchParams.set('id', params.id);
+  url.searchParams.set('token', params.token);
+  return url.href;
+}

@@ -1,0 +1,57 @@
+/**
+ * The outside world as the pure core sees it. Browsers hand in the real things (WebSocket, simple-peer,
+ * getUserMedia, window timers); Node tests hand in fakes.
+ */
+import type { SignalData } from './protocol.js';
+
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type SocketFactory = (url: string) => SocketLike;
+
+export type TimerHandle = unknown;
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  clearInterval(handle: TimerHandle): void;
+  now(): number;
+}
+
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+  setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
+  clearInterval: (h) => globalThis.clearInterval(h as ReturnType<typeof setInterval>),
+  now: () => Date.now(),
+};
+
+export interface TrackLike {
+  readonly kind: string;
+  enabled: boolean;
+  stop(): void;
+}
+export interface MediaStreamLike {
+  getTracks(): TrackLike[];
+  getAudioTracks(): TrackLike[];
+  getVideoTracks(): TrackLike[];
+}
+
+/** The slice of simple-peer the core uses. */
+export interface PeerLike<S> {
+  signal(data: SignalData): void;
+  send(data: string): void;
+  destroy(): void;
+  on(event: 'signal', listener: (data: SignalData) => void): unknown;
+  on(event: 'stream', listener: (stream: S) => void): unknown;
+  on(event: 'data', listener: (data: unknown) => void): unknown;
+  on(event: 'connect' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+export type PeerFactory<S> = (options: { initiator: boolean; stream: S }) => PeerLike<S>;

@@ -1,0 +1,96 @@
+/**
+ * The PeerJS server protocol as Diyalog speaks it. The server relays only OFFER, ANSWER, CANDIDATE and
+ * LEAVE between peers (setting `src` itself) and drops any other type, so simple-peer's signals ride in
+ * those: a batch holding an offer goes as OFFER, one holding an answer as ANSWER, anything else
+ * (candidates, renegotiate, transceiverRequest) as CANDIDATE.
+ */
+
+/** What simple-peer emits on 'signal' and accepts in `signal()`. */
+export type SignalData =
+  | { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string }
+  | { type: 'candidate'; candidate: { candidate: string; sdpMLineIndex?: number | null; sdpMid?: string | null } }
+  | { type: 'renegotiate'; renegotiate: true }
+  | { type: 'transceiverRequest'; transceiverRequest: { kind: string; init?: unknown } };
+
+export type RelayType = 'OFFER' | 'ANSWER' | 'CANDIDATE' | 'LEAVE';
+
+export type ServerMessage =
+  | { type: 'OPEN' }
+  | { type: 'HEARTBEAT' }
+  | { type: 'ERROR' | 'ID-TAKEN' | 'INVALID-KEY'; message: string }
+  | { type: 'EXPIRE'; src: string }
+  | { type: RelayType; src: string; payload: unknown };
+
+/** Why a LEAVE was sent; rides unsealed so that a peer holding a wrong secret can still read it. */
+export type LeaveReason = 'hangup' | 'unauthorized' | 'busy';
+const LEAVE_REASONS: ReadonlySet<string> = new Set<LeaveReason>(['hangup', 'unauthorized', 'busy']);
+
+export function relayTypeFor(signals: readonly SignalData[]): 'OFFER' | 'ANSWER' | 'CANDIDATE' {
+  if (signals.some((s) => s.type === 'offer')) return 'OFFER';
+  if (signals.some((s) => s.type === 'answer')) return 'ANSWER';
+  return 'CANDIDATE';
+}
+
+/** Parses one frame from the server; anything malformed gives undefined and is ignored by the caller. */
+export function parseServerMessage(frame: unknown): ServerMessage | undefined {
+  if (typeof frame !== 'string') return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(frame);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { type, src, payload } = raw as { type?: unknown; src?: unknown; payload?: unknown };
+  switch (type) {
+    case 'OPEN':
+    case 'HEARTBEAT':
+      return { type };
+    case 'ERROR':
+    case 'ID-TAKEN':
+    case 'INVALID-KEY': {
+      const msg = (payload as { msg?: unknown } | undefined)?.msg;
+      return { type, message: typeof msg === 'string' ? msg : type };
+    }
+    case 'EXPIRE':
+      return typeof src === 'string' ? { type, src } : undefined;
+    case 'OFFER':
+    case 'ANSWER':
+    case 'CANDIDATE':
+    case 'LEAVE':
+      return typeof src === 'string' ? { type, src, payload } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function encodeClientMessage(type: RelayType | 'HEARTBEAT', dst?: string, payload?: unknown): string {
+  return JSON.stringify(type === 'HEARTBEAT' ? { type } : { type, dst, payload });
+}
+
+export function leavePayload(reason: LeaveReason): { reason: LeaveReason } {
+  return { reason };
+}
+
+export function leaveReasonOf(payload: unknown): LeaveReason {
+  const reason = (payload as { reason?: unknown } | null | undefined)?.reason;
+  return typeof reason === 'string' && LEAVE_REASONS.has(reason) ? (reason as LeaveReason) : 'hangup';
+}
+
+/** Messages on the peer-to-peer data channel. */
+export type PeerMessage = { t: 'bye' } | { t: 'media'; audio: boolean; video: boolean };
+
+export function parsePeerMessage(data: unknown): PeerMessage | undefined {
+  const text = typeof data === 'string' ? data : data instanceof Uint8Array ? new TextDecoder().decode(data) : undefined;
+  if (text === undefined) return undefined;
+  try {
+    const msg = JSON.parse(text) as { t?: unknown; audio?: unknown; video?: unknown };
+    if (msg.t === 'bye') return { t: 'bye' };
+    if (msg.t === 'media' && typeof msg.audio === 'boolean' && typeof msg.video === 'boolean') {
+      return { t: 'media', audio: msg.audio, video: msg.video };
+    }
+  } catch {
+    // not ours: ignore
+  }
+  return undefined;
+}
