@@ -32,7 +32,10 @@ export default defineConfig(({ mode }) => {
     root,
     base: join ? '/join/' : './',
     publicDir: join ? false : resolve(import.meta.dirname, 'assets'),
-    plugins: [svelte(), ...(join ? [] : [manifest()])],
+    plugins: [
+      svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
+      ...(join ? [] : [manifest()]),
+    ],
     define: { __DIYALOG_SERVER_URL__: JSON.stringify(serverUrl) },
     build: {
       outDir: resolve(import.meta.dirname, join ? 'dist-web/join' : 'dist'),
@@ -50,7 +53,8 @@ export default defineConfig(({ mode }) => {
               background: resolve(root, 'background/index.ts'),
             },
         output: {
-          entryFileNames: (chunk) => (chunk.name === 'background' ? 'background.js' : 'assets/[name]-[hash].js'),
+          entryFileNames: (chunk) =>
+            chunk.name === 'background' ? 'background.js' : 'assets/[name]-[hash].js',
         },
       },
     },

@@ -1,4 +1,11 @@
-import { initialState, isFinal, nextState, type CallEvent, type CallState, type Role } from './call-machine.js';
+import {
+  initialState,
+  isFinal,
+  nextState,
+  type CallEvent,
+  type CallState,
+  type Role,
+} from './call-machine.js';
 import { Emitter } from './emitter.js';
 import { CallError, mediaError } from './errors.js';
 import { cryptoRandomBytes, newId, type RandomBytes } from './ids.js';
@@ -28,7 +35,7 @@ export interface CallOptions<S extends MediaStreamLike> {
   readonly role: Role;
   readonly invite: Invite;
   readonly ports: CallPorts<S>;
-  /** How long a guest waits, after "Join call", for the call to connect. */
+  /** How long either side waits in "Connecting…" (from the guest's join, or the host's first offer). */
   readonly connectTimeoutMs?: number;
 }
 
@@ -133,7 +140,11 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     if (this.#released) return;
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) {
-      this.#fail(failure.reason instanceof CallError ? failure.reason : new CallError('connection-failed', String(failure.reason)));
+      this.#fail(
+        failure.reason instanceof CallError
+          ? failure.reason
+          : new CallError('connection-failed', String(failure.reason)),
+      );
       return;
     }
     this.#signaling.on('close', () => this.#onSignalingLost());
@@ -152,9 +163,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#held = undefined;
     this.#outgoing.push(...held);
     this.#flush();
-    this.#after(this.#connectTimeoutMs, () => {
-      if (this.#state.phase === 'connecting') this.#fail(new CallError('connection-failed', 'timed out'));
-    });
+    this.#armConnectTimeout();
   }
 
   setMuted(muted: boolean): void {
@@ -175,7 +184,9 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   hangUp(): void {
     if (isFinal(this.#state)) return this.#release();
     this.#sendPeer({ t: 'bye' });
-    if (this.#remoteId !== undefined && this.#state.phase !== 'ready') {
+    // Only a peer that has heard from us is told: a guest who never joined has sent the host nothing.
+    const contacted = this.#state.phase === 'connecting' || this.#state.phase === 'connected';
+    if (this.#remoteId !== undefined && contacted) {
       this.#signaling.send('LEAVE', this.#remoteId, leavePayload('hangup'));
     }
     this.#dispatch({ type: 'hangup' });
@@ -223,12 +234,14 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
       if (this.#remoteId !== undefined || this.#state.phase !== 'waiting') return;
       this.#remoteId = message.src;
       this.#dispatch({ type: 'offer-received' });
+      this.#armConnectTimeout();
       this.#createPeer(false);
       for (const signal of body.signals) this.#peer?.signal(signal);
       return;
     }
     if (message.src !== this.#remoteId) {
-      if (this.role === 'host' && message.type === 'OFFER') this.#signaling.send('LEAVE', message.src, leavePayload('busy'));
+      if (this.role === 'host' && message.type === 'OFFER')
+        this.#signaling.send('LEAVE', message.src, leavePayload('busy'));
       return;
     }
     const body = await this.#open(message.payload, message.src);
@@ -285,18 +298,26 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
 
   #onSignalingLost(): void {
     // Media is peer-to-peer and survives; only a call that still needs the server fails.
-    if (this.#state.phase === 'waiting' || this.#state.phase === 'ready' || this.#state.phase === 'connecting') {
+    if (
+      this.#state.phase === 'waiting' ||
+      this.#state.phase === 'ready' ||
+      this.#state.phase === 'connecting'
+    ) {
       this.#fail(new CallError('server-unreachable', 'signaling closed'));
     }
   }
 
-  /** Seals and sends the signals gathered this tick as one message. */
+  /**
+   * Seals and sends, as one message, every signal gathered until the signaling chain gets to it
+   * (sealing is asynchronous, so candidates trickling in meanwhile ride along).
+   */
   #flush(): void {
     const remote = this.#remoteId;
-    if (this.#outgoing.length === 0 || remote === undefined) return;
-    const signals = this.#outgoing;
-    this.#outgoing = [];
+    if (remote === undefined) return;
     this.#enqueue(async () => {
+      if (this.#outgoing.length === 0) return;
+      const signals = this.#outgoing;
+      this.#outgoing = [];
       const box = await seal(this.#key!, { from: this.peerId, to: remote, signals });
       if (!this.#released) this.#signaling.send(relayTypeFor(signals), remote, box);
     });
@@ -313,6 +334,13 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     } catch {
       // channel already closing: the peer's close event tells the other side instead
     }
+  }
+
+  /** A call that has not connected within the limit fails rather than hanging in "Connecting…". */
+  #armConnectTimeout(): void {
+    this.#after(this.#connectTimeoutMs, () => {
+      if (this.#state.phase === 'connecting') this.#fail(new CallError('connection-failed', 'timed out'));
+    });
   }
 
   #after(ms: number, fn: () => void): void {

@@ -52,5 +52,7 @@ export function mediaError(error: unknown): CallError {
 }
 
 function isDomExceptionLike(value: unknown): value is { name: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string'
+  );
 }

@@ -1,5 +1,5 @@
 import { CallError } from './errors.js';
-import { ID_PATTERN } from './ids.js';
+import { cryptoRandomBytes, ID_PATTERN, newId, type RandomBytes } from './ids.js';
 
 /**
  * The invite link: `<server>/join/<room>#s=<secret>`.
@@ -26,7 +26,8 @@ export function parseInviteLink(link: string): Invite {
   } catch {
     throw new CallError('link-invalid', 'not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CallError('link-invalid', 'not http(s)');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CallError('link-invalid', 'not http(s)');
   const match = /^(.*)\/join\/([^/]+)\/?$/.exec(url.pathname);
   if (!match) throw new CallError('link-invalid', 'no /join/<room> path');
   const { room, secret } = parseJoinLocation(`/join/${match[2]!}`, url.hash);
@@ -45,7 +46,8 @@ export function parseJoinLocation(pathname: string, hash: string): { room: strin
 
 export function normalizeServerUrl(serverUrl: string): string {
   const url = new URL(serverUrl);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('The server URL must start with http:// or https://');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error('The server URL must start with http:// or https://');
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -57,4 +59,9 @@ export function signalingUrl(serverUrl: string, params: { id: string; token: str
   url.searchParams.set('id', params.id);
   url.searchParams.set('token', params.token);
   return url.href;
+}
+
+/** A fresh invite: a new room and a new secret, 128 random bits each. */
+export function newInvite(serverUrl: string, random: RandomBytes = cryptoRandomBytes): Invite {
+  return { serverUrl: normalizeServerUrl(serverUrl), room: newId(random), secret: newId(random) };
 }

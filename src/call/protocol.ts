@@ -8,7 +8,10 @@
 /** What simple-peer emits on 'signal' and accepts in `signal()`. */
 export type SignalData =
   | { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string }
-  | { type: 'candidate'; candidate: { candidate: string; sdpMLineIndex?: number | null; sdpMid?: string | null } }
+  | {
+      type: 'candidate';
+      candidate: { candidate: string; sdpMLineIndex?: number | null; sdpMid?: string | null };
+    }
   | { type: 'renegotiate'; renegotiate: true }
   | { type: 'transceiverRequest'; transceiverRequest: { kind: string; init?: unknown } };
 
@@ -81,7 +84,8 @@ export function leaveReasonOf(payload: unknown): LeaveReason {
 export type PeerMessage = { t: 'bye' } | { t: 'media'; audio: boolean; video: boolean };
 
 export function parsePeerMessage(data: unknown): PeerMessage | undefined {
-  const text = typeof data === 'string' ? data : data instanceof Uint8Array ? new TextDecoder().decode(data) : undefined;
+  const text =
+    typeof data === 'string' ? data : data instanceof Uint8Array ? new TextDecoder().decode(data) : undefined;
   if (text === undefined) return undefined;
   try {
     const msg = JSON.parse(text) as { t?: unknown; audio?: unknown; video?: unknown };

@@ -25,10 +25,19 @@ export class SealError extends Error {
 
 const encoder = new TextEncoder();
 
-export async function deriveKey(secret: string, room: string, subtle: SubtleCrypto = crypto.subtle): Promise<CryptoKey> {
+export async function deriveKey(
+  secret: string,
+  room: string,
+  subtle: SubtleCrypto = crypto.subtle,
+): Promise<CryptoKey> {
   const material = await subtle.importKey('raw', fromBase64Url(secret), 'HKDF', false, ['deriveKey']);
   return subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode(room), info: encoder.encode('diyalog signaling v1') },
+    {
+      name: 'HKDF',
+      hash: 'SHA-256',
+      salt: encoder.encode(room),
+      info: encoder.encode('diyalog signaling v1'),
+    },
     material,
     { name: 'AES-GCM', length: 128 },
     false,
@@ -36,7 +45,11 @@ export async function deriveKey(secret: string, room: string, subtle: SubtleCryp
   );
 }
 
-export async function seal(key: CryptoKey, body: SealedSignals, subtle: SubtleCrypto = crypto.subtle): Promise<Sealed> {
+export async function seal(
+  key: CryptoKey,
+  body: SealedSignals,
+  subtle: SubtleCrypto = crypto.subtle,
+): Promise<Sealed> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await subtle.encrypt({ name: 'AES-GCM', iv }, key, encoder.encode(JSON.stringify(body)));
   return { v: 1, iv: toBase64Url(iv), ct: toBase64Url(new Uint8Array(ct)) };

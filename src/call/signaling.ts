@@ -10,7 +10,7 @@ export interface SignalingOptions {
   readonly token: string;
   readonly socketFactory: SocketFactory;
   readonly timers: Timers;
-  /** The PeerJS server drops a socket it has not heard from in 60 s; clients ping every 5 s. */
+  /** The PeerJS server drops a socket it has not heard from in 90 s (alive_timeout); clients ping every 5 s. */
   readonly heartbeatMs?: number;
   /** How long to wait for the server's OPEN before calling it unreachable. */
   readonly openTimeoutMs?: number;
@@ -29,6 +29,8 @@ export class SignalingClient extends Emitter<{
   #heartbeat: TimerHandle | undefined;
   #open = false;
   #closed = false;
+  /** Settles a pending connect(), so that close() while connecting leaves no promise or timer behind. */
+  #cancelConnect: ((error: CallError) => void) | undefined;
 
   constructor(options: SignalingOptions) {
     super();
@@ -47,6 +49,7 @@ export class SignalingClient extends Emitter<{
       const settle = (error?: CallError) => {
         if (settled) return;
         settled = true;
+        this.#cancelConnect = undefined;
         timers.clearTimeout(timeout);
         if (error) {
           this.#teardown();
@@ -57,6 +60,7 @@ export class SignalingClient extends Emitter<{
         () => settle(new CallError('server-unreachable', 'no OPEN in time')),
         this.#options.openTimeoutMs ?? 10_000,
       );
+      this.#cancelConnect = settle;
       let socket: SocketLike;
       try {
         socket = socketFactory(signalingUrl(serverUrl, { id, token }));
@@ -109,6 +113,7 @@ export class SignalingClient extends Emitter<{
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#cancelConnect?.(new CallError('server-unreachable', 'closed before the server answered'));
     this.#teardown();
     this.removeAllListeners();
   }

@@ -1,0 +1,81 @@
+/**
+ * What each level means for the video sender, as plain data for a browser adapter to apply with
+ * `RTCRtpSender.setParameters` (encodings[0]) and `replaceTrack`.
+ *
+ * Audio-only is not an encoding: the adapter replaces the video track by null. FIELD-NOTES: that stops video
+ * bytes while audio continues, needs no renegotiation, and video returns < 0.5 s after `replaceTrack(track)`
+ * (`removeTrack` renegotiates and cannot re-add the same track). The receiver gets no event, so the adapter
+ * tells the peer over the data channel. The encoding stays at `low` meanwhile, so video comes back cheap.
+ */
+import type { QualityLevel, VideoLevel } from './config.js';
+
+/** The fields of `RTCRtpEncodingParameters` the policy sets. */
+export interface EncodingSettings {
+  readonly active: boolean;
+  /** Bits per second. */
+  readonly maxBitrate: number;
+  readonly scaleResolutionDownBy: number;
+  readonly maxFramerate?: number;
+}
+
+export type DegradationPreference = 'maintain-framerate' | 'maintain-resolution' | 'balanced';
+
+export interface VideoSending {
+  /** `sender.replaceTrack(null)` when true; `replaceTrack(track)` to undo. */
+  readonly replaceTrackWithNull: boolean;
+  readonly encoding: EncodingSettings;
+  /** `RTCRtpSendParameters.degradationPreference`: what the encoder gives up first under pressure. */
+  readonly degradationPreference: DegradationPreference;
+}
+
+export interface EncodingOptions {
+  /** Sending a shared tab rather than the camera: keep resolution (legible text) over frame rate. */
+  readonly sharing?: boolean;
+  /** Height of the track being sent; defaults to 720 for a camera and 1080 for a shared tab. */
+  readonly sourceHeight?: number;
+}
+
+export interface LevelEncoding {
+  /** The height we aim for; we scale down to it, never up. */
+  readonly targetHeight: number;
+  readonly maxBitrate: number;
+  readonly maxFramerate: number;
+}
+
+/** Camera: 720p / 360p / 240p at the issue's ~2.5 Mbps, ~500–900 kbps and ~150–300 kbps. */
+export const cameraEncodings: Readonly<Record<VideoLevel, LevelEncoding>> = Object.freeze({
+  high: { targetHeight: 720, maxBitrate: 2_500_000, maxFramerate: 30 },
+  medium: { targetHeight: 360, maxBitrate: 800_000, maxFramerate: 30 },
+  // Half the frames at 240p: at 250 kbps motion costs more than it shows.
+  low: { targetHeight: 240, maxBitrate: 250_000, maxFramerate: 15 },
+});
+
+/** A shared tab: the same bitrates, spent on pixels (text must stay legible) rather than frames. */
+export const sharingEncodings: Readonly<Record<VideoLevel, LevelEncoding>> = Object.freeze({
+  high: { targetHeight: 1080, maxBitrate: 2_500_000, maxFramerate: 15 },
+  medium: { targetHeight: 1080, maxBitrate: 800_000, maxFramerate: 8 },
+  low: { targetHeight: 720, maxBitrate: 250_000, maxFramerate: 3 },
+});
+
+/** The encoding for a level; for `audio-only`, the `low` encoding the sender keeps while its track is null. */
+export function encodingFor(level: QualityLevel, options: EncodingOptions = {}): EncodingSettings {
+  const table = options.sharing ? sharingEncodings : cameraEncodings;
+  const target = table[level === 'audio-only' ? 'low' : level];
+  const sourceHeight = options.sourceHeight ?? (options.sharing ? 1080 : 720);
+  const scale = Math.max(1, sourceHeight / target.targetHeight);
+  return {
+    active: true,
+    maxBitrate: target.maxBitrate,
+    scaleResolutionDownBy: Math.round(scale * 1000) / 1000,
+    maxFramerate: target.maxFramerate,
+  };
+}
+
+/** Everything the adapter applies for a level. */
+export function sendingFor(level: QualityLevel, options: EncodingOptions = {}): VideoSending {
+  return {
+    replaceTrackWithNull: level === 'audio-only',
+    encoding: encodingFor(level, options),
+    degradationPreference: options.sharing ? 'maintain-resolution' : 'maintain-framerate',
+  };
+}

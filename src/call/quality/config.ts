@@ -1,0 +1,129 @@
+/**
+ * Every number the quality monitor and the adaptation policy decide with, in one place.
+ * "FIELD-NOTES" means /work/shared/FIELD-NOTES.md ("Media and stats", "Network emulation"): figures measured
+ * on this project's machines with Chromium 156 and a `tbf rate 100kbit` limit. "libwebrtc" means Chromium's
+ * bandwidth estimator (GoogCC), whose behaviour these numbers have to live with.
+ *
+ * All bitrates are kbps of *available outgoing bitrate* (the candidate pair's `availableOutgoingBitrate`, which
+ * covers audio + video + headers), all losses are percent of our packets the other side reports lost.
+ */
+
+/** Video levels from best to worst; `audio-only` means the video track is replaced by null. */
+export const qualityLevels = ['high', 'medium', 'low', 'audio-only'] as const;
+export type QualityLevel = (typeof qualityLevels)[number];
+export type VideoLevel = Exclude<QualityLevel, 'audio-only'>;
+
+export interface LevelThresholds {
+  /** A sample with less available upload than this is bad for the level. */
+  readonly minKbps: number;
+  /** Samples with at least this much available upload count towards stepping up to the level. */
+  readonly upKbps: number;
+  /** A sample with more send-side packet loss (%) than this is bad for the level. */
+  readonly maxLossPercent: number;
+}
+
+export interface QualityConfig {
+  readonly sampleIntervalMs: number;
+  readonly historySize: number;
+  readonly startGraceMs: number;
+  readonly levels: Readonly<Record<VideoLevel, LevelThresholds>>;
+  readonly downWindow: number;
+  readonly downBadSamples: number;
+  readonly upLossPercent: number;
+  readonly upGoodMs: number;
+  readonly holdAfterUpMs: number;
+  readonly holdAfterDownMs: number;
+  readonly maxHoldAfterDownMs: number;
+  readonly revertWindowMs: number;
+  readonly appLimitedRatio: number;
+  readonly probeCleanMs: number;
+  readonly probeConfirmSamples: number;
+  readonly probeMaxMs: number;
+  readonly probeCongestionDrop: number;
+  readonly tryVideoMs: number;
+  readonly barsR: readonly [number, number, number, number, number];
+}
+
+export const qualityConfig: QualityConfig = deepFreeze({
+  // FIELD-NOTES: getStats once a second gives everything the monitor needs; the estimate moves within 1–1.5 s.
+  sampleIntervalMs: 1000,
+  // One minute of samples: enough for a sparkline and a diagnostics dump, ~60 small objects.
+  historySize: 60,
+  // libwebrtc starts its estimate at 300 kbps and probes up over the first 1–2 s; judging then would step a
+  // healthy call down at once. A call that starts on a bad link still reaches audio-only ~3 s after the grace.
+  startGraceMs: 4000,
+  levels: {
+    // 720p at ≤2.5 Mbps. Below 700 kbps the encoder is already starving at 720p (Chromium itself left 720p
+    // for 480×360 as the estimate fell, FIELD-NOTES). 1100 kbps to come back: above 700 (hysteresis) and
+    // reachable while capped at medium — libwebrtc lets the estimate grow to at most 1.5 × what we send
+    // + 10 kbps, and medium sends ~850 kbps (→ ≤1285). Up to 5 % loss: NACK/FEC still hide it at this rate.
+    high: { minKbps: 700, upKbps: 1100, maxLossPercent: 5 },
+    // 360p at ≤800 kbps (the issue's ~500–900 kbps band). Keep it down to 300 kbps, where 360p still decodes
+    // smoothly; come back at 400, reachable from low (~300 kbps sent → estimate ≤460).
+    medium: { minKbps: 300, upKbps: 400, maxLossPercent: 8 },
+    // 240p at ≤250 kbps. Below 150 kbps video only starves audio: under the 100 kbit limit the receiver got
+    // 0–4 fps and 6 freezes in 12 s (FIELD-NOTES), so this is the audio-only line. 10 % loss is where
+    // libwebrtc's loss-based estimator starts cutting the rate (kDefaultHighLossThreshold = 0.1).
+    low: { minKbps: 150, upKbps: 200, maxLossPercent: 10 },
+  },
+  // Step down when 3 of the last 5 samples are bad: the estimate is below 150 kbps 1.0–1.5 s after a 100 kbit
+  // limit (FIELD-NOTES), so audio-only lands ~3–4 s after the drop; one stray sample never moves us.
+  // qualityLimitationReason only reads `bandwidth` after 7.5–8 s (FIELD-NOTES): it is never used on this path.
+  downWindow: 5,
+  downBadSamples: 3,
+  // libwebrtc only raises its estimate while loss stays under 2 % (kDefaultLowLossThreshold = 0.02).
+  upLossPercent: 2,
+  // Step up only after 10 s of samples that are good for the next level.
+  upGoodMs: 10_000,
+  // No change for 20 s after stepping up (the issue's "at most one switch per 20 s").
+  holdAfterUpMs: 20_000,
+  // No step up for 30 s after a step down, doubled each time a step up was undone within `revertWindowMs`,
+  // capped at 2 minutes so video still comes back by itself within ~2.5 min once the link is good.
+  holdAfterDownMs: 30_000,
+  maxHoldAfterDownMs: 120_000,
+  revertWindowMs: 30_000,
+  // Audio-only and capped levels are application-limited: the estimate cannot exceed ~1.5 × what we send
+  // + 10 kbps, and climbs only ~18 kbps per second after a limit goes (FIELD-NOTES). Estimate ≥ 1.25 × sent
+  // means "we are not using the link, so the estimate cannot tell us more" — the cue to probe instead.
+  appLimitedRatio: 1.25,
+  // A probe (the next level up, sent on trial) needs 10 s of clean samples first, like a measured step up.
+  probeCleanMs: 10_000,
+  // A probe is confirmed after 5 consecutive samples that fit its level: at ~18 kbps per second the estimate
+  // needs ~4 s to climb from an audio-only ~80 kbps to 150 (FIELD-NOTES), and good spells shorter than 5 s
+  // (an oscillating link) must not confirm.
+  probeConfirmSamples: 5,
+  // …and given up after 15 s; by then it settles on whatever level the recent samples support.
+  probeMaxMs: 15_000,
+  // A probe sample is congested when the estimate falls below 90 % of where the probe started (libwebrtc
+  // cuts to 85 % of throughput on overuse) while below the probed level's line, or loss passes `upLossPercent`.
+  probeCongestionDrop: 0.9,
+  // "Try video anyway" lasts 2 minutes unless released: long enough to show something, short enough that a
+  // forgotten override does not leave audio starving for the rest of the call.
+  tryVideoMs: 120_000,
+  // Bars from the voice score: R ≥ 50/60/70/80/90 for 1–5 bars — ITU-T G.107 Annex B's user-satisfaction
+  // bands ("nearly all users dissatisfied" … "very satisfied"), i.e. MOS ≥ 2.58/3.10/3.60/4.02/4.34.
+  barsR: [50, 60, 70, 80, 90],
+});
+
+export function levelRank(level: QualityLevel): number {
+  return qualityLevels.length - 1 - qualityLevels.indexOf(level);
+}
+
+/** The level one step better (`high` stays `high`). */
+export function levelAbove(level: QualityLevel): QualityLevel {
+  return qualityLevels[Math.max(0, qualityLevels.indexOf(level) - 1)] ?? 'high';
+}
+
+export function higherLevel(a: QualityLevel, b: QualityLevel): QualityLevel {
+  return levelRank(a) >= levelRank(b) ? a : b;
+}
+
+export function lowerLevel(a: QualityLevel, b: QualityLevel): QualityLevel {
+  return levelRank(a) <= levelRank(b) ? a : b;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value))
+    if (typeof inner === 'object' && inner !== null) deepFreeze(inner);
+  return Object.freeze(value);
+}

@@ -1,0 +1,466 @@
+/**
+ * The adaptation policy: fed one sample a second and the time, it decides what video we send.
+ *
+ *   Down, fast. When `downBadSamples` of the last `downWindow` samples are bad for the current level, step
+ *   straight to the level the bad samples support (their upper median), with no hold: audio comes first.
+ *   The fast path reads only the bandwidth estimate and reported loss, never qualityLimitationReason.
+ *
+ *   Up, slowly, one level at a time, after a hold since the last change (`holdAfterUpMs` after a step up,
+ *   `holdAfterDownMs` after a step down, doubled for every step up that had to be undone, up to
+ *   `maxHoldAfterDownMs`). Two ways up:
+ *   - measured: `upGoodMs` of samples with headroom for the next level (estimate ≥ its `upKbps`, loss
+ *     ≤ `upLossPercent`, encoder not limited by bandwidth or CPU);
+ *   - probed: the estimate cannot show headroom we do not use. libwebrtc grows it to at most ~1.5 × what we
+ *     send + 10 kbps, so while audio-only (~50 kbps) it stays near 80 kbps on any link. When we are plainly
+ *     application-limited (estimate ≥ `appLimitedRatio` × sent) and `probeCleanMs` of samples were clean, we
+ *     send the next level on trial: the decision says `probing: true` (the peer should keep showing the
+ *     settled level), the real traffic lets the estimate rise (raising the encoder's allocation also makes
+ *     Chromium send probe packets), and the trial is judged on congestion — loss, or an estimate falling
+ *     below where it started — not on the still-climbing estimate. `probeConfirmSamples` samples in a row
+ *     that fit the level confirm it; 3 congested samples of 5, or `probeMaxMs` without confirmation, end it
+ *     (at the best level the recent samples support, or back where it was).
+ *
+ * So, in steady conditions the settled level changes at most once per 20 s: a measured step up only happens
+ * after 10 s of samples that already carry the next level; a probe that fails leaves the settled level alone
+ * and doubles the wait before the next one; an oscillating link never gives 5 s of good samples in a row.
+ *
+ * The user can force audio-only, or force video ("Try video anyway") at a level for a while; automatic
+ * fallback can be switched off, after which the policy never goes below `low` by itself.
+ */
+import {
+  higherLevel,
+  levelAbove,
+  levelRank,
+  lowerLevel,
+  qualityConfig,
+  type LevelThresholds,
+  type QualityConfig,
+  type QualityLevel,
+  type VideoLevel,
+} from './config.js';
+import type { QualityLimitationReason, QualitySample } from './stats.js';
+
+export type DecisionReason =
+  /** The level the call started with. */
+  | 'start'
+  /** Stepped down: too little available upload for the level. */
+  | 'bandwidth'
+  /** Stepped down: too much of what we send is lost. */
+  | 'loss'
+  /** Stepped up: the estimate showed room for the next level for long enough. */
+  | 'recovered'
+  /** Sending the next level on trial (`probing: true`). */
+  | 'probe'
+  /** The trial held: the level is settled. */
+  | 'probe-succeeded'
+  /** The trial met congestion or never got there: back to the settled level. */
+  | 'probe-failed'
+  | 'user-audio-only'
+  | 'user-video'
+  /** The user ended their override; automatic control resumes. */
+  | 'user-released'
+  /** "Try video anyway" ran out; automatic control resumes. */
+  | 'override-expired'
+  /** Automatic fallback was switched off while audio-only: back to video at `low`. */
+  | 'fallback-disabled';
+
+export type DecisionMode = 'auto' | 'forced-audio-only' | 'forced-video';
+
+export interface DecisionFigures {
+  /** Median available upload over the samples behind the decision (for a step down, the bad ones; else the
+   *  last `downBadSamples`). */
+  readonly availableKbps: number | undefined;
+  /** Median send-side packet loss over the same samples. */
+  readonly lossPercent: number | undefined;
+  /** What we sent in the latest sample. */
+  readonly sendKbps: number | undefined;
+}
+
+export interface QualityDecision {
+  /** What to send now: apply `encodingFor(level)`. */
+  readonly level: QualityLevel;
+  /** The level the policy stands by; differs from `level` only while probing. */
+  readonly settledLevel: QualityLevel;
+  /** `level` is on trial: tell the peer to keep showing `settledLevel` (e.g. its audio-only view). */
+  readonly probing: boolean;
+  readonly mode: DecisionMode;
+  readonly reason: DecisionReason;
+  readonly autoFallback: boolean;
+  /** When the decision was made (the caller's clock, ms). */
+  readonly at: number;
+  readonly figures: DecisionFigures;
+  /** When a forced-video override ends (`Infinity`: when released). */
+  readonly overrideUntil: number | undefined;
+  /** Earliest time automatic control may step up or probe (undefined at `high` or under an override). */
+  readonly nextStepUpAt: number | undefined;
+}
+
+export interface QualityPolicyOptions {
+  /** The caller's clock at creation (ms); the start grace counts from here. */
+  readonly now: number;
+  readonly config?: QualityConfig;
+  /** Whether the policy may choose audio-only by itself (default true). */
+  readonly autoFallback?: boolean;
+  readonly initialLevel?: QualityLevel;
+}
+
+export interface TryVideoOptions {
+  readonly level?: VideoLevel;
+  /** How long automatic fallback stays suspended; `Infinity` until released. */
+  readonly durationMs?: number;
+}
+
+/** What one sample says, reduced to what the policy decides with. */
+interface Signals {
+  readonly availableKbps: number | undefined;
+  readonly lossPercent: number | undefined;
+  readonly sendKbps: number | undefined;
+  readonly limitation: QualityLimitationReason | undefined;
+}
+
+interface Change {
+  readonly level: QualityLevel;
+  readonly reason: DecisionReason;
+  readonly probingFrom?: QualityLevel;
+  /** The samples that justify the change (default: the latest few). */
+  readonly basis?: readonly Signals[];
+}
+
+interface Probe {
+  readonly target: QualityLevel;
+  readonly startedAt: number;
+  readonly startAvailable: number | undefined;
+  readonly samples: Signals[];
+  goodRun: number;
+}
+
+type Override =
+  | { readonly kind: 'audio-only' }
+  | { readonly kind: 'video'; readonly level: VideoLevel; readonly until: number };
+
+export class QualityPolicy {
+  readonly config: QualityConfig;
+  readonly #createdAt: number;
+  #autoFallback: boolean;
+  #decision: QualityDecision;
+  /** The automatic, settled level (kept, frozen, while the user overrides). */
+  #settled: QualityLevel;
+  #probe: Probe | undefined;
+  #override: Override | undefined;
+  #window: Signals[] = [];
+  #latest: Signals | undefined;
+  #upRunStart: number | undefined;
+  #cleanRunStart: number | undefined;
+  #lastSwitchAt: number;
+  #lastSwitchDown = false;
+  /** A step up not yet `revertWindowMs` old: a step down before then undoes it. */
+  #pendingUpAt: number | undefined;
+  /** Step-up attempts undone in a row. */
+  #reverts = 0;
+
+  constructor(options: QualityPolicyOptions) {
+    this.config = options.config ?? qualityConfig;
+    this.#createdAt = options.now;
+    this.#autoFallback = options.autoFallback ?? true;
+    this.#settled = higherLevel(options.initialLevel ?? 'high', this.#floor());
+    this.#lastSwitchAt = options.now;
+    this.#decision = this.#build({ level: this.#settled, reason: 'start' }, options.now);
+  }
+
+  get decision(): QualityDecision {
+    return this.#decision;
+  }
+
+  /** Feeds one sample; returns the new decision, or undefined when nothing changed. */
+  update(sample: QualitySample, now: number): QualityDecision | undefined {
+    if (now - this.#createdAt < this.config.startGraceMs) return undefined;
+    const signals = signalsOf(sample);
+    this.#latest = signals;
+    this.#window.push(signals);
+    if (this.#window.length > this.config.downWindow) this.#window.shift();
+    if (this.#pendingUpAt !== undefined && now - this.#pendingUpAt > this.config.revertWindowMs) {
+      this.#pendingUpAt = undefined;
+      this.#reverts = 0;
+    }
+
+    const override = this.#override;
+    if (override?.kind === 'video' && now >= override.until) {
+      this.#override = undefined;
+      this.#resume(override.level, now);
+      return this.#decide(
+        this.#evaluate(signals, now) ?? { level: override.level, reason: 'override-expired' },
+        now,
+      );
+    }
+    if (override) return undefined;
+    const change = this.#evaluate(signals, now);
+    return change ? this.#decide(change, now) : undefined;
+  }
+
+  /** The user chose audio-only; it lasts until `release`. */
+  forceAudioOnly(now: number): QualityDecision | undefined {
+    if (this.#override?.kind === 'audio-only') return undefined;
+    this.#dropProbe();
+    this.#override = { kind: 'audio-only' };
+    return this.#decide({ level: 'audio-only', reason: 'user-audio-only' }, now);
+  }
+
+  /** "Try video anyway": video at `level` (default `low`), automatic fallback suspended for a while. */
+  tryVideo(now: number, options: TryVideoOptions = {}): QualityDecision {
+    this.#dropProbe();
+    const level = options.level ?? 'low';
+    this.#override = { kind: 'video', level, until: now + (options.durationMs ?? this.config.tryVideoMs) };
+    return this.#decide({ level, reason: 'user-video' }, now);
+  }
+
+  /** Ends the user's override; automatic control resumes. */
+  release(now: number): QualityDecision | undefined {
+    const override = this.#override;
+    if (!override) return undefined;
+    this.#override = undefined;
+    if (override.kind === 'video') {
+      this.#resume(override.level, now);
+      const latest = this.#latest;
+      const change = latest ? this.#evaluate(latest, now, { fresh: false }) : undefined;
+      return this.#decide(change ?? { level: override.level, reason: 'user-released' }, now);
+    }
+    // Samples taken while audio-only say nothing about video (the estimate is capped by the audio rate), so
+    // go back to the level we had as a probe, judged on congestion like any other.
+    this.#window = [];
+    const back = this.#settled;
+    this.#resume(this.#floor(), now);
+    if (levelRank(back) <= levelRank(this.#settled))
+      return this.#decide({ level: this.#settled, reason: 'user-released' }, now);
+    this.#startProbe(back, now);
+    return this.#decide({ level: back, reason: 'user-released', probingFrom: this.#settled }, now);
+  }
+
+  /** The user's setting: may the policy go audio-only by itself? */
+  setAutoFallback(enabled: boolean, now: number): QualityDecision | undefined {
+    if (enabled === this.#autoFallback) return undefined;
+    this.#autoFallback = enabled;
+    if (!enabled && !this.#override && this.#settled === 'audio-only') {
+      this.#dropProbe();
+      this.#resume('low', now);
+      return this.#decide({ level: 'low', reason: 'fallback-disabled' }, now);
+    }
+    if (!enabled && this.#settled === 'audio-only') this.#settled = 'low';
+    this.#decision = { ...this.#decision, autoFallback: enabled };
+    return this.#decision;
+  }
+
+  #floor(): QualityLevel {
+    return this.#autoFallback ? 'audio-only' : 'low';
+  }
+
+  #evaluate(s: Signals, now: number, options: { fresh: boolean } = { fresh: true }): Change | undefined {
+    if (options.fresh) this.#trackRuns(s, now);
+    if (this.#probe) return options.fresh ? this.#judgeProbe(s, now) : undefined;
+    return this.#stepDown(now) ?? this.#stepUp(s, now);
+  }
+
+  #trackRuns(s: Signals, now: number): void {
+    const settled = this.#settled;
+    const next = levelAbove(settled);
+    const limited = settled !== 'audio-only' && (s.limitation === 'bandwidth' || s.limitation === 'cpu');
+    const upGood =
+      next !== settled &&
+      !limited &&
+      s.lossPercent !== undefined &&
+      s.lossPercent <= this.config.upLossPercent &&
+      (s.availableKbps === undefined || s.availableKbps >= this.#thresholds(next).upKbps);
+    this.#upRunStart = upGood ? (this.#upRunStart ?? now) : undefined;
+    const clean =
+      s.lossPercent !== undefined &&
+      s.lossPercent <= this.config.upLossPercent &&
+      levelRank(fits(s, this.config)) >= levelRank(settled);
+    this.#cleanRunStart = clean ? (this.#cleanRunStart ?? now) : undefined;
+  }
+
+  #stepDown(now: number): Change | undefined {
+    const settled = this.#settled;
+    if (levelRank(settled) <= levelRank(this.#floor())) return undefined;
+    const bad = this.#window.filter((s) => levelRank(fits(s, this.config)) < levelRank(settled));
+    if (bad.length < this.config.downBadSamples) return undefined;
+    const supported = bad.map((s) => fits(s, this.config)).sort((a, b) => levelRank(b) - levelRank(a));
+    const target = higherLevel(
+      supported[Math.floor((supported.length - 1) / 2)] ?? 'audio-only',
+      this.#floor(),
+    );
+    if (target === settled) return undefined;
+    const t = this.#thresholds(settled);
+    const lossy = bad.filter((s) => s.lossPercent !== undefined && s.lossPercent > t.maxLossPercent).length;
+    const slow = bad.filter((s) => s.availableKbps !== undefined && s.availableKbps < t.minKbps).length;
+    this.#switchTo(target, now, 'down');
+    return { level: target, reason: lossy > slow ? 'loss' : 'bandwidth', basis: bad };
+  }
+
+  #stepUp(s: Signals, now: number): Change | undefined {
+    const settled = this.#settled;
+    const next = levelAbove(settled);
+    if (next === settled || now - this.#lastSwitchAt < this.#holdMs()) return undefined;
+    if (this.#upRunStart !== undefined && now - this.#upRunStart >= this.config.upGoodMs) {
+      this.#switchTo(next, now, 'up');
+      return { level: next, reason: 'recovered' };
+    }
+    const appLimited =
+      s.availableKbps !== undefined &&
+      s.sendKbps !== undefined &&
+      s.availableKbps >= this.config.appLimitedRatio * s.sendKbps;
+    if (
+      appLimited &&
+      this.#cleanRunStart !== undefined &&
+      now - this.#cleanRunStart >= this.config.probeCleanMs
+    ) {
+      this.#startProbe(next, now);
+      return { level: next, reason: 'probe', probingFrom: settled };
+    }
+    return undefined;
+  }
+
+  #startProbe(target: QualityLevel, now: number): void {
+    this.#probe = {
+      target,
+      startedAt: now,
+      startAvailable: this.#latest?.availableKbps,
+      samples: [],
+      goodRun: 0,
+    };
+  }
+
+  #judgeProbe(s: Signals, now: number): Change | undefined {
+    const probe = this.#probe!;
+    const t = this.#thresholds(probe.target);
+    probe.samples.push(s);
+    if (probe.samples.length > this.config.downWindow) probe.samples.shift();
+    // A trial is meant to find spare capacity: loss past libwebrtc's "hold" line (2 %) means there is none.
+    const congested = (x: Signals) =>
+      (x.lossPercent !== undefined && x.lossPercent > this.config.upLossPercent) ||
+      (x.availableKbps !== undefined &&
+        x.availableKbps < t.minKbps &&
+        probe.startAvailable !== undefined &&
+        x.availableKbps < probe.startAvailable * this.config.probeCongestionDrop);
+    if (probe.samples.filter(congested).length >= this.config.downBadSamples)
+      return this.#endProbe(undefined, now);
+    probe.goodRun = levelRank(fits(s, this.config)) >= levelRank(probe.target) ? probe.goodRun + 1 : 0;
+    if (probe.goodRun >= this.config.probeConfirmSamples) return this.#endProbe(probe.target, now);
+    if (now - probe.startedAt < this.config.probeMaxMs) return undefined;
+    const supported = probe.samples
+      .map((x) => fits(x, this.config))
+      .sort((a, b) => levelRank(b) - levelRank(a));
+    const best = lowerLevel(supported[Math.floor((supported.length - 1) / 2)] ?? 'audio-only', probe.target);
+    return this.#endProbe(levelRank(best) > levelRank(this.#settled) ? best : undefined, now);
+  }
+
+  /** Settles a probe at `level`, or fails it when `level` is undefined. */
+  #endProbe(level: QualityLevel | undefined, now: number): Change {
+    this.#probe = undefined;
+    if (level === undefined) {
+      this.#reverts += 1;
+      this.#pendingUpAt = undefined;
+      this.#switchTo(this.#settled, now, 'down');
+      return { level: this.#settled, reason: 'probe-failed' };
+    }
+    this.#switchTo(level, now, 'up');
+    return { level, reason: 'probe-succeeded' };
+  }
+
+  #dropProbe(): void {
+    this.#probe = undefined;
+  }
+
+  #switchTo(level: QualityLevel, now: number, direction: 'up' | 'down'): void {
+    if (direction === 'down' && this.#pendingUpAt !== undefined) {
+      this.#reverts += 1;
+      this.#pendingUpAt = undefined;
+    }
+    if (direction === 'up') this.#pendingUpAt = now;
+    this.#settled = level;
+    this.#lastSwitchAt = now;
+    this.#lastSwitchDown = direction === 'down';
+    this.#upRunStart = undefined;
+    this.#cleanRunStart = undefined;
+  }
+
+  /** Automatic control takes over at `level` after an override (not a step of its own: no revert counted). */
+  #resume(level: QualityLevel, now: number): void {
+    this.#settled = higherLevel(level, this.#floor());
+    this.#pendingUpAt = undefined;
+    this.#lastSwitchAt = now;
+    this.#lastSwitchDown = false;
+    this.#upRunStart = undefined;
+    this.#cleanRunStart = undefined;
+  }
+
+  #holdMs(): number {
+    if (!this.#lastSwitchDown) return this.config.holdAfterUpMs;
+    return Math.min(this.config.holdAfterDownMs * 2 ** this.#reverts, this.config.maxHoldAfterDownMs);
+  }
+
+  #thresholds(level: QualityLevel): LevelThresholds {
+    return level === 'audio-only'
+      ? { minKbps: 0, upKbps: 0, maxLossPercent: 100 }
+      : this.config.levels[level];
+  }
+
+  #decide(change: Change, now: number): QualityDecision {
+    this.#decision = this.#build(change, now);
+    return this.#decision;
+  }
+
+  #build(change: Change, now: number): QualityDecision {
+    const override = this.#override;
+    const mode: DecisionMode = !override
+      ? 'auto'
+      : override.kind === 'video'
+        ? 'forced-video'
+        : 'forced-audio-only';
+    const settledLevel = change.probingFrom ?? change.level;
+    // The samples that moved the policy: enough to be steady, recent enough to be what the user lives with.
+    const recent = change.basis ?? this.#window.slice(-this.config.downBadSamples);
+    return {
+      level: change.level,
+      settledLevel,
+      probing: change.probingFrom !== undefined,
+      mode,
+      reason: change.reason,
+      autoFallback: this.#autoFallback,
+      at: now,
+      figures: {
+        availableKbps: median(recent.map((s) => s.availableKbps)),
+        lossPercent: median(recent.map((s) => s.lossPercent)),
+        sendKbps: this.#latest?.sendKbps,
+      },
+      overrideUntil: override?.kind === 'video' ? override.until : undefined,
+      nextStepUpAt:
+        mode === 'auto' && settledLevel !== 'high' ? this.#lastSwitchAt + this.#holdMs() : undefined,
+    };
+  }
+}
+
+/** The best level whose lines one sample meets; a figure the sample lacks does not count against it. */
+function fits(s: Signals, config: QualityConfig = qualityConfig): QualityLevel {
+  for (const level of ['high', 'medium', 'low'] as const) {
+    const t = config.levels[level];
+    const enough = s.availableKbps === undefined || s.availableKbps >= t.minKbps;
+    const clean = s.lossPercent === undefined || s.lossPercent <= t.maxLossPercent;
+    if (enough && clean) return level;
+  }
+  return 'audio-only';
+}
+
+function signalsOf(sample: QualitySample): Signals {
+  return {
+    availableKbps: sample.availableOutgoingKbps,
+    lossPercent: sample.outbound.packetLossPercent,
+    sendKbps: sample.sendKbps ?? sample.outbound.bitrateKbps,
+    limitation: sample.outbound.video.qualityLimitationReason,
+  };
+}
+
+function median(values: readonly (number | undefined)[]): number | undefined {
+  const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}

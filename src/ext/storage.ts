@@ -1,0 +1,56 @@
+import browser from 'webextension-polyfill';
+import type { CallPhase } from '../call/call-machine.js';
+import type { Invite } from '../call/link.js';
+
+/** What the side panel publishes about its call, for the popup and the toolbar badge. */
+export interface CallStatus {
+  readonly phase: CallPhase;
+  readonly text: string;
+  readonly link?: string;
+}
+
+const SERVER_URL = 'serverUrl';
+const PENDING_INVITE = 'pendingInvite';
+const CALL_STATUS = 'callStatus';
+
+/** The server URL setting (storage.local), defaulting to the one the build was made for. */
+export async function getServerUrl(): Promise<string> {
+  const stored = (await browser.storage.local.get(SERVER_URL))[SERVER_URL];
+  return typeof stored === 'string' && stored !== '' ? stored : __DIYALOG_SERVER_URL__;
+}
+
+export async function setServerUrl(url: string): Promise<void> {
+  await browser.storage.local.set({ [SERVER_URL]: url });
+}
+
+/** The popup hands a new call to the side panel through session storage (it survives the popup closing). */
+export async function putPendingInvite(invite: Invite): Promise<void> {
+  await browser.storage.session.set({ [PENDING_INVITE]: invite });
+}
+
+export async function takePendingInvite(): Promise<Invite | undefined> {
+  const invite = (await browser.storage.session.get(PENDING_INVITE))[PENDING_INVITE] as Invite | undefined;
+  if (invite) await browser.storage.session.remove(PENDING_INVITE);
+  return invite;
+}
+
+export async function setCallStatus(status: CallStatus | undefined): Promise<void> {
+  if (status) await browser.storage.session.set({ [CALL_STATUS]: status });
+  else await browser.storage.session.remove(CALL_STATUS);
+}
+
+export async function getCallStatus(): Promise<CallStatus | undefined> {
+  return (await browser.storage.session.get(CALL_STATUS))[CALL_STATUS] as CallStatus | undefined;
+}
+
+/** Calls back when a session key changes; returns the unsubscribe function. */
+export function onSessionChange(
+  key: typeof PENDING_INVITE | typeof CALL_STATUS,
+  listener: (value: unknown) => void,
+): () => void {
+  const handler = (changes: Record<string, browser.Storage.StorageChange>, area: string) => {
+    if (area === 'session' && key in changes) listener(changes[key]?.newValue);
+  };
+  browser.storage.onChanged.addListener(handler);
+  return () => browser.storage.onChanged.removeListener(handler);
+}

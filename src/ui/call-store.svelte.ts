@@ -1,0 +1,19 @@
+import type { Call, CallSnapshot } from '../call/call.js';
+import { statusText } from '../call/call-machine.js';
+
+/** Rune state around one Call: components read `snapshot` and send intents to `call`. */
+export class CallStore {
+  snapshot: CallSnapshot<MediaStream> = $state.raw(undefined as never);
+  readonly status: string = $derived(statusText(this.snapshot.state));
+  readonly #off: () => void;
+
+  constructor(readonly call: Call<MediaStream>) {
+    this.snapshot = call.snapshot;
+    this.#off = call.on('change', () => (this.snapshot = call.snapshot));
+  }
+
+  dispose(): void {
+    this.#off();
+    this.call.hangUp();
+  }
+}

@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  audioLevel,
+  framesAdvancing,
+  launchPlain,
+  launchWithExtension,
+  type ExtensionBrowser,
+} from '../support/chromium.js';
+import { startServer } from '../support/server.js';
+
+const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+const status = (page: Page) => page.getByRole('status').first();
+
+describe('a call from the side panel to a guest without the extension', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let host: ExtensionBrowser;
+  let guest: Awaited<ReturnType<typeof launchPlain>>;
+
+  beforeAll(async () => {
+    server = await startServer();
+    [host, guest] = await Promise.all([launchWithExtension({ serverUrl: server.url }), launchPlain()]);
+  });
+  afterAll(async () => {
+    await Promise.all([host?.close(), guest?.browser.close()]);
+    await server?.close();
+  });
+
+  test('both sides see and hear each other, and a hang-up reaches the other side', async () => {
+    const panel = await host.open('sidepanel.html');
+    await panel.getByRole('button', { name: 'Start call' }).click();
+    await expect
+      .poll(() => status(panel).textContent(), { timeout: 15_000 })
+      .toBe('Waiting for someone to join');
+    const link = await panel.getByLabel('Invite link').inputValue();
+    expect(link).toMatch(new RegExp(`^${server.url}/join/[A-Za-z0-9_-]{22}#s=[A-Za-z0-9_-]{22}$`));
+    await expect.poll(() => framesAdvancing(panel, 'Your video', 500)).toBeGreaterThan(0);
+    await panel.screenshot({ path: `${SHOTS}/sidepanel-waiting.png` });
+
+    const join = guest.page;
+    await join.goto(link);
+    const joinButton = join.getByRole('button', { name: 'Join call' });
+    await expect.poll(() => joinButton.isEnabled(), { timeout: 15_000 }).toBe(true);
+    await join.screenshot({ path: `${SHOTS}/join-page.png` });
+    await joinButton.click();
+
+    await expect.poll(() => status(join).textContent(), { timeout: 15_000 }).toBe('Connected');
+    await expect.poll(() => status(panel).textContent(), { timeout: 15_000 }).toBe('Connected');
+
+    // Advancing remote frames and a live, audible remote audio track on both sides.
+    for (const page of [panel, join]) {
+      await expect
+        .poll(() => framesAdvancing(page, 'Remote video', 1000), { timeout: 10_000 })
+        .toBeGreaterThan(5);
+      await expect
+        .poll(() => audioLevel(page, 'Remote video', 1500), { timeout: 10_000 })
+        .toBeGreaterThan(0.01);
+    }
+    await panel.screenshot({ path: `${SHOTS}/sidepanel-call.png` });
+    await join.screenshot({ path: `${SHOTS}/join-call.png` });
+
+    // Mute and camera-off reach the other side's view.
+    await join.getByRole('button', { name: 'Mute' }).click();
+    await join.getByRole('button', { name: 'Turn camera off' }).click();
+    await join.getByRole('button', { name: 'Unmute' }).waitFor();
+    await expect.poll(() => panel.getByText('Camera off').count(), { timeout: 5000 }).toBeGreaterThan(0);
+    await join.getByRole('button', { name: 'Turn camera on' }).click();
+    await join.getByRole('button', { name: 'Unmute' }).click();
+
+    await join.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(() => status(panel).textContent(), { timeout: 5000 }).toMatch(/^Call ended/);
+    await expect.poll(() => status(join).textContent(), { timeout: 5000 }).toBe('Call ended');
+    await panel.getByRole('button', { name: 'Start a new call' }).waitFor();
+    await panel.screenshot({ path: `${SHOTS}/sidepanel-ended.png` });
+  });
+});

@@ -1,0 +1,133 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { createDiyalogServer, type DiyalogServer } from '../../peer-server/src/app.js';
+import { loadConfig, type DiyalogConfig } from '../../peer-server/src/config.js';
+import type { LogEntry } from '../../peer-server/src/log.js';
+
+export const FAKE_JOIN_HTML =
+  '<!doctype html><title>fake join page</title><script src="/join/assets/app-1a2b3c.js"></script>';
+export const FAKE_ASSET = 'console.log("fake asset");';
+
+/** A temporary JOIN_DIR shaped like the Vite build, so tests do not depend on `npm run build`. */
+export async function makeJoinDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'diyalog-join-'));
+  await mkdir(join(dir, 'assets'));
+  await writeFile(join(dir, 'join.html'), FAKE_JOIN_HTML);
+  await writeFile(join(dir, 'assets', 'app-1a2b3c.js'), FAKE_ASSET);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface RunningServer {
+  readonly server: DiyalogServer;
+  readonly url: string;
+  readonly port: number;
+  readonly logs: LogEntry[];
+}
+
+/** Starts a server on an ephemeral loopback port, collecting its log lines instead of printing them. */
+export async function startServer(overrides: Partial<DiyalogConfig> = {}): Promise<RunningServer> {
+  const config = { ...loadConfig({}, []), port: 0, host: '127.0.0.1', ...overrides };
+  const logs: LogEntry[] = [];
+  const server = createDiyalogServer(config, { log: (entry) => logs.push(entry) });
+  const { url, port } = await server.listen();
+  return { server, url, port, logs };
+}
+
+export interface ServerMessage {
+  readonly type: string;
+  readonly src?: string;
+  readonly dst?: string;
+  readonly payload?: unknown;
+}
+
+/** A raw PeerJS-protocol client: the frames it receives, queued for `next()`. */
+export class RawClient {
+  readonly messages: ServerMessage[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Socket errors (e.g. a reset after the server closed us); kept so that they do not throw. */
+  readonly errors: Error[] = [];
+  #waiters: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('error', (error) => this.errors.push(error));
+    ws.on('message', (data) => {
+      this.messages.push(JSON.parse(String(data)) as ServerMessage);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+  }
+
+  /** Connects as `id` and resolves once the server has said OPEN. */
+  static async register(port: number, id: string, token = `token-${id}`, key = 'peerjs'): Promise<RawClient> {
+    const client = RawClient.connect(port, id, token, key);
+    const first = await client.next();
+    if (first.type !== 'OPEN') throw new Error(`expected OPEN for ${id}, got ${JSON.stringify(first)}`);
+    return client;
+  }
+
+  /** Connects without waiting for the server's first message. */
+  static connect(port: number, id: string, token = `token-${id}`, key = 'peerjs'): RawClient {
+    const query = new URLSearchParams({ key, id, token });
+    return new RawClient(new WebSocket(`ws://127.0.0.1:${port}/signal/peerjs?${query}`));
+  }
+
+  send(frame: string | Buffer | object): void {
+    this.ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
+  }
+
+  /** The next message not read yet, failing after `timeoutMs` with a message that says what was awaited. */
+  async next(timeoutMs = 3000): Promise<ServerMessage> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`no message within ${timeoutMs} ms (socket state ${this.ws.readyState})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.messages.shift()!;
+  }
+
+  /** The close code and reason, failing if the server has not closed the socket within `timeoutMs`. */
+  async closedWithin(timeoutMs = 3000): Promise<{ code: number; reason: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.closed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): Promise<unknown> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    this.ws.close();
+    return this.closed;
+  }
+}
+
+/** Polls until `check` holds; for state the server changes asynchronously (e.g. after a socket closes). */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 3000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const ROOM = 'AbCdEfGhIjKlMnOpQrStU_'; // 22 characters of the room-id alphabet

@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  eventually,
+  FAKE_ASSET,
+  FAKE_JOIN_HTML,
+  makeJoinDir,
+  RawClient,
+  ROOM,
+  startServer,
+  type RunningServer,
+} from './helpers.js';
+
+let joinDir: Awaited<ReturnType<typeof makeJoinDir>>;
+let running: RunningServer | undefined;
+const clients: RawClient[] = [];
+
+beforeAll(async () => {
+  joinDir = await makeJoinDir();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await running?.server.close();
+  running = undefined;
+});
+afterAll(() => joinDir.remove());
+
+async function start(overrides = {}): Promise<RunningServer> {
+  running = await startServer({ joinDir: joinDir.dir, ...overrides });
+  return running;
+}
+
+describe('HTTP routes', () => {
+  it('GET /health answers 200 JSON with the peer count', async () => {
+    const { url, port } = await start();
+    const response = await fetch(`${url}/health`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ status: 'ok', peers: 0, uptimeSeconds: expect.any(Number) });
+
+    clients.push(await RawClient.register(port, 'somebody'));
+    expect(await (await fetch(`${url}/health`)).json()).toMatchObject({ peers: 1 });
+  });
+
+  it('serves the join page for a well-formed room, with security headers', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/join/${ROOM}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toBe(FAKE_JOIN_HTML);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self' ws: wss:");
+    expect(csp).toContain("media-src 'self' blob: data:");
+    expect(response.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it.each(['short', `${ROOM}x`, 'AbCdEfGhIjKlMnOpQrSt.!', `${ROOM}/extra`, ''])(
+    'answers /join/%s with the same page but status 404',
+    async (path) => {
+      const { url } = await start();
+      const response = await fetch(`${url}/join/${path}`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await response.text()).toBe(FAKE_JOIN_HTML);
+    },
+  );
+
+  it('serves built assets with long-lived cache headers, and 404 for missing ones', async () => {
+    const { url } = await start();
+    const asset = await fetch(`${url}/join/assets/app-1a2b3c.js`);
+    expect(asset.status).toBe(200);
+    expect(await asset.text()).toBe(FAKE_ASSET);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+
+    const missing = await fetch(`${url}/join/assets/nope.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).not.toMatch(/at .*\.js/); // no stack trace
+  });
+
+  it('answers 503 under /join until the join page is built', async () => {
+    const { url } = await start({ joinDir: join(joinDir.dir, 'not-built') });
+    for (const path of [`/join/${ROOM}`, '/join/assets/app-1a2b3c.js']) {
+      const response = await fetch(url + path);
+      expect(response.status).toBe(503);
+      expect(await response.text()).toContain('run npm run build');
+    }
+  });
+
+  it('GET /api/rooms/:room says whether the host (peer id = room id) is connected', async () => {
+    const { url, port } = await start();
+    const waiting = async () =>
+      ((await (await fetch(`${url}/api/rooms/${ROOM}`)).json()) as { waiting: boolean }).waiting;
+    expect(await waiting()).toBe(false);
+
+    const host = await RawClient.register(port, ROOM);
+    expect(await waiting()).toBe(true);
+
+    await host.close();
+    await eventually(async () => !(await waiting()), 'the room to empty after the host left');
+    expect((await fetch(`${url}/api/rooms/not-a-room`)).status).toBe(400);
+  });
+
+  it('keeps the PeerJS HTTP API under /signal/peerjs', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/signal/peerjs/id`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers other paths with 404', async () => {
+    const { url } = await start();
+    expect((await fetch(`${url}/nothing-here`)).status).toBe(404);
+  });
+});
+
+describe('WebSocket upgrades', () => {
+  it('refuses an upgrade on any path but /signal/peerjs with 404', async () => {
+    const { port } = await start();
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/somewhere-else?key=peerjs&id=x&token=y`);
+    const status = await new Promise<number | undefined>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => resolve(undefined));
+    });
+    ws.terminate();
+    expect(status).toBe(404);
+  });
+
+  it('closes connected sockets with 1001 on close()', async () => {
+    const { server, port } = await start();
+    const client = await RawClient.register(port, 'leaving');
+    await server.close();
+    running = undefined;
+    expect((await client.closedWithin()).code).toBe(1001);
+  });
+
+  it('logs ids only, as typed events', async () => {
+    const { port, logs } = await start();
+    const client = await RawClient.register(port, 'logged', 'very-secret-token');
+    await client.close();
+    await eventually(() => logs.some((entry) => entry.event === 'peer-disconnected'), 'the disconnect log');
+    expect(logs.map((entry) => entry.event)).toEqual([
+      'server-started',
+      'peer-connected',
+      'peer-disconnected',
+    ]);
+    expect(JSON.stringify(logs)).not.toContain('very-secret-token');
+  });
+});

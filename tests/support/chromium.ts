@@ -1,0 +1,125 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { BrowserCdp } from './cdp.js';
+
+/** Debian's Chromium; the /usr/bin wrapper script can print shell errors, so prefer the binary itself. */
+export const CHROMIUM =
+  ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => existsSync(p)) ?? '/usr/bin/chromium';
+export const DIST = resolve(import.meta.dirname, '../../dist');
+
+/** Flags measured in shared/FIELD-NOTES.md: quiet on a closed network, fake camera/mic, loopback ICE. */
+export function chromiumArgs({ fakeMedia = true } = {}): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--allow-loopback-in-peer-connection',
+    '--autoplay-policy=no-user-gesture-required',
+    ...(fakeMedia ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
+  ];
+}
+
+export interface ExtensionBrowser {
+  readonly context: BrowserContext;
+  readonly extensionId: string;
+  /** The browser-level DevTools session (toolbar clicks, the real side panel). */
+  readonly cdp: BrowserCdp;
+  /** Opens one of the extension's pages as a tab. */
+  open(path: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** A fresh Chromium profile with the built extension loaded (needs `npm run build` first). */
+export async function launchWithExtension(options: { serverUrl?: string } = {}): Promise<ExtensionBrowser> {
+  if (!existsSync(join(DIST, 'manifest.json')))
+    throw new Error('dist/ is missing: run `npm run build` first');
+  const profile = mkdtempSync(join(tmpdir(), 'diyalog-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      ...chromiumArgs(),
+      `--disable-extensions-except=${DIST}`,
+      `--load-extension=${DIST}`,
+      '--remote-debugging-port=0',
+    ],
+    viewport: { width: 420, height: 760 },
+  });
+  const worker =
+    context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const extensionId = new URL(worker.url()).host;
+  const origin = `chrome-extension://${extensionId}`;
+  if (options.serverUrl) {
+    // The same setting a user changes in the side panel's Settings.
+    await worker.evaluate((url) => chrome.storage.local.set({ serverUrl: url }), options.serverUrl);
+  }
+  const cdp = await BrowserCdp.connect(profile);
+  return {
+    context,
+    extensionId,
+    cdp,
+    async open(path) {
+      const page = await context.newPage();
+      await page.goto(`${origin}/${path}`);
+      return page;
+    },
+    async close() {
+      cdp.close();
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A plain Chromium without the extension: the invitee's browser. */
+export async function launchPlain(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs() });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+  return { browser, page: await context.newPage() };
+}
+
+/** Counts decoded frames of a video element over `ms`; > 0 means video really arrives. */
+export async function framesAdvancing(page: Page, label: string, ms = 1000): Promise<number> {
+  return page.evaluate(
+    async ({ label, ms }) => {
+      const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+      if (!video) throw new Error(`no video labelled ${label}`);
+      const before = video.getVideoPlaybackQuality().totalVideoFrames;
+      await new Promise((r) => setTimeout(r, ms));
+      return video.getVideoPlaybackQuality().totalVideoFrames - before;
+    },
+    { label, ms },
+  );
+}
+
+/** The peak audio level (0–1) of a video element's stream's audio over `ms`, measured with Web Audio. */
+export async function audioLevel(page: Page, label: string, ms = 1000): Promise<number> {
+  return page.evaluate(
+    async ({ label, ms }) => {
+      const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+      const stream = video?.srcObject;
+      if (!(stream instanceof MediaStream) || stream.getAudioTracks().length === 0) return -1;
+      const ctx = new AudioContext();
+      await ctx.resume();
+      const analyser = ctx.createAnalyser();
+      ctx.createMediaStreamSource(stream).connect(analyser);
+      const data = new Float32Array(analyser.fftSize);
+      let peak = 0;
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        analyser.getFloatTimeDomainData(data);
+        for (const v of data) peak = Math.max(peak, Math.abs(v));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await ctx.close();
+      return peak;
+    },
+    { label, ms },
+  );
+}

@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import {
+  initialState,
+  isFinal,
+  nextState,
+  statusText,
+  type CallEvent,
+  type CallPhase,
+  type CallState,
+} from '../../../src/call/call-machine.js';
+import { CallError } from '../../../src/call/errors.js';
+
+const error = new CallError('busy');
+const events: Record<string, CallEvent> = {
+  prepare: { type: 'prepare' },
+  'prepared host': { type: 'prepared', role: 'host' },
+  'prepared guest': { type: 'prepared', role: 'guest' },
+  join: { type: 'join' },
+  'offer-received': { type: 'offer-received' },
+  'peer-connected': { type: 'peer-connected' },
+  hangup: { type: 'hangup' },
+  'remote-hangup': { type: 'remote-hangup' },
+  'peer-gone': { type: 'peer-gone' },
+  fail: { type: 'fail', error },
+};
+
+type Live = Exclude<CallPhase, 'ended' | 'failed'>;
+const live: Live[] = ['idle', 'preparing', 'waiting', 'ready', 'connecting', 'connected'];
+
+/**
+ * What each event does in each live phase: a phase or an end, or `same` for "means nothing here".
+ * Every cell is listed, so a change in any transition shows up.
+ */
+const table: Record<Live, Record<keyof typeof events, string>> = {
+  idle: {
+    prepare: 'preparing',
+    'prepared host': 'same',
+    'prepared guest': 'same',
+    join: 'same',
+    'offer-received': 'same',
+    'peer-connected': 'same',
+    hangup: 'ended:hangup',
+    'remote-hangup': 'same',
+    'peer-gone': 'same',
+    fail: 'failed',
+  },
+  preparing: {
+    prepare: 'same',
+    'prepared host': 'waiting',
+    'prepared guest': 'ready',
+    join: 'same',
+    'offer-received': 'same',
+    'peer-connected': 'same',
+    hangup: 'ended:hangup',
+    'remote-hangup': 'same',
+    'peer-gone': 'same',
+    fail: 'failed',
+  },
+  waiting: {
+    prepare: 'same',
+    'prepared host': 'same',
+    'prepared guest': 'same',
+    join: 'same',
+    'offer-received': 'connecting',
+    'peer-connected': 'same',
+    hangup: 'ended:hangup',
+    'remote-hangup': 'same',
+    'peer-gone': 'same',
+    fail: 'failed',
+  },
+  ready: {
+    prepare: 'same',
+    'prepared host': 'same',
+    'prepared guest': 'same',
+    join: 'connecting',
+    'offer-received': 'same',
+    'peer-connected': 'same',
+    hangup: 'ended:hangup',
+    'remote-hangup': 'same',
+    'peer-gone': 'same',
+    fail: 'failed',
+  },
+  connecting: {
+    prepare: 'same',
+    'prepared host': 'same',
+    'prepared guest': 'same',
+    join: 'same',
+    'offer-received': 'same',
+    'peer-connected': 'connected',
+    hangup: 'ended:hangup',
+    'remote-hangup': 'ended:remote-hangup',
+    'peer-gone': 'same',
+    fail: 'failed',
+  },
+  connected: {
+    prepare: 'same',
+    'prepared host': 'same',
+    'prepared guest': 'same',
+    join: 'same',
+    'offer-received': 'same',
+    'peer-connected': 'same',
+    hangup: 'ended:hangup',
+    'remote-hangup': 'ended:remote-hangup',
+    'peer-gone': 'ended:peer-left',
+    fail: 'failed',
+  },
+};
+
+function describeState(state: CallState): string {
+  if (state.phase === 'ended') return `ended:${state.reason}`;
+  return state.phase;
+}
+
+describe('nextState', () => {
+  it('starts idle', () => {
+    expect(initialState).toEqual({ phase: 'idle' });
+    expect(isFinal(initialState)).toBe(false);
+  });
+
+  for (const phase of live) {
+    describe(`from ${phase}`, () => {
+      for (const [name, event] of Object.entries(events)) {
+        const expected = table[phase][name]!;
+        it(`${name} → ${expected}`, () => {
+          const state: CallState = { phase };
+          const next = nextState(state, event);
+          if (expected === 'same') {
+            expect(next).toBe(state);
+            return;
+          }
+          expect(next).not.toBe(state);
+          expect(describeState(next)).toBe(expected);
+          if (expected === 'failed') expect(next).toEqual({ phase: 'failed', error });
+          expect(isFinal(next)).toBe(expected.startsWith('ended') || expected === 'failed');
+        });
+      }
+    });
+  }
+
+  it('walks the host’s and the guest’s whole calls', () => {
+    const run = (...steps: CallEvent[]) => steps.reduce(nextState, initialState);
+    expect(
+      run(events.prepare!, events['prepared host']!, events['offer-received']!, events['peer-connected']!),
+    ).toEqual({ phase: 'connected' });
+    expect(run(events.prepare!, events['prepared guest']!, events.join!, events['peer-connected']!)).toEqual({
+      phase: 'connected',
+    });
+  });
+
+  const finals: CallState[] = [
+    { phase: 'ended', reason: 'hangup' },
+    { phase: 'ended', reason: 'remote-hangup' },
+    { phase: 'ended', reason: 'peer-left' },
+    { phase: 'failed', error },
+  ];
+  for (const state of finals) {
+    it(`${describeState(state)} is final and stays the same object for every event`, () => {
+      expect(isFinal(state)).toBe(true);
+      for (const event of Object.values(events)) expect(nextState(state, event)).toBe(state);
+      expect(nextState(state, { type: 'fail', error: new CallError('room-empty') })).toBe(state);
+    });
+  }
+});
+
+describe('statusText', () => {
+  it.each([
+    [{ phase: 'idle' }, 'Ready to start a call'],
+    [{ phase: 'preparing' }, 'Starting your camera…'],
+    [{ phase: 'waiting' }, 'Waiting for someone to join'],
+    [{ phase: 'ready' }, 'Ready to join'],
+    [{ phase: 'connecting' }, 'Connecting…'],
+    [{ phase: 'connected' }, 'Connected'],
+    [{ phase: 'ended', reason: 'hangup' }, 'Call ended'],
+    [{ phase: 'ended', reason: 'remote-hangup' }, 'Call ended — the other person hung up'],
+    [{ phase: 'ended', reason: 'peer-left' }, 'Call ended — the other person left or lost their connection'],
+  ] as const)('%o → %s', (state, text) => {
+    expect(statusText(state)).toBe(text);
+  });
+
+  it('shows a failure’s own message', () => {
+    for (const kind of ['media-denied', 'room-empty', 'unauthorized'] as const) {
+      const failure = new CallError(kind);
+      expect(statusText({ phase: 'failed', error: failure })).toBe(failure.message);
+    }
+    expect(statusText({ phase: 'failed', error: new CallError('busy') })).not.toBe(
+      statusText({ phase: 'failed', error: new CallError('room-empty') }),
+    );
+  });
+});

@@ -1,0 +1,562 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CallPhase, Role } from '../../../src/call/call-machine.js';
+import { Call } from '../../../src/call/call.js';
+import type { CallErrorKind } from '../../../src/call/errors.js';
+import { ID_PATTERN, newId } from '../../../src/call/ids.js';
+import type { Invite } from '../../../src/call/link.js';
+import type { SignalData } from '../../../src/call/protocol.js';
+import { deriveKey, unseal } from '../../../src/call/seal.js';
+import {
+  CONNECTING,
+  deferredMedia,
+  FakePeerNetwork,
+  FakePeerServer,
+  FakeStream,
+  FakeTimers,
+  nextTurn,
+  track,
+  type FakePeer,
+  type FakeSocket,
+  type RelayedFrame,
+} from './fakes.js';
+
+let timers: FakeTimers;
+let server: FakePeerServer;
+let network: FakePeerNetwork;
+let invite: Invite;
+
+beforeEach(() => {
+  timers = new FakeTimers();
+  server = new FakePeerServer();
+  network = new FakePeerNetwork();
+  invite = { serverUrl: 'https://diyalog.test/base', room: newId(), secret: newId() };
+});
+
+interface Side {
+  readonly call: Call<FakeStream>;
+  readonly stream: FakeStream;
+  /** Every phase the call passed through, from its 'change' events. */
+  readonly phases: CallPhase[];
+}
+
+function side(
+  role: Role,
+  options: {
+    invite?: Invite;
+    getUserMedia?: () => Promise<FakeStream>;
+    connectTimeoutMs?: number;
+  } = {},
+): Side {
+  const stream = new FakeStream(`${role}-camera-${newId()}`);
+  const call = new Call<FakeStream>({
+    role,
+    invite: options.invite ?? invite,
+    ports: {
+      socketFactory: server.socketFactory,
+      createPeer: network.createPeer,
+      getUserMedia: options.getUserMedia ?? (() => Promise.resolve(stream)),
+      timers,
+    },
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+  });
+  const phases: CallPhase[] = [];
+  call.on('change', () => {
+    if (phases.at(-1) !== call.state.phase) phases.push(call.state.phase);
+  });
+  return { call, stream, phases };
+}
+
+/** Waits (in real time) for asynchronous work such as WebCrypto until `check` passes. */
+function until(check: () => void): Promise<void> {
+  return vi.waitFor(check, { timeout: 3000, interval: 2 });
+}
+
+async function started(role: Role, options: Parameters<typeof side>[1] = {}): Promise<Side> {
+  const s = side(role, options);
+  await s.call.start();
+  return s;
+}
+
+async function connectedPair(): Promise<{ host: Side; guest: Side }> {
+  const host = await started('host');
+  const guest = await started('guest');
+  expect(host.call.state.phase).toBe('waiting');
+  expect(guest.call.state.phase).toBe('ready');
+  guest.call.join();
+  await until(() => {
+    expect(host.call.state.phase).toBe('connected');
+    expect(guest.call.state.phase).toBe('connected');
+  });
+  return { host, guest };
+}
+
+function peerOf(s: Side): FakePeer {
+  const peer = network.peers.find((p) => p.stream === s.stream);
+  if (!peer) throw new Error('this side has no peer');
+  return peer;
+}
+
+function socketOf(s: Side): FakeSocket {
+  const socket = server.sockets.find((k) => new URL(k.url).searchParams.get('id') === s.call.peerId);
+  if (!socket) throw new Error('this side has no socket');
+  return socket;
+}
+
+function failure(s: Side): CallErrorKind | undefined {
+  const state = s.call.state;
+  return state.phase === 'failed' ? state.error.kind : undefined;
+}
+
+function endReason(s: Side): string | undefined {
+  const state = s.call.state;
+  return state.phase === 'ended' ? state.reason : undefined;
+}
+
+async function openFrame(frame: RelayedFrame, secret = invite.secret): Promise<readonly SignalData[]> {
+  const key = await deriveKey(secret, invite.room);
+  return (await unseal(key, frame.payload, { me: frame.dst as string, sender: frame.src })).signals;
+}
+
+/** Lets every released peer be destroyed (after the bye flush) and checks nothing else is scheduled. */
+async function expectAllReleased(...sides: Side[]): Promise<void> {
+  timers.advance(1000);
+  await nextTurn();
+  for (const s of sides) {
+    expect(s.stream.allStopped, `${s.call.role} camera stopped`).toBe(true);
+    expect(socketOf(s).readyState, `${s.call.role} socket closed`).toBeGreaterThan(CONNECTING + 1);
+    expect(server.clients.has(s.call.peerId)).toBe(false);
+    const peer = network.peers.find((p) => p.stream === s.stream);
+    if (peer) expect(peer.destroyed, `${s.call.role} peer destroyed`).toBe(true);
+  }
+  expect(timers.pending).toBe(0);
+}
+
+describe('Call: host and guest', () => {
+  it('host waits in the room, guest gets ready without sending anything to the host', async () => {
+    const host = await started('host');
+    expect(host.call.peerId).toBe(invite.room);
+    expect(host.phases).toEqual(['preparing', 'waiting']);
+    expect(host.call.snapshot.localStream).toBe(host.stream);
+    expect(server.clients.has(invite.room)).toBe(true);
+
+    const guest = await started('guest');
+    expect(guest.phases).toEqual(['preparing', 'ready']);
+    expect(guest.call.peerId).toMatch(ID_PATTERN);
+    expect(guest.call.peerId).not.toBe(invite.room);
+    expect(guest.call.snapshot.localStream).toBe(guest.stream);
+    expect(peerOf(guest).initiator).toBe(true);
+
+    // However long the guest looks at their preview, nothing reaches the host.
+    for (let i = 0; i < 5; i++) await nextTurn();
+    timers.advance(60_000);
+    await nextTurn();
+    expect(server.relayed).toEqual([]);
+    expect(socketOf(host).delivered).toEqual(['{"type":"OPEN"}']);
+    expect(host.call.state.phase).toBe('waiting');
+    expect(guest.call.state.phase).toBe('ready');
+    expect(network.peers).toHaveLength(1);
+    // Both kept their registrations alive meanwhile.
+    expect(socketOf(guest).sent.filter((f) => f.includes('HEARTBEAT')).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('after join both connect and see each other’s stream', async () => {
+    const { host, guest } = await connectedPair();
+    expect(host.phases).toEqual(['preparing', 'waiting', 'connecting', 'connected']);
+    expect(guest.phases).toEqual(['preparing', 'ready', 'connecting', 'connected']);
+    expect(host.call.snapshot.remoteStream?.id).toBe(guest.stream.id);
+    expect(guest.call.snapshot.remoteStream?.id).toBe(host.stream.id);
+    expect(host.call.snapshot.remoteStream).not.toBe(guest.stream);
+    expect(peerOf(host).initiator).toBe(false);
+    expect(peerOf(host).remote).toBe(peerOf(guest));
+    expect(network.peers).toHaveLength(2);
+    expect(host.call.snapshot).toMatchObject({
+      muted: false,
+      cameraOff: false,
+      remoteAudio: true,
+      remoteVideo: true,
+    });
+  });
+
+  it('sends the held offer and candidate as one OFFER on join, and batches the answer with its candidates', async () => {
+    const { host, guest } = await connectedPair();
+    const fromGuest = server.from(guest.call.peerId, invite.room);
+    expect(fromGuest[0]?.type).toBe('OFFER');
+    expect((await openFrame(fromGuest[0]!)).map((s) => s.type)).toEqual(['offer', 'candidate']);
+    const fromHost = server.from(invite.room, guest.call.peerId);
+    expect(fromHost[0]?.type).toBe('ANSWER');
+    // Signals emitted while the previous box was being sealed ride along in one message.
+    const hostSignals = (await Promise.all(fromHost.map((f) => openFrame(f)))).flat().map((s) => s.type);
+    expect(hostSignals).toEqual(['answer', 'candidate']);
+    expect(fromHost.length).toBeLessThanOrEqual(hostSignals.length);
+    expect(host.call.state.phase).toBe('connected');
+  });
+
+  it('seals every signaling payload: the server sees no SDP, yet each side gets exactly what the other sent', async () => {
+    const { host, guest } = await connectedPair();
+    expect(server.relayed.length).toBeGreaterThanOrEqual(2);
+    for (const frame of server.relayed) {
+      const message = JSON.parse(frame.frame) as { payload: Record<string, unknown> };
+      expect(Object.keys(message).sort()).toEqual(['dst', 'payload', 'type']);
+      expect(Object.keys(message.payload).sort()).toEqual(['ct', 'iv', 'v']);
+      const visible = JSON.stringify({ ...message, payload: { ...message.payload, iv: '', ct: '' } });
+      expect(visible).not.toContain('sdp');
+      expect(visible).not.toContain('candidate');
+      expect(frame.frame).not.toContain('fingerprint');
+      expect(frame.frame).not.toContain('o=fake');
+      expect(frame.frame).not.toContain('typ host');
+    }
+    const opened = async (src: string, dst: string) =>
+      (await Promise.all(server.from(src, dst).map((f) => openFrame(f)))).flat();
+    expect(await opened(guest.call.peerId, invite.room)).toEqual(peerOf(host).received);
+    expect(await opened(invite.room, guest.call.peerId)).toEqual(peerOf(guest).received);
+    // The secret really is needed to read them.
+    await expect(openFrame(server.relayed[0]!, newId())).rejects.toThrow(/wrong secret/);
+  });
+
+  it('mute and camera-off toggle the local tracks and the other side follows', async () => {
+    const { host, guest } = await connectedPair();
+    const [audio] = host.stream.getAudioTracks();
+    const [video] = host.stream.getVideoTracks();
+    let changes = 0;
+    host.call.on('change', () => changes++);
+
+    host.call.setMuted(true);
+    expect(changes).toBe(1);
+    expect(audio!.enabled).toBe(false);
+    expect(video!.enabled).toBe(true);
+    expect(host.call.snapshot.muted).toBe(true);
+    await until(() => expect(guest.call.snapshot).toMatchObject({ remoteAudio: false, remoteVideo: true }));
+
+    host.call.setCameraOff(true);
+    expect(video!.enabled).toBe(false);
+    expect(host.call.snapshot.cameraOff).toBe(true);
+    await until(() => expect(guest.call.snapshot).toMatchObject({ remoteAudio: false, remoteVideo: false }));
+
+    host.call.setMuted(false);
+    expect(audio!.enabled).toBe(true);
+    await until(() => expect(guest.call.snapshot).toMatchObject({ remoteAudio: true, remoteVideo: false }));
+
+    guest.call.setCameraOff(true);
+    expect(guest.stream.getVideoTracks()[0]!.enabled).toBe(false);
+    await until(() => expect(host.call.snapshot).toMatchObject({ remoteAudio: true, remoteVideo: false }));
+    // The host's own view of itself is unaffected by what the guest does.
+    expect(host.call.snapshot).toMatchObject({ muted: false, cameraOff: true });
+    expect(peerOf(host).sentData.map((d) => JSON.parse(d) as unknown)).toContainEqual({
+      t: 'media',
+      audio: false,
+      video: false,
+    });
+  });
+
+  it('tells the other side, on connect, about a mute made before joining', async () => {
+    const host = await started('host');
+    const guest = await started('guest');
+    guest.call.setMuted(true);
+    guest.call.setCameraOff(true);
+    expect(guest.stream.tracks.map((t) => t.enabled)).toEqual([false, false]);
+    expect(peerOf(guest).sentData).toEqual([]);
+    guest.call.join();
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    await until(() => expect(host.call.snapshot).toMatchObject({ remoteAudio: false, remoteVideo: false }));
+    expect(guest.call.snapshot).toMatchObject({ remoteAudio: true, remoteVideo: true });
+  });
+
+  it('guest hangs up: host ends with remote-hangup and everything is released', async () => {
+    const { host, guest } = await connectedPair();
+    guest.call.hangUp();
+    expect(endReason(guest)).toBe('hangup');
+    await until(() => expect(endReason(host)).toBe('remote-hangup'));
+    expect(peerOf(guest).sentData.at(-1)).toBe('{"t":"bye"}');
+    const leave = server.from(guest.call.peerId, invite.room).filter((f) => f.type === 'LEAVE');
+    expect(leave.map((f) => f.payload)).toEqual([{ reason: 'hangup' }]);
+    await expectAllReleased(host, guest);
+    expect(host.call.snapshot.state).toEqual({ phase: 'ended', reason: 'remote-hangup' });
+
+    // Hanging up again changes nothing and sends nothing.
+    const frames = server.relayed.length;
+    guest.call.hangUp();
+    host.call.hangUp();
+    expect(endReason(guest)).toBe('hangup');
+    expect(endReason(host)).toBe('remote-hangup');
+    expect(server.relayed).toHaveLength(frames);
+  });
+
+  it('host hangs up: guest ends with remote-hangup', async () => {
+    const { host, guest } = await connectedPair();
+    host.call.hangUp();
+    expect(endReason(host)).toBe('hangup');
+    await until(() => expect(endReason(guest)).toBe('remote-hangup'));
+    await expectAllReleased(host, guest);
+  });
+
+  it('the bye on the data channel alone ends the call for the other side', async () => {
+    const { host, guest } = await connectedPair();
+    socketOf(guest).serverClose(1006, ''); // the guest loses the server; media carries on
+    expect(guest.call.state.phase).toBe('connected');
+    guest.call.hangUp();
+    await until(() => expect(endReason(host)).toBe('remote-hangup'));
+    expect(server.from(guest.call.peerId).filter((f) => f.type === 'LEAVE')).toEqual([]);
+  });
+
+  it('the LEAVE through the server alone ends the call for the other side', async () => {
+    const { host, guest } = await connectedPair();
+    // The data channel breaks silently: sends fail, nothing else happens.
+    peerOf(guest).send = () => {
+      throw new Error('channel closing');
+    };
+    guest.call.hangUp();
+    expect(endReason(guest)).toBe('hangup');
+    await until(() => expect(endReason(host)).toBe('remote-hangup'));
+  });
+
+  it('a peer that goes away without a bye ends the call with peer-left', async () => {
+    const { host, guest } = await connectedPair();
+    peerOf(guest).destroy(); // as if the guest's tab crashed
+    await until(() => expect(endReason(host)).toBe('peer-left'));
+    await until(() => expect(endReason(guest)).toBe('peer-left'));
+    expect(server.relayed.filter((f) => f.type === 'LEAVE')).toEqual([]);
+    await expectAllReleased(host, guest);
+  });
+
+  it('keeps a connected call when the server goes away', async () => {
+    const { host, guest } = await connectedPair();
+    socketOf(host).serverClose(1006, '');
+    socketOf(guest).serverClose(1006, '');
+    for (let i = 0; i < 5; i++) await nextTurn();
+    expect(host.call.state.phase).toBe('connected');
+    expect(guest.call.state.phase).toBe('connected');
+    host.call.setMuted(true);
+    await until(() => expect(guest.call.snapshot.remoteAudio).toBe(false));
+  });
+
+  it('fails a waiting host whose server goes away', async () => {
+    const host = await started('host');
+    socketOf(host).serverClose(1006, '');
+    expect(failure(host)).toBe('server-unreachable');
+    await expectAllReleased(host);
+  });
+});
+
+describe('Call: refusals', () => {
+  it('a guest with the wrong secret is refused as unauthorized; the host keeps waiting', async () => {
+    const host = await started('host');
+    const intruder = await started('guest', { invite: { ...invite, secret: newId() } });
+    expect(intruder.call.state.phase).toBe('ready');
+    intruder.call.join();
+    await until(() => expect(failure(intruder)).toBe('unauthorized'));
+    expect(host.call.state.phase).toBe('waiting');
+    expect(host.phases).toEqual(['preparing', 'waiting']);
+    const replies = server.from(invite.room, intruder.call.peerId);
+    expect(replies.map((f) => [f.type, f.payload])).toEqual([['LEAVE', { reason: 'unauthorized' }]]);
+    expect(network.peers.filter((p) => !p.initiator)).toEqual([]);
+    expect(intruder.stream.allStopped).toBe(true);
+
+    // The right guest still gets in.
+    const guest = await started('guest');
+    guest.call.join();
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    await until(() => expect(guest.call.state.phase).toBe('connected'));
+    host.call.hangUp();
+    await until(() => expect(endReason(guest)).toBe('remote-hangup'));
+    await expectAllReleased(intruder, host, guest);
+  });
+
+  it('refuses an offer the server forges or replays from another id', async () => {
+    // A real guest's sealed offer, caught by the server while nobody was in the room.
+    const early = await started('guest');
+    early.call.join();
+    await until(() => expect(failure(early)).toBe('room-empty'));
+    const captured = server.from(early.call.peerId, invite.room).find((f) => f.type === 'OFFER');
+    expect(captured).toBeDefined();
+
+    const host = await started('host');
+    const attacker = server.socketFactory(`wss://diyalog.test/signal/peerjs?id=${newId()}&token=t`);
+    await until(() => expect(attacker.delivered).toEqual(['{"type":"OPEN"}']));
+    attacker.send(JSON.stringify({ type: 'OFFER', dst: invite.room, payload: captured!.payload }));
+    attacker.send(
+      JSON.stringify({ type: 'OFFER', dst: invite.room, payload: { type: 'offer', sdp: 'v=0' } }),
+    );
+    await until(() => expect(attacker.delivered).toHaveLength(3));
+    expect(attacker.delivered.slice(1).map((f) => JSON.parse(f) as unknown)).toEqual([
+      { type: 'LEAVE', src: invite.room, dst: expect.any(String), payload: { reason: 'unauthorized' } },
+      { type: 'LEAVE', src: invite.room, dst: expect.any(String), payload: { reason: 'unauthorized' } },
+    ]);
+    expect(host.call.state.phase).toBe('waiting');
+    expect(network.peers.filter((p) => !p.initiator)).toEqual([]);
+  });
+
+  it('a second guest while connected is told the call is busy', async () => {
+    const { host, guest } = await connectedPair();
+    const second = await started('guest');
+    second.call.join();
+    await until(() => expect(failure(second)).toBe('busy'));
+    const replies = server.from(invite.room, second.call.peerId);
+    expect(replies.map((f) => [f.type, f.payload])).toEqual([['LEAVE', { reason: 'busy' }]]);
+    expect(host.call.state.phase).toBe('connected');
+    expect(guest.call.state.phase).toBe('connected');
+    expect(network.peers.filter((p) => !p.initiator)).toHaveLength(1);
+    expect(second.stream.allStopped).toBe(true);
+    host.call.hangUp();
+    await until(() => expect(endReason(guest)).toBe('remote-hangup'));
+    await expectAllReleased(second, host, guest);
+  });
+
+  it('a guest joining a room with no host fails with room-empty', async () => {
+    const guest = await started('guest');
+    expect(guest.call.state.phase).toBe('ready');
+    guest.call.join();
+    expect(guest.call.state.phase).toBe('connecting');
+    await until(() => expect(failure(guest)).toBe('room-empty'));
+    expect(socketOf(guest).delivered.some((f) => f.includes('"EXPIRE"'))).toBe(true);
+    await expectAllReleased(guest);
+  });
+
+  it('a second host of the same room fails with id-taken; the first keeps the room', async () => {
+    const first = await started('host');
+    const second = await started('host');
+    expect(failure(second)).toBe('id-taken');
+    expect(second.phases).toEqual(['preparing', 'failed']);
+    expect(second.stream.allStopped).toBe(true);
+    expect(first.call.state.phase).toBe('waiting');
+    expect(server.clients.get(invite.room)).toBe(server.sockets[0]);
+    expect(first.stream.allStopped).toBe(false);
+  });
+
+  it('fails with server-unreachable, and frees the camera, when the server cannot be reached', async () => {
+    server.unreachable = true;
+    const host = await started('host');
+    expect(failure(host)).toBe('server-unreachable');
+    await expectAllReleased(host);
+  });
+});
+
+describe('Call: camera and microphone', () => {
+  it.each([
+    [
+      'a DOMException-like NotAllowedError',
+      { name: 'NotAllowedError', message: 'Permission denied' },
+      'media-denied',
+    ],
+    ['a SecurityError', { name: 'SecurityError' }, 'media-denied'],
+    ['a NotReadableError', { name: 'NotReadableError' }, 'media-unavailable'],
+    ['a NotFoundError', { name: 'NotFoundError' }, 'media-unavailable'],
+    ['a plain Error', new Error('no device'), 'media-unavailable'],
+  ] as const)(
+    'getUserMedia rejecting with %s fails with %s and closes the socket',
+    async (_, error, kind) => {
+      for (const role of ['host', 'guest'] as const) {
+        const s = await started(role, { getUserMedia: () => Promise.reject(error) });
+        expect(failure(s)).toBe(kind);
+        expect(s.call.snapshot.localStream).toBeUndefined();
+        expect(socketOf(s).closedByClient).toBeDefined();
+        expect(server.clients.has(s.call.peerId)).toBe(false);
+        expect(timers.pending).toBe(0);
+      }
+      expect(network.peers).toEqual([]);
+    },
+  );
+
+  it('hangUp while preparing releases a camera stream that arrives later', async () => {
+    const media = deferredMedia();
+    const host = side('host', { getUserMedia: media.getUserMedia });
+    const starting = track(host.call.start());
+    expect(host.call.state.phase).toBe('preparing');
+    host.call.hangUp();
+    expect(endReason(host)).toBe('hangup');
+    media.resolve(host.stream);
+    await until(() => expect(starting.state).toBe('fulfilled'));
+    expect(host.stream.allStopped).toBe(true);
+    expect(host.call.snapshot.localStream).toBeUndefined();
+    expect(host.phases).toEqual(['preparing', 'ended']);
+    await expectAllReleased(host);
+  });
+
+  it('hangUp while the camera is still starting, after the socket opened, releases both', async () => {
+    const media = deferredMedia();
+    const host = side('host', { getUserMedia: media.getUserMedia });
+    const starting = track(host.call.start());
+    await until(() => expect(server.clients.has(invite.room)).toBe(true));
+    host.call.hangUp();
+    expect(server.clients.has(invite.room)).toBe(false);
+    media.resolve(host.stream);
+    await until(() => expect(starting.state).toBe('fulfilled'));
+    expect(host.stream.allStopped).toBe(true);
+    expect(endReason(host)).toBe('hangup');
+    await expectAllReleased(host);
+  });
+
+  it('a guest who hangs up before joining sends nothing to the host', async () => {
+    const host = await started('host');
+    const media = deferredMedia();
+    const early = side('guest', { getUserMedia: media.getUserMedia });
+    const starting = track(early.call.start());
+    await until(() => expect(server.clients.has(early.call.peerId)).toBe(true));
+    early.call.hangUp(); // while preparing, with the socket open
+    media.resolve(early.stream);
+    await until(() => expect(starting.state).toBe('fulfilled'));
+
+    const late = await started('guest');
+    expect(late.call.state.phase).toBe('ready');
+    late.call.hangUp(); // while ready
+
+    for (let i = 0; i < 5; i++) await nextTurn();
+    expect(server.relayed).toEqual([]);
+    expect(socketOf(host).delivered).toEqual(['{"type":"OPEN"}']);
+    expect(host.call.state.phase).toBe('waiting');
+    host.call.hangUp();
+    await expectAllReleased(early, late, host);
+  });
+
+  it('a host hanging up while waiting sends nothing and releases everything', async () => {
+    const host = await started('host');
+    host.call.hangUp();
+    expect(endReason(host)).toBe('hangup');
+    expect(server.relayed).toEqual([]);
+    await expectAllReleased(host);
+  });
+});
+
+describe('Call: timeouts', () => {
+  it('a guest that cannot connect within 20 s after join fails with connection-failed', async () => {
+    network.connectable = false;
+    const host = await started('host');
+    const guest = await started('guest');
+    guest.call.join();
+    await until(() => {
+      expect(host.call.state.phase).toBe('connecting');
+      expect(peerOf(host).received.map((s) => s.type)).toEqual(['offer', 'candidate']);
+      expect(peerOf(guest).received.map((s) => s.type)).toEqual(['answer', 'candidate']);
+    });
+    timers.advance(19_999);
+    await nextTurn();
+    expect(guest.call.state.phase).toBe('connecting');
+    timers.advance(1);
+    expect(failure(guest)).toBe('connection-failed');
+    expect(guest.stream.allStopped).toBe(true);
+    // The guest's peer is torn down after the bye flush; the host's attempt then fails too.
+    timers.advance(100);
+    await until(() => expect(failure(host)).toBe('connection-failed'));
+    await expectAllReleased(host, guest);
+  });
+
+  it('uses a given connect timeout, and none before join', async () => {
+    network.connectable = false;
+    await started('host');
+    const guest = await started('guest', { connectTimeoutMs: 5000 });
+    timers.advance(60_000);
+    expect(guest.call.state.phase).toBe('ready');
+    guest.call.join();
+    await until(() => expect(peerOf(guest).received).toHaveLength(2));
+    timers.advance(4999);
+    expect(guest.call.state.phase).toBe('connecting');
+    timers.advance(1);
+    expect(failure(guest)).toBe('connection-failed');
+  });
+
+  it('a connected call is not ended by the connect timeout', async () => {
+    const { host, guest } = await connectedPair();
+    timers.advance(120_000);
+    expect(guest.call.state.phase).toBe('connected');
+    expect(host.call.state.phase).toBe('connected');
+  });
+});

@@ -1,0 +1,458 @@
+/**
+ * Fakes for what cannot run in Node: a clock, a WebSocket, a PeerJS server, simple-peer and a camera.
+ * Each keeps only the behaviour the call core relies on, and keeps it honest (asynchronous delivery,
+ * throwing where the real thing throws).
+ */
+import type {
+  MediaStreamLike,
+  PeerFactory,
+  PeerLike,
+  SocketLike,
+  TimerHandle,
+  Timers,
+  TrackLike,
+} from '../../../src/call/ports.js';
+import type { SignalData } from '../../../src/call/protocol.js';
+
+/** Lets already-queued promise callbacks and real I/O callbacks (e.g. WebCrypto) run. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Tracks whether a promise has settled, without awaiting it. */
+export function track<T>(promise: Promise<T>): {
+  readonly state: 'pending' | 'fulfilled' | 'rejected';
+  readonly value: T | undefined;
+  readonly error: unknown;
+} {
+  const result = {
+    state: 'pending' as 'pending' | 'fulfilled' | 'rejected',
+    value: undefined as T | undefined,
+    error: undefined as unknown,
+  };
+  promise.then(
+    (value) => Object.assign(result, { state: 'fulfilled', value }),
+    (error: unknown) => Object.assign(result, { state: 'rejected', error }),
+  );
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Clock
+
+interface Task {
+  at: number;
+  readonly fn: () => void;
+  readonly every: number | undefined;
+}
+
+/** A deterministic clock: nothing runs until `advance(ms)`, and then in time order. */
+export class FakeTimers implements Timers {
+  #now = 0;
+  #nextHandle = 1;
+  readonly #tasks = new Map<number, Task>();
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.#add(fn, ms, undefined);
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return this.#add(fn, ms, Math.max(1, ms));
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.#tasks.delete(handle as number);
+  }
+
+  clearInterval(handle: TimerHandle): void {
+    this.#tasks.delete(handle as number);
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** How many timeouts and intervals are still scheduled. */
+  get pending(): number {
+    return this.#tasks.size;
+  }
+
+  /** Moves the clock forward, running every task that falls due, in order (intervals repeatedly). */
+  advance(ms: number): void {
+    const target = this.#now + ms;
+    for (;;) {
+      let due: [number, Task] | undefined;
+      for (const entry of this.#tasks) {
+        if (entry[1].at > target) continue;
+        if (!due || entry[1].at < due[1].at || (entry[1].at === due[1].at && entry[0] < due[0])) due = entry;
+      }
+      if (!due) break;
+      const [handle, task] = due;
+      this.#now = task.at;
+      if (task.every === undefined) this.#tasks.delete(handle);
+      else task.at += task.every;
+      task.fn();
+    }
+    this.#now = target;
+  }
+
+  #add(fn: () => void, ms: number, every: number | undefined): number {
+    const handle = this.#nextHandle++;
+    this.#tasks.set(handle, { at: this.#now + Math.max(0, ms), fn, every });
+    return handle;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// WebSocket
+
+export const CONNECTING = 0;
+export const OPEN = 1;
+export const CLOSING = 2;
+export const CLOSED = 3;
+
+interface SocketHooks {
+  /** The client sent a frame. */
+  send?(frame: string): void;
+  /** The socket closed, from either side. */
+  closed?(): void;
+}
+
+/** A WebSocket driven by the test (or by FakePeerServer) from the server's side. */
+export class FakeSocket implements SocketLike {
+  readyState = CONNECTING;
+  readonly sent: string[] = [];
+  /** The frames the server delivered to the client. */
+  readonly delivered: string[] = [];
+  /** The code and reason of the client's own close(), if it called it. */
+  closedByClient: { code: number | undefined; reason: string | undefined } | undefined;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+
+  constructor(
+    readonly url: string,
+    private readonly hooks: SocketHooks = {},
+  ) {}
+
+  // The client's side.
+
+  send(data: string): void {
+    if (this.readyState !== OPEN)
+      throw new Error(`InvalidStateError: send() in readyState ${this.readyState}`);
+    this.sent.push(data);
+    this.hooks.send?.(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.readyState >= CLOSING) return;
+    this.closedByClient = { code, reason };
+    this.readyState = CLOSING;
+    this.hooks.closed?.();
+    // Like a browser: the close event comes later, to whatever handler is still set.
+    queueMicrotask(() => {
+      this.readyState = CLOSED;
+      this.onclose?.({ code: code ?? 1005, reason: reason ?? '' });
+    });
+  }
+
+  // The server's side.
+
+  serverOpen(): void {
+    this.readyState = OPEN;
+    this.onopen?.({});
+  }
+
+  /** Delivers a frame now; objects are sent as JSON. */
+  serverSend(message: unknown): void {
+    if (this.readyState !== OPEN) return;
+    const data = typeof message === 'string' ? message : JSON.stringify(message);
+    this.delivered.push(data);
+    this.onmessage?.({ data });
+  }
+
+  serverClose(code = 1000, reason = ''): void {
+    if (this.readyState === CLOSED) return;
+    this.readyState = CLOSED;
+    this.hooks.closed?.();
+    this.onclose?.({ code, reason });
+  }
+
+  /** A connection failure: error, then close 1006, as browsers report it. */
+  serverFail(): void {
+    this.readyState = CLOSED;
+    this.hooks.closed?.();
+    this.onerror?.({});
+    this.onclose?.({ code: 1006, reason: '' });
+  }
+
+  /** The frames the client sent, parsed. */
+  get sentMessages(): Array<Record<string, unknown>> {
+    return this.sent.map((frame) => JSON.parse(frame) as Record<string, unknown>);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// PeerJS server
+
+export interface RelayedFrame {
+  readonly src: string;
+  readonly dst: unknown;
+  readonly type: unknown;
+  readonly payload: unknown;
+  /** The frame exactly as the client sent it. */
+  readonly frame: string;
+}
+
+const RELAYED_TYPES = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE']);
+
+/**
+ * The PeerJS server's protocol in memory: OPEN on connect, ID-TAKEN (then close) for an id in use, relays
+ * OFFER/ANSWER/CANDIDATE/LEAVE to `dst` with `src` set by the server, EXPIRE back to the sender for an
+ * unknown `dst` (never for LEAVE), and drops anything else. Delivery is asynchronous.
+ */
+export class FakePeerServer {
+  /** Every socket ever made, in order. */
+  readonly sockets: FakeSocket[] = [];
+  /** Registered peers by id. */
+  readonly clients = new Map<string, FakeSocket>();
+  /** Every relayable frame any client sent, delivered or not. */
+  readonly relayed: RelayedFrame[] = [];
+  /** When set, sockets fail to connect. */
+  unreachable = false;
+
+  readonly socketFactory = (url: string): FakeSocket => {
+    const id = new URL(url).searchParams.get('id') ?? '';
+    const socket: FakeSocket = new FakeSocket(url, {
+      send: (frame) => this.#onFrame(id, socket, frame),
+      closed: () => {
+        if (this.clients.get(id) === socket) this.clients.delete(id);
+      },
+    });
+    this.sockets.push(socket);
+    queueMicrotask(() => {
+      if (socket.readyState !== CONNECTING) return;
+      if (this.unreachable) return socket.serverFail();
+      socket.serverOpen();
+      if (id === '' || this.clients.has(id)) {
+        socket.serverSend({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } });
+        socket.serverClose(1000, 'ID is taken');
+        return;
+      }
+      this.clients.set(id, socket);
+      socket.serverSend({ type: 'OPEN' });
+    });
+    return socket;
+  };
+
+  /** Relayed frames sent by a peer id (optionally to a peer id). */
+  from(src: string, dst?: string): RelayedFrame[] {
+    return this.relayed.filter((f) => f.src === src && (dst === undefined || f.dst === dst));
+  }
+
+  #onFrame(src: string, socket: FakeSocket, frame: string): void {
+    const message = JSON.parse(frame) as { type?: unknown; dst?: unknown; payload?: unknown };
+    if (typeof message.type !== 'string' || !RELAYED_TYPES.has(message.type)) return;
+    this.relayed.push({ src, dst: message.dst, type: message.type, payload: message.payload, frame });
+    const target = typeof message.dst === 'string' ? this.clients.get(message.dst) : undefined;
+    queueMicrotask(() => {
+      if (target) {
+        target.serverSend({ type: message.type, src, dst: message.dst, payload: message.payload });
+      } else if (message.type !== 'LEAVE') {
+        socket.serverSend({ type: 'EXPIRE', src: message.dst, dst: src });
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Camera
+
+export class FakeTrack implements TrackLike {
+  enabled = true;
+  stopped = false;
+
+  constructor(readonly kind: 'audio' | 'video') {}
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+export class FakeStream implements MediaStreamLike {
+  readonly tracks: readonly FakeTrack[] = [new FakeTrack('audio'), new FakeTrack('video')];
+
+  constructor(readonly id: string) {}
+
+  getTracks(): FakeTrack[] {
+    return [...this.tracks];
+  }
+
+  getAudioTracks(): FakeTrack[] {
+    return this.tracks.filter((t) => t.kind === 'audio');
+  }
+
+  getVideoTracks(): FakeTrack[] {
+    return this.tracks.filter((t) => t.kind === 'video');
+  }
+
+  get allStopped(): boolean {
+    return this.tracks.every((t) => t.stopped);
+  }
+}
+
+/** A getUserMedia whose answer the test gives later. */
+export function deferredMedia(): {
+  readonly getUserMedia: () => Promise<FakeStream>;
+  readonly calls: number;
+  resolve(stream: FakeStream): void;
+  reject(error: unknown): void;
+} {
+  let resolve!: (stream: FakeStream) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<FakeStream>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  let calls = 0;
+  return {
+    getUserMedia: () => {
+      calls++;
+      return promise;
+    },
+    get calls() {
+      return calls;
+    },
+    resolve,
+    reject,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// simple-peer
+
+type PeerEvent = 'signal' | 'stream' | 'data' | 'connect' | 'close' | 'error';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one listener map for every event
+type AnyListener = (...args: any[]) => void;
+
+/**
+ * A simple-peer stand-in. Its offer/answer name the peer that made them, so whoever receives one is linked
+ * to that peer; once each side has the other's description and at least one of its candidates, both emit
+ * 'stream' (a copy of the other's stream) and 'connect'. `send()` delivers to the other side as bytes (as
+ * simple-peer does outside object mode); `destroy()` closes this side and then the other.
+ */
+export class FakePeer implements PeerLike<FakeStream> {
+  readonly name: string;
+  readonly received: SignalData[] = [];
+  readonly sentData: string[] = [];
+  remote: FakePeer | undefined;
+  connected = false;
+  destroyed = false;
+  readonly #listeners = new Map<PeerEvent, AnyListener[]>();
+
+  constructor(
+    private readonly network: FakePeerNetwork,
+    index: number,
+    readonly initiator: boolean,
+    readonly stream: FakeStream,
+  ) {
+    this.name = `peer${index}`;
+    if (initiator) queueMicrotask(() => this.#describe('offer'));
+  }
+
+  on(event: PeerEvent, listener: AnyListener): this {
+    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
+    return this;
+  }
+
+  signal(data: SignalData): void {
+    if (this.destroyed) throw new Error('cannot signal after peer is destroyed');
+    this.received.push(data);
+    if (data.type === 'offer' || data.type === 'answer') {
+      if (data.type !== (this.initiator ? 'answer' : 'offer')) throw new Error(`unexpected ${data.type}`);
+      const from = this.network.peers.find((p) => data.sdp?.includes(`o=fake ${p.name} `));
+      if (!from) throw new Error('an SDP from no known peer');
+      this.remote = from;
+      if (!this.initiator) queueMicrotask(() => this.#describe('answer'));
+    }
+    this.#maybeConnect();
+  }
+
+  send(data: string): void {
+    if (this.destroyed) throw new Error('cannot send after peer is destroyed');
+    const remote = this.remote;
+    if (!this.connected || !remote) throw new Error('InvalidStateError: the data channel is not open');
+    this.sentData.push(data);
+    const bytes = new TextEncoder().encode(data);
+    queueMicrotask(() => {
+      if (!remote.destroyed) remote.#emit('data', bytes);
+    });
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.connected = false;
+    queueMicrotask(() => this.#emit('close'));
+    const remote = this.remote;
+    // The other side sees its channel close and destroys itself, as simple-peer does.
+    if (remote) queueMicrotask(() => remote.destroy());
+  }
+
+  /** Has this side got the other's description and at least one of its candidates? */
+  get #ready(): boolean {
+    const remote = this.remote;
+    if (!remote) return false;
+    return this.received.some(
+      (s) => s.type === 'candidate' && s.candidate.candidate.includes(` ${remote.name} `),
+    );
+  }
+
+  #maybeConnect(): void {
+    const remote = this.remote;
+    if (!remote || this.connected || !this.network.connectable) return;
+    if (remote.remote !== this || !this.#ready || !remote.#ready || remote.destroyed) return;
+    for (const [side, other] of [
+      [this, remote],
+      [remote, this],
+    ] as const) {
+      side.connected = true;
+      queueMicrotask(() => {
+        if (side.destroyed) return;
+        side.#emit('stream', new FakeStream(other.stream.id));
+        side.#emit('connect');
+      });
+    }
+  }
+
+  #describe(type: 'offer' | 'answer'): void {
+    if (this.destroyed) return;
+    const sdp = `v=0\r\no=fake ${this.name} 1 IN IP4 0.0.0.0\r\na=fingerprint:sha-256 AB:CD:${this.name}\r\n`;
+    this.#emit('signal', { type, sdp });
+    this.#emit('signal', {
+      type: 'candidate',
+      candidate: {
+        candidate: `candidate:1 1 udp 2122260223 ${this.name} 5000 typ host`,
+        sdpMLineIndex: 0,
+        sdpMid: '0',
+      },
+    });
+  }
+
+  #emit(event: PeerEvent, ...args: unknown[]): void {
+    for (const listener of this.#listeners.get(event) ?? []) listener(...args);
+  }
+}
+
+export class FakePeerNetwork {
+  readonly peers: FakePeer[] = [];
+  /** When false, signals still travel but no connection forms (a firewall dropping every ICE check). */
+  connectable = true;
+
+  readonly createPeer: PeerFactory<FakeStream> = ({ initiator, stream }) => {
+    const peer = new FakePeer(this, this.peers.length, initiator, stream);
+    this.peers.push(peer);
+    return peer;
+  };
+}

@@ -1,0 +1,325 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CallError, type CallErrorKind } from '../../../src/call/errors.js';
+import { newId } from '../../../src/call/ids.js';
+import { SignalingClient, type SignalingOptions } from '../../../src/call/signaling.js';
+import { CLOSING, FakeSocket, FakeTimers, nextTurn, OPEN, track } from './fakes.js';
+
+const HEARTBEAT = '{"type":"HEARTBEAT"}';
+
+let timers: FakeTimers;
+let sockets: FakeSocket[];
+const id = newId();
+const token = newId();
+
+beforeEach(() => {
+  timers = new FakeTimers();
+  sockets = [];
+});
+
+function client(options: Partial<SignalingOptions> = {}): SignalingClient {
+  return new SignalingClient({
+    serverUrl: 'https://signal.test/base/',
+    id,
+    token,
+    socketFactory: (url) => {
+      const socket = new FakeSocket(url);
+      sockets.push(socket);
+      return socket;
+    },
+    timers,
+    ...options,
+  });
+}
+
+function socket(): FakeSocket {
+  expect(sockets).toHaveLength(1);
+  return sockets[0]!;
+}
+
+/** Connects a client and lets the server register it. */
+async function connected(options: Partial<SignalingOptions> = {}): Promise<SignalingClient> {
+  const signaling = client(options);
+  const connecting = signaling.connect();
+  socket().serverOpen();
+  socket().serverSend({ type: 'OPEN' });
+  await connecting;
+  return signaling;
+}
+
+async function rejection(promise: Promise<unknown>, kind: CallErrorKind): Promise<CallError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CallError);
+  expect((error as CallError).kind).toBe(kind);
+  return error as CallError;
+}
+
+function heartbeats(s: FakeSocket): number {
+  return s.sent.filter((frame) => frame === HEARTBEAT).length;
+}
+
+describe('SignalingClient.connect', () => {
+  it('opens one socket at the PeerJS address for its id and token', () => {
+    void client().connect();
+    const url = new URL(socket().url);
+    expect(url.protocol).toBe('wss:');
+    expect(url.pathname).toBe('/base/signal/peerjs');
+    expect(url.searchParams.get('id')).toBe(id);
+    expect(url.searchParams.get('token')).toBe(token);
+  });
+
+  it('resolves on the server’s OPEN, not on the socket opening', async () => {
+    const signaling = client();
+    const connecting = track(signaling.connect());
+    socket().serverOpen();
+    await nextTurn();
+    expect(connecting.state).toBe('pending');
+    expect(signaling.isOpen).toBe(false);
+    socket().serverSend({ type: 'OPEN' });
+    await nextTurn();
+    expect(connecting.state).toBe('fulfilled');
+    expect(signaling.isOpen).toBe(true);
+  });
+
+  it('sends a HEARTBEAT every 5 s once open, and none before', async () => {
+    const signaling = client();
+    const connecting = signaling.connect();
+    socket().serverOpen();
+    timers.advance(4000);
+    expect(heartbeats(socket())).toBe(0);
+    socket().serverSend({ type: 'OPEN' });
+    await connecting;
+    timers.advance(4999);
+    expect(heartbeats(socket())).toBe(0);
+    timers.advance(1);
+    expect(heartbeats(socket())).toBe(1);
+    timers.advance(10_000);
+    expect(heartbeats(socket())).toBe(3);
+    timers.advance(60_000);
+    expect(heartbeats(socket())).toBe(15);
+    expect(socket().sent.every((frame) => frame === HEARTBEAT)).toBe(true);
+  });
+
+  it('uses a given heartbeat period', async () => {
+    await connected({ heartbeatMs: 1000 });
+    timers.advance(3500);
+    expect(heartbeats(socket())).toBe(3);
+  });
+
+  it('rejects with id-taken on ID-TAKEN, closes the socket and leaves no timer', async () => {
+    const signaling = client();
+    const connecting = signaling.connect();
+    socket().serverOpen();
+    socket().serverSend({ type: 'ID-TAKEN', payload: { msg: 'ID "x" is taken' } });
+    const error = await rejection(connecting, 'id-taken');
+    expect(error.cause).toBe('ID "x" is taken');
+    expect(socket().closedByClient).toEqual({ code: 1000, reason: 'bye' });
+    expect(signaling.isOpen).toBe(false);
+    expect(timers.pending).toBe(0);
+  });
+
+  it.each(['ERROR', 'INVALID-KEY'])('rejects with server-error on %s', async (type) => {
+    const signaling = client();
+    const connecting = signaling.connect();
+    socket().serverOpen();
+    socket().serverSend({ type, payload: { msg: 'no' } });
+    const error = await rejection(connecting, 'server-error');
+    expect(error.cause).toBe('no');
+    expect(socket().closedByClient).toBeDefined();
+    expect(timers.pending).toBe(0);
+  });
+
+  it('rejects with server-unreachable on a socket error before OPEN', async () => {
+    const connecting = client().connect();
+    socket().serverFail();
+    await rejection(connecting, 'server-unreachable');
+    expect(timers.pending).toBe(0);
+  });
+
+  it('rejects with server-unreachable when the socket closes before OPEN', async () => {
+    const connecting = client().connect();
+    socket().serverOpen();
+    socket().serverClose(1008, 'policy');
+    const error = await rejection(connecting, 'server-unreachable');
+    expect(error.cause).toBe('closed 1008 policy');
+    expect(timers.pending).toBe(0);
+  });
+
+  it('rejects with server-unreachable when no OPEN comes within openTimeoutMs', async () => {
+    const connecting = track(client({ openTimeoutMs: 3000 }).connect());
+    socket().serverOpen();
+    timers.advance(2999);
+    await nextTurn();
+    expect(connecting.state).toBe('pending');
+    timers.advance(1);
+    await nextTurn();
+    expect(connecting.state).toBe('rejected');
+    expect((connecting.error as CallError).kind).toBe('server-unreachable');
+    expect(socket().closedByClient).toBeDefined();
+    expect(timers.pending).toBe(0);
+    // A late OPEN changes nothing: the client has let go of the socket.
+    socket().serverSend({ type: 'OPEN' });
+    timers.advance(10_000);
+    expect(socket().sent).toEqual([]);
+  });
+
+  it('waits 10 s for OPEN by default', async () => {
+    const connecting = track(client().connect());
+    timers.advance(9999);
+    await nextTurn();
+    expect(connecting.state).toBe('pending');
+    timers.advance(1);
+    await nextTurn();
+    expect(connecting.state).toBe('rejected');
+  });
+
+  it('rejects with server-unreachable when the socket cannot even be made', async () => {
+    const signaling = client({
+      socketFactory: () => {
+        throw new SyntaxError('bad URL');
+      },
+    });
+    const error = await rejection(signaling.connect(), 'server-unreachable');
+    expect(String(error.cause)).toContain('bad URL');
+    expect(timers.pending).toBe(0);
+  });
+
+  it('does not fail on a late ERROR once open', async () => {
+    const signaling = await connected();
+    const closes: unknown[] = [];
+    signaling.on('close', (e) => closes.push(e));
+    socket().serverSend({ type: 'ERROR', payload: { msg: 'late' } });
+    expect(signaling.isOpen).toBe(true);
+    expect(closes).toEqual([]);
+    expect(signaling.send('OFFER', 'x', {})).toBe(true);
+  });
+});
+
+describe('SignalingClient messages', () => {
+  it('emits relayed messages and EXPIRE, and nothing else', async () => {
+    const signaling = await connected();
+    const messages: unknown[] = [];
+    signaling.on('message', (m) => messages.push(m));
+    const s = socket();
+    s.serverSend({ type: 'OFFER', src: 'a', dst: id, payload: { v: 1 } });
+    s.serverSend({ type: 'HEARTBEAT' });
+    s.serverSend({ type: 'ANSWER', src: 'b', payload: 2 });
+    s.serverSend('not json');
+    s.serverSend({ type: 'CANDIDATE', src: 'c', payload: [3] });
+    s.serverSend({ type: 'OPEN' });
+    s.serverSend({ type: 'LEAVE', src: 'd', payload: { reason: 'busy' } });
+    s.serverSend({ type: 'OFFER', payload: {} });
+    s.serverSend({ type: 'EXPIRE', src: 'e' });
+    s.serverSend({ type: 'ID-TAKEN' });
+    expect(messages).toEqual([
+      { type: 'OFFER', src: 'a', payload: { v: 1 } },
+      { type: 'ANSWER', src: 'b', payload: 2 },
+      { type: 'CANDIDATE', src: 'c', payload: [3] },
+      { type: 'LEAVE', src: 'd', payload: { reason: 'busy' } },
+      { type: 'EXPIRE', src: 'e' },
+    ]);
+    expect(signaling.isOpen).toBe(true);
+  });
+
+  it('stops telling a listener that removed itself', async () => {
+    const signaling = await connected();
+    const messages: unknown[] = [];
+    const off = signaling.on('message', (m) => messages.push(m));
+    socket().serverSend({ type: 'LEAVE', src: 'a' });
+    off();
+    socket().serverSend({ type: 'LEAVE', src: 'b' });
+    expect(messages).toHaveLength(1);
+  });
+
+  it('send() is false until OPEN, then sends the frame', async () => {
+    const signaling = client();
+    expect(signaling.send('OFFER', 'room', {})).toBe(false);
+    const connecting = signaling.connect();
+    socket().serverOpen();
+    expect(signaling.send('OFFER', 'room', {})).toBe(false);
+    expect(socket().sent).toEqual([]);
+    socket().serverSend({ type: 'OPEN' });
+    await connecting;
+    expect(signaling.send('LEAVE', 'room', { reason: 'hangup' })).toBe(true);
+    expect(socket().sentMessages).toEqual([{ type: 'LEAVE', dst: 'room', payload: { reason: 'hangup' } }]);
+  });
+
+  it('send() is false after the socket closed', async () => {
+    const signaling = await connected();
+    socket().serverClose(1001, 'going away');
+    expect(signaling.send('OFFER', 'room', {})).toBe(false);
+  });
+});
+
+describe('SignalingClient closing', () => {
+  it('emits close once when an open socket closes, and stops heartbeats', async () => {
+    const signaling = await connected();
+    const closes: unknown[] = [];
+    signaling.on('close', (e) => closes.push(e));
+    timers.advance(5000);
+    expect(heartbeats(socket())).toBe(1);
+    socket().serverClose(1006, '');
+    expect(closes).toEqual([undefined]);
+    expect(signaling.isOpen).toBe(false);
+    expect(timers.pending).toBe(0);
+    timers.advance(60_000);
+    expect(heartbeats(socket())).toBe(1);
+    expect(closes).toHaveLength(1);
+  });
+
+  it('emits close when an open socket errors', async () => {
+    const signaling = await connected();
+    const closes: unknown[] = [];
+    signaling.on('close', (e) => closes.push(e));
+    socket().serverFail();
+    expect(closes).toEqual([undefined]);
+    expect(timers.pending).toBe(0);
+  });
+
+  it('close() stops heartbeats, clears timers, closes the socket and emits nothing', async () => {
+    const signaling = await connected();
+    const events: unknown[] = [];
+    signaling.on('close', (e) => events.push(['close', e]));
+    signaling.on('message', (m) => events.push(m));
+    timers.advance(5000);
+    expect(timers.pending).toBe(1);
+    signaling.close();
+    expect(timers.pending).toBe(0);
+    expect(signaling.isOpen).toBe(false);
+    expect(socket().closedByClient).toEqual({ code: 1000, reason: 'bye' });
+    expect(socket().readyState).toBe(CLOSING);
+    timers.advance(60_000);
+    await nextTurn();
+    expect(heartbeats(socket())).toBe(1);
+    expect(events).toEqual([]);
+    expect(signaling.send('OFFER', 'room', {})).toBe(false);
+    signaling.close();
+    expect(socket().closedByClient).toEqual({ code: 1000, reason: 'bye' });
+  });
+
+  it('close() while connecting settles connect() and leaves no timer', async () => {
+    const signaling = client();
+    const connecting = track(signaling.connect());
+    socket().serverOpen();
+    expect(timers.pending).toBe(1);
+    signaling.close();
+    await nextTurn();
+    expect(connecting.state).toBe('rejected');
+    expect(timers.pending).toBe(0);
+    expect(socket().closedByClient).toBeDefined();
+    socket().serverSend({ type: 'OPEN' });
+    expect(signaling.isOpen).toBe(false);
+  });
+
+  it('does not close a socket that is already closed', async () => {
+    const signaling = await connected();
+    const s = socket();
+    s.serverClose(1000, 'server restart');
+    expect(s.closedByClient).toBeUndefined();
+    signaling.close();
+    expect(s.closedByClient).toBeUndefined();
+    expect(s.readyState).not.toBe(OPEN);
+  });
+});
