@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 
@@ -61,6 +61,78 @@ export class BrowserCdp {
         'Target.getTargets',
       )
     ).targetInfos;
+  }
+
+  /** A trusted mouse click on the centre of the first element matching `selector` (a real user gesture). */
+  async click(targetId: string, selector: string): Promise<void> {
+    const { sessionId } = await this.send<{ sessionId: string }>('Target.attachToTarget', {
+      targetId,
+      flatten: true,
+    });
+    try {
+      const { result } = await this.send<{ result: { value?: { x: number; y: number } } }>(
+        'Runtime.evaluate',
+        {
+          expression: `(() => { const r = document.querySelector(${JSON.stringify(selector)})?.getBoundingClientRect();
+            return r && { x: r.x + r.width / 2, y: r.y + r.height / 2 }; })()`,
+          returnByValue: true,
+        },
+        sessionId,
+      );
+      const point = result.value;
+      if (!point) throw new Error(`nothing matches ${selector}`);
+      for (const type of ['mousePressed', 'mouseReleased']) {
+        await this.send(
+          'Input.dispatchMouseEvent',
+          { type, ...point, button: 'left', clickCount: 1 },
+          sessionId,
+        );
+      }
+    } finally {
+      await this.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
+    }
+  }
+
+  /** Saves a PNG of a target that Playwright cannot screenshot (the real popup or side panel). */
+  async screenshot(targetId: string, path: string): Promise<void> {
+    const { sessionId } = await this.send<{ sessionId: string }>('Target.attachToTarget', {
+      targetId,
+      flatten: true,
+    });
+    try {
+      const { data } = await this.send<{ data: string }>(
+        'Page.captureScreenshot',
+        { format: 'png' },
+        sessionId,
+      );
+      writeFileSync(path, Buffer.from(data, 'base64'));
+    } finally {
+      await this.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
+    }
+  }
+
+  /** Waits for a target whose URL ends with `suffix` (the popup, the side panel). */
+  async waitForTarget(suffix: string, timeoutMs = 10_000): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const target = (await this.targets()).find((t) => t.url.endsWith(suffix));
+      if (target) return target.targetId;
+      if (Date.now() > end) throw new Error(`no target ${suffix} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Clicks the extension's toolbar button for the tab showing `tabUrl` (CDP stands in for the user). */
+  async clickToolbarButton(extensionId: string, tabUrl: string): Promise<void> {
+    const { targetInfos } = await this.send<{ targetInfos: { targetId: string; url: string }[] }>(
+      'Target.getTargets',
+      {
+        filter: [{ type: 'tab' }],
+      },
+    );
+    const tab = targetInfos.find((t) => t.url === tabUrl);
+    if (!tab) throw new Error(`no tab showing ${tabUrl}`);
+    await this.send('Extensions.triggerAction', { id: extensionId, targetId: tab.targetId });
   }
 
   close(): void {
