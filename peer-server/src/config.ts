@@ -12,6 +12,27 @@ export interface DiyalogConfig {
   readonly maxFrameBytes: number;
   /** The built join page: `join.html` and `assets/`. */
   readonly joinDir: string;
+  /** Most members a room holds at once; a mesh call gets heavy beyond a handful. */
+  readonly roomCapacity: number;
+  /** A room nobody has been active in for this long is forgotten. */
+  readonly roomTtlSeconds: number;
+  /** Where room state lives when set (`redis://…`); otherwise it stays in this process's memory. */
+  readonly redisUrl: string | undefined;
+  /** STUN/TURN URLs handed to registered peers (`stun:`, `turn:`, `turns:`). */
+  readonly turnUrls: readonly string[];
+  /** coturn's `static-auth-secret`; required when `turnUrls` has a TURN URL. */
+  readonly turnSecret: string | undefined;
+  /** How long TURN credentials stay valid. */
+  readonly turnTtlSeconds: number;
+  readonly maxConnectionsPerIp: number;
+  /** Token bucket per connection: sustained messages per second… */
+  readonly rateLimitPerSecond: number;
+  /** …and how many may come at once. */
+  readonly rateLimitBurst: number;
+  /** Origins allowed besides our extension, any Firefox extension and our own origin. */
+  readonly allowedOrigins: readonly string[];
+  /** How many reverse proxies in front of us append to X-Forwarded-For (0: use the socket's address). */
+  readonly trustProxy: number;
 }
 
 /** A configuration problem a person can fix; main.ts prints the message without a stack. */
@@ -22,7 +43,25 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const SETTINGS = ['PORT', 'HOST', 'PUBLIC_URL', 'PEER_KEY', 'MAX_FRAME_BYTES', 'JOIN_DIR'] as const;
+const SETTINGS = [
+  'PORT',
+  'HOST',
+  'PUBLIC_URL',
+  'PEER_KEY',
+  'MAX_FRAME_BYTES',
+  'JOIN_DIR',
+  'ROOM_CAPACITY',
+  'ROOM_TTL_SECONDS',
+  'REDIS_URL',
+  'TURN_URLS',
+  'TURN_SECRET',
+  'TURN_TTL',
+  'MAX_CONNECTIONS_PER_IP',
+  'RATE_LIMIT_PER_SECOND',
+  'RATE_LIMIT_BURST',
+  'ALLOWED_ORIGINS',
+  'TRUST_PROXY',
+] as const;
 type Setting = (typeof SETTINGS)[number];
 
 /** Reads the config from env, overridden by `--port=9000`-style flags (one per setting, kebab-case). */
@@ -49,6 +88,23 @@ export function loadConfig(
   const port = parseInteger('PORT', values.PORT ?? '9000', 0, 65_535);
   const host = nonEmpty('HOST', values.HOST ?? '127.0.0.1');
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const turnUrls = parseTurnUrls(values.TURN_URLS ?? '');
+  const turnSecret =
+    values.TURN_SECRET === undefined ? undefined : nonEmpty('TURN_SECRET', values.TURN_SECRET);
+  const hasTurn = turnUrls.some((url) => /^turns?:/.test(url));
+  if (hasTurn && turnSecret === undefined)
+    throw new ConfigError(
+      'TURN_URLS has a turn: URL, so TURN_SECRET (coturn static-auth-secret) must be set.',
+    );
+  if (!hasTurn && turnSecret !== undefined)
+    throw new ConfigError('TURN_SECRET is set, but TURN_URLS has no turn: or turns: URL to use it with.');
+  const rateLimitPerSecond = parseInteger(
+    'RATE_LIMIT_PER_SECOND',
+    values.RATE_LIMIT_PER_SECOND ?? '50',
+    1,
+    1e6,
+  );
+  const rateLimitBurst = parseInteger('RATE_LIMIT_BURST', values.RATE_LIMIT_BURST ?? '200', 1, 1e6);
   return {
     port,
     host,
@@ -62,6 +118,23 @@ export function loadConfig(
       100 * 1024 * 1024,
     ),
     joinDir: resolve(values.JOIN_DIR ?? resolve(REPO_ROOT, 'dist-web/join')),
+    roomCapacity: parseInteger('ROOM_CAPACITY', values.ROOM_CAPACITY ?? '6', 2, 1000),
+    // At least a minute: connected members refresh their room on a fraction of this, heartbeats every 5 s.
+    roomTtlSeconds: parseInteger('ROOM_TTL_SECONDS', values.ROOM_TTL_SECONDS ?? '3600', 60, 30 * 86_400),
+    redisUrl: values.REDIS_URL === undefined ? undefined : parseRedisUrl(values.REDIS_URL),
+    turnUrls,
+    turnSecret,
+    turnTtlSeconds: parseInteger('TURN_TTL', values.TURN_TTL ?? '3600', 60, 7 * 86_400),
+    maxConnectionsPerIp: parseInteger(
+      'MAX_CONNECTIONS_PER_IP',
+      values.MAX_CONNECTIONS_PER_IP ?? '50',
+      1,
+      1e6,
+    ),
+    rateLimitPerSecond,
+    rateLimitBurst,
+    allowedOrigins: parseOrigins(values.ALLOWED_ORIGINS ?? ''),
+    trustProxy: parseInteger('TRUST_PROXY', values.TRUST_PROXY ?? '0', 0, 10),
   };
 }
 
@@ -76,6 +149,13 @@ function parseInteger(name: Setting, text: string, min: number, max: number): nu
 function nonEmpty(name: Setting, text: string): string {
   if (text.trim() === '') throw new ConfigError(`${name} must not be empty.`);
   return text.trim();
+}
+
+function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function parsePublicUrl(text: string): string {
@@ -93,4 +173,34 @@ function parsePublicUrl(text: string): string {
   if (url.search !== '' || url.hash !== '')
     throw new ConfigError(`PUBLIC_URL must not have a query or fragment.`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The value may hold a password, so messages never repeat it. */
+function parseRedisUrl(text: string): string {
+  if (!/^rediss?:\/\/[^\s]+$/.test(text.trim()))
+    throw new ConfigError('REDIS_URL must look like redis://host:6379 or rediss://user:password@host:6380.');
+  return text.trim();
+}
+
+/** RFC 7064/7065 URIs as RTCIceServer accepts them, e.g. turn:turn.example.org:3478?transport=udp. */
+function parseTurnUrls(text: string): string[] {
+  const urls = commaList(text);
+  for (const url of urls) {
+    if (!/^(stuns?|turns?):[^\s/?#][^\s]*$/.test(url))
+      throw new ConfigError(
+        `TURN_URLS entries must look like stun:host:3478 or turn:host:3478?transport=udp, got "${url}".`,
+      );
+  }
+  return urls;
+}
+
+/** Origins as browsers send them: scheme://host[:port], lowercase, no path. */
+function parseOrigins(text: string): string[] {
+  return commaList(text).map((origin) => {
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+$/i.test(origin))
+      throw new ConfigError(
+        `ALLOWED_ORIGINS entries must be origins like https://app.example.org (no path), got "${origin}".`,
+      );
+    return origin.toLowerCase();
+  });
 }

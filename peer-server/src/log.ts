@@ -1,12 +1,23 @@
-/** Every line the server logs. Ids only: never SDP, payloads or tokens. */
+import type { ConnectionRejection, FrameRejection } from './signal/rejections.js';
+
+/** Every line the server logs. Ids only: never SDP, payloads, tokens, query strings or secrets. */
 export type LogEntry =
-  | { event: 'server-started'; url: string; publicUrl: string }
+  | { event: 'server-started'; url: string; publicUrl: string; store: 'memory' | 'redis' }
+  | { event: 'server-stopping'; peers: number }
   | { event: 'server-stopped' }
   | { event: 'peer-connected'; id: string }
+  | { event: 'peer-replaced'; id: string }
   | { event: 'peer-disconnected'; id: string }
-  | { event: 'frame-rejected'; id: string; reason: string }
-  | { event: 'peer-error'; reason: string }
-  | { event: 'http-error'; status: number; reason: string };
+  | { event: 'peer-timed-out'; id: string }
+  | { event: 'connection-rejected'; reason: ConnectionRejection }
+  | { event: 'frame-rejected'; id: string; reason: FrameRejection }
+  | { event: 'rate-limited'; id: string; closed: boolean }
+  | { event: 'room-joined'; room: string; id: string; members: number }
+  | { event: 'room-left'; room: string; id: string; reason: 'closed' | 'leave' | 'replaced' }
+  | { event: 'room-full'; room: string; id: string }
+  | { event: 'store-error'; operation: string; reason: string }
+  | { event: 'http-error'; status: number; reason: string }
+  | { event: 'internal-error'; id: string; reason: string };
 
 export type Logger = (entry: LogEntry) => void;
 
@@ -16,3 +27,9 @@ export const jsonLogger: Logger = (entry) => {
 };
 
 export const silentLogger: Logger = () => {};
+
+/** A short, safe reason for an error: its code or class name, never its message (which may hold a URL). */
+export function errorReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown';
+}

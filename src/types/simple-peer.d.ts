@@ -7,6 +7,7 @@ declare module '@thaunknown/simple-peer' {
     stream?: MediaStream;
     trickle?: boolean;
     config?: RTCConfiguration;
+    sdpTransform?: (sdp: string) => string;
   }
 
   export default class SimplePeer {

@@ -1,6 +1,7 @@
 import SimplePeer from '@thaunknown/simple-peer';
 import type { CallPorts } from '../call/call.js';
 import { realTimers, type PeerLike, type SocketLike } from '../call/ports.js';
+import { withStartBitrate } from '../call/sdp.js';
 
 /** What a call asks of the camera and microphone. */
 export const MEDIA_CONSTRAINTS: MediaStreamConstraints = {
@@ -22,6 +23,7 @@ export function browserPorts(rtcConfig: RTCConfiguration = { iceServers: [] }): 
         stream,
         trickle: true,
         config: rtcConfig,
+        sdpTransform: withStartBitrate,
       }) as unknown as PeerLike<MediaStream>,
     getUserMedia: () => navigator.mediaDevices.getUserMedia(MEDIA_CONSTRAINTS),
     timers: realTimers,

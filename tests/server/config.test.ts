@@ -11,6 +11,51 @@ describe('loadConfig', () => {
       peerKey: 'peerjs',
       maxFrameBytes: 65536,
       joinDir: resolve(import.meta.dirname, '../../dist-web/join'),
+      roomCapacity: 6,
+      roomTtlSeconds: 3600,
+      redisUrl: undefined,
+      turnUrls: [],
+      turnSecret: undefined,
+      turnTtlSeconds: 3600,
+      maxConnectionsPerIp: 50,
+      rateLimitPerSecond: 50,
+      rateLimitBurst: 200,
+      allowedOrigins: [],
+      trustProxy: 0,
+    });
+  });
+
+  it('reads rooms, Redis, TURN, limits and origins from env and flags', () => {
+    const config = loadConfig(
+      {
+        ROOM_CAPACITY: '4',
+        ROOM_TTL_SECONDS: '600',
+        REDIS_URL: 'redis://:p%40ss@redis.internal:6379/2',
+        TURN_URLS:
+          ' stun:turn.example.org:3478 , turn:turn.example.org:3478?transport=udp,,turns:turn.example.org:5349',
+        TURN_SECRET: 's3cret',
+        MAX_CONNECTIONS_PER_IP: '20',
+        RATE_LIMIT_PER_SECOND: '10',
+        ALLOWED_ORIGINS: 'https://App.Example.net, http://localhost:5173',
+      },
+      ['--turn-ttl=900', '--rate-limit-burst=40', '--trust-proxy=1'],
+    );
+    expect(config).toMatchObject({
+      roomCapacity: 4,
+      roomTtlSeconds: 600,
+      redisUrl: 'redis://:p%40ss@redis.internal:6379/2',
+      turnUrls: [
+        'stun:turn.example.org:3478',
+        'turn:turn.example.org:3478?transport=udp',
+        'turns:turn.example.org:5349',
+      ],
+      turnSecret: 's3cret',
+      turnTtlSeconds: 900,
+      maxConnectionsPerIp: 20,
+      rateLimitPerSecond: 10,
+      rateLimitBurst: 40,
+      allowedOrigins: ['https://app.example.net', 'http://localhost:5173'],
+      trustProxy: 1,
     });
   });
 
@@ -50,6 +95,18 @@ describe('loadConfig', () => {
     [{}, ['--peer-key= '], /PEER_KEY must not be empty/],
     [{}, ['--prot=9000'], /Unknown argument "--prot=9000"\. Expected flags: --port=…/],
     [{}, ['--port', '9000'], /Unknown argument "--port"/],
+    [{ ROOM_CAPACITY: '1' }, [], /ROOM_CAPACITY must be a whole number from 2 to 1000/],
+    [{ ROOM_TTL_SECONDS: '5' }, [], /ROOM_TTL_SECONDS must be a whole number from 60/],
+    [{ REDIS_URL: 'localhost:6379' }, [], /REDIS_URL must look like redis:\/\/host:6379/],
+    [{ TURN_URLS: 'http://turn.example.org' }, [], /TURN_URLS entries must look like stun:host:3478/],
+    [{ TURN_URLS: 'turn:turn.example.org' }, [], /TURN_SECRET \(coturn static-auth-secret\) must be set/],
+    [{ TURN_SECRET: 'x' }, [], /TURN_SECRET is set, but TURN_URLS has no turn: or turns: URL/],
+    [{ TURN_URLS: 'turn:t', TURN_SECRET: 'x', TURN_TTL: '0' }, [], /TURN_TTL must be a whole number from 60/],
+    [{ MAX_CONNECTIONS_PER_IP: '0' }, [], /MAX_CONNECTIONS_PER_IP must be a whole number from 1/],
+    [{ RATE_LIMIT_PER_SECOND: '1.5' }, [], /RATE_LIMIT_PER_SECOND must be a whole number/],
+    [{}, ['--rate-limit-burst=0'], /RATE_LIMIT_BURST must be a whole number from 1/],
+    [{ ALLOWED_ORIGINS: 'https://app.example.net/path' }, [], /ALLOWED_ORIGINS entries must be origins/],
+    [{ TRUST_PROXY: '11' }, [], /TRUST_PROXY must be a whole number from 0 to 10/],
   ] as const)('rejects %o %o with a clear message', (env, argv, message) => {
     expect(() => loadConfig(env, argv)).toThrow(ConfigError);
     expect(() => loadConfig(env, argv)).toThrow(message);

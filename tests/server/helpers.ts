@@ -2,7 +2,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createDiyalogServer, type DiyalogServer } from '../../peer-server/src/app.js';
+import {
+  createDiyalogServer,
+  type DiyalogServer,
+  type DiyalogServerOptions,
+} from '../../peer-server/src/app.js';
 import { loadConfig, type DiyalogConfig } from '../../peer-server/src/config.js';
 import type { LogEntry } from '../../peer-server/src/log.js';
 
@@ -27,10 +31,13 @@ export interface RunningServer {
 }
 
 /** Starts a server on an ephemeral loopback port, collecting its log lines instead of printing them. */
-export async function startServer(overrides: Partial<DiyalogConfig> = {}): Promise<RunningServer> {
+export async function startServer(
+  overrides: Partial<DiyalogConfig> = {},
+  options: Omit<DiyalogServerOptions, 'log'> = {},
+): Promise<RunningServer> {
   const config = { ...loadConfig({}, []), port: 0, host: '127.0.0.1', ...overrides };
   const logs: LogEntry[] = [];
-  const server = createDiyalogServer(config, { log: (entry) => logs.push(entry) });
+  const server = createDiyalogServer(config, { ...options, log: (entry) => logs.push(entry) });
   const { url, port } = await server.listen();
   return { server, url, port, logs };
 }
@@ -40,6 +47,13 @@ export interface ServerMessage {
   readonly src?: string;
   readonly dst?: string;
   readonly payload?: unknown;
+}
+
+export interface ConnectOptions {
+  /** Joins this room on registration (`room=` in the socket URL). */
+  readonly room?: string;
+  /** The Origin header a browser would send; none by default, like any non-browser client. */
+  readonly origin?: string;
 }
 
 /** A raw PeerJS-protocol client: the frames it receives, queued for `next()`. */
@@ -62,17 +76,30 @@ export class RawClient {
   }
 
   /** Connects as `id` and resolves once the server has said OPEN. */
-  static async register(port: number, id: string, token = `token-${id}`, key = 'peerjs'): Promise<RawClient> {
-    const client = RawClient.connect(port, id, token, key);
+  static async register(
+    port: number,
+    id: string,
+    token = `token-${id}`,
+    key = 'peerjs',
+    options: ConnectOptions = {},
+  ): Promise<RawClient> {
+    const client = RawClient.connect(port, id, token, key, options);
     const first = await client.next();
     if (first.type !== 'OPEN') throw new Error(`expected OPEN for ${id}, got ${JSON.stringify(first)}`);
     return client;
   }
 
   /** Connects without waiting for the server's first message. */
-  static connect(port: number, id: string, token = `token-${id}`, key = 'peerjs'): RawClient {
-    const query = new URLSearchParams({ key, id, token });
-    return new RawClient(new WebSocket(`ws://127.0.0.1:${port}/signal/peerjs?${query}`));
+  static connect(
+    port: number,
+    id: string,
+    token = `token-${id}`,
+    key = 'peerjs',
+    options: ConnectOptions = {},
+  ): RawClient {
+    const query = new URLSearchParams({ key, id, token, ...(options.room ? { room: options.room } : {}) });
+    const headers = options.origin === undefined ? {} : { Origin: options.origin };
+    return new RawClient(new WebSocket(`ws://127.0.0.1:${port}/signal/peerjs?${query}`, { headers }));
   }
 
   send(frame: string | Buffer | object): void {
@@ -110,10 +137,13 @@ export class RawClient {
     }
   }
 
+  /** Closes politely, or drops the connection if the server has not answered within a second. */
   close(): Promise<unknown> {
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    if (this.ws.isPaused) this.ws.resume(); // a paused socket would never read the server's close reply
     this.ws.close();
-    return this.closed;
+    const timer = setTimeout(() => this.ws.terminate(), 1000);
+    return this.closed.finally(() => clearTimeout(timer));
   }
 }
 
@@ -131,3 +161,30 @@ export async function eventually(
 }
 
 export const ROOM = 'AbCdEfGhIjKlMnOpQrStU_'; // 22 characters of the room-id alphabet
+export const OTHER_ROOM = 'ZyXwVuTsRqPoNmLkJiHgF-';
+
+/** Our Chrome extension's origin (fixed by the manifest key). */
+export const EXTENSION_ORIGIN = 'chrome-extension://bgmhambpgpejnbihikfcjmliocfnoidh';
+
+/** Resolves with the HTTP status of a refused upgrade, or 101 when the socket opened. */
+export function upgradeStatus(ws: WebSocket): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+    ws.on('open', () => resolve(101));
+    ws.on('error', () => resolve(undefined));
+  });
+}
+
+/** Parses Prometheus text format into `name{labels}` → value, checking every line's syntax on the way. */
+export function parseMetrics(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"\})?) (-?[0-9.e+]+)$/.exec(
+      line,
+    );
+    if (!match) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
+    values.set(match[1]!, Number(match[2]));
+  }
+  return values;
+}

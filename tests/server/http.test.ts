@@ -130,12 +130,15 @@ describe('WebSocket upgrades', () => {
     expect(status).toBe(404);
   });
 
-  it('closes connected sockets with 1001 on close()', async () => {
-    const { server, port } = await start();
+  it('tells connected sockets on close(): ERROR server-shutting-down, then 1001', async () => {
+    const { server, port, url } = await start();
     const client = await RawClient.register(port, 'leaving');
     await server.close();
     running = undefined;
+    expect(await client.next()).toEqual({ type: 'ERROR', payload: { msg: 'server-shutting-down' } });
     expect((await client.closedWithin()).code).toBe(1001);
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    await server.close(); // a second close is harmless
   });
 
   it('logs ids only, as typed events', async () => {
@@ -143,10 +146,10 @@ describe('WebSocket upgrades', () => {
     const client = await RawClient.register(port, 'logged', 'very-secret-token');
     await client.close();
     await eventually(() => logs.some((entry) => entry.event === 'peer-disconnected'), 'the disconnect log');
-    expect(logs.map((entry) => entry.event)).toEqual([
-      'server-started',
-      'peer-connected',
-      'peer-disconnected',
+    expect(logs).toEqual([
+      { event: 'server-started', url: expect.any(String), publicUrl: expect.any(String), store: 'memory' },
+      { event: 'peer-connected', id: 'logged' },
+      { event: 'peer-disconnected', id: 'logged' },
     ]);
     expect(JSON.stringify(logs)).not.toContain('very-secret-token');
   });

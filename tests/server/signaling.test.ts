@@ -97,7 +97,9 @@ describe('PeerJS protocol over raw WebSockets', () => {
       expect(bob.messages).toEqual([]); // nothing of the bad frame leaked to a peer
       const health = await fetch(`${running.url}/health`);
       expect(await health.json()).toMatchObject({ status: 'ok', peers: 2 });
-      expect(running.logs.some((entry) => entry.event === 'peer-error')).toBe(false);
+      expect(
+        running.logs.some((entry) => entry.event === 'store-error' || entry.event === 'http-error'),
+      ).toBe(false);
     },
   );
 

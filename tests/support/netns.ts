@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,7 +21,6 @@ import { CHROMIUM, DIST, chromiumArgs } from './chromium.js';
  */
 
 export type Side = 'a' | 'b';
-export const SIDES: readonly Side[] = ['a', 'b'];
 
 /** The lab cannot be built or torn down; the message says what to fix. */
 export class NetLabError extends Error {
@@ -74,6 +73,7 @@ export interface NetLab {
 
 const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
 const NS_NAME = /^dy-[rab]-(\d+)(?:\.\d+)?$/;
+const WRAPPER_DIR = /^diyalog-netns-(\d+)(?:\.\d+)?-/;
 const SIDE_IFACE = 'veth0';
 const ROUTER_IFACE: Record<Side, string> = { a: 'to-a', b: 'to-b' };
 /** Priorities of each side's two blackhole rules in the router's policy routing. */
@@ -110,11 +110,15 @@ async function listNamespaces(): Promise<string[]> {
     .filter(Boolean);
 }
 
-/** Deletes namespaces of runs that died before their teardown; their root links go with them. */
+/** Deletes what runs that died before their teardown left: namespaces (root links go with them), wrappers. */
 async function sweepStale(): Promise<void> {
   for (const ns of await listNamespaces()) {
     const owner = Number(NS_NAME.exec(ns)?.[1]);
     if (owner && !alive(owner)) await ip('netns', 'del', ns).catch(() => undefined);
+  }
+  for (const dir of readdirSync(tmpdir())) {
+    const owner = Number(WRAPPER_DIR.exec(dir)?.[1]);
+    if (owner && !alive(owner)) rmSync(join(tmpdir(), dir), { recursive: true, force: true });
   }
 }
 
@@ -165,7 +169,7 @@ export async function createNetLab(): Promise<NetLab> {
   const suffix = labsInProcess++ === 0 ? `${process.pid}` : `${process.pid}.${labsInProcess}`;
   const namespaces = { a: `dy-a-${suffix}`, b: `dy-b-${suffix}`, router: `dy-r-${suffix}` } as const;
   const all = [namespaces.a, namespaces.b, namespaces.router];
-  const wrapperDir = mkdtempSync(join(tmpdir(), 'diyalog-netns-'));
+  const wrapperDir = mkdtempSync(join(tmpdir(), `diyalog-netns-${suffix}-`));
   let rootLink: string | undefined;
 
   // Synchronous, so that it can also run on process 'exit' when a run dies before its teardown.

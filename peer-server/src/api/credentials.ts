@@ -1,0 +1,27 @@
+import type { Request, Response } from 'express';
+import { PEER_ID_PATTERN } from '../ids.js';
+import type { RegisteredPeer, SignalServer } from '../signal/signal-server.js';
+
+/**
+ * The peer making an API call, proven by the id and token its WebSocket registered with. Answers 401 when
+ * they are missing or malformed and 403 when no such peer is connected here, and returns undefined then.
+ */
+export function authenticatePeer(
+  req: Request,
+  res: Response,
+  signal: SignalServer,
+): RegisteredPeer | undefined {
+  const { id, token } = req.query;
+  if (
+    typeof id !== 'string' ||
+    typeof token !== 'string' ||
+    !PEER_ID_PATTERN.test(id) ||
+    !PEER_ID_PATTERN.test(token)
+  ) {
+    res.status(401).json({ error: 'id and token of a registered peer required' });
+    return undefined;
+  }
+  const peer = signal.authenticate(id, token);
+  if (!peer) res.status(403).json({ error: 'not a registered peer' });
+  return peer;
+}

@@ -1,0 +1,57 @@
+import express, { type Router } from 'express';
+import { ROOM_ID_PATTERN } from '../ids.js';
+import { errorReason, type Logger } from '../log.js';
+import type { Rooms } from '../signal/rooms.js';
+import type { SignalServer } from '../signal/signal-server.js';
+import { authenticatePeer } from './credentials.js';
+
+/**
+ * `GET /:room` → `{ waiting }`: whether the call's host (the peer whose id is the room id) is connected; open
+ * to anyone, since the join page asks before joining. `GET /:room/members?id=…&token=…` → `{ members }`, for
+ * a member of that room only.
+ */
+export function roomsApi(signal: SignalServer, rooms: Rooms, log: Logger): Router {
+  const router = express.Router();
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.param('room', (req, res, next, room: string) => {
+    if (ROOM_ID_PATTERN.test(room)) next();
+    else res.status(400).json({ error: 'invalid room id' });
+  });
+
+  router.get('/:room', async (req, res) => {
+    const { room } = req.params;
+    // A host registered without `room=` (older clients) counts as well.
+    if (signal.isConnected(room)) {
+      res.json({ waiting: true });
+      return;
+    }
+    try {
+      res.json({ waiting: (await rooms.members(room)).includes(room) });
+    } catch (error) {
+      storeUnavailable(res, log, error);
+    }
+  });
+
+  router.get('/:room/members', async (req, res) => {
+    const peer = authenticatePeer(req, res, signal);
+    if (!peer) return;
+    if (peer.room !== req.params.room) {
+      res.status(403).json({ error: 'not a member of this room' });
+      return;
+    }
+    try {
+      res.json({ members: await rooms.members(req.params.room) });
+    } catch (error) {
+      storeUnavailable(res, log, error);
+    }
+  });
+  return router;
+}
+
+function storeUnavailable(res: express.Response, log: Logger, error: unknown): void {
+  log({ event: 'store-error', operation: 'members', reason: errorReason(error) });
+  res.status(503).json({ error: 'room state unavailable' });
+}

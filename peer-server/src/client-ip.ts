@@ -1,0 +1,23 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * The client's address for per-IP limits. Behind `trustedProxies` reverse proxies, each appends the address
+ * it saw to X-Forwarded-For; the entry added by the outermost trusted one is the client, and anything left of
+ * it is whatever the client claimed.
+ */
+export function clientIp(req: IncomingMessage, trustedProxies: number): string {
+  const socketAddress = normalize(req.socket.remoteAddress ?? 'unknown');
+  if (trustedProxies === 0) return socketAddress;
+  const header = req.headers['x-forwarded-for'];
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => hop !== '');
+  const entry = hops[Math.max(0, hops.length - trustedProxies)];
+  return entry === undefined ? socketAddress : normalize(entry);
+}
+
+/** `::ffff:1.2.3.4` and `1.2.3.4` are one client. */
+function normalize(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
