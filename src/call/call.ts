@@ -9,13 +9,23 @@ import {
 import { Emitter } from './emitter.js';
 import { CallError, mediaError } from './errors.js';
 import { cryptoRandomBytes, newId, type RandomBytes } from './ids.js';
-import type { Invite } from './link.js';
-import type { MediaStreamLike, PeerFactory, PeerLike, SocketFactory, TimerHandle, Timers } from './ports.js';
+import { iceServersUrl, type Invite } from './link.js';
+import type {
+  FetchJson,
+  MediaStreamLike,
+  PeerFactory,
+  PeerLike,
+  SocketFactory,
+  TimerHandle,
+  Timers,
+} from './ports.js';
 import {
   leavePayload,
   leaveReasonOf,
+  parseIceServers,
   parsePeerMessage,
   relayTypeFor,
+  type IceServer,
   type PeerMessage,
   type ServerMessage,
   type SignalData,
@@ -29,6 +39,8 @@ export interface CallPorts<S extends MediaStreamLike> {
   readonly getUserMedia: () => Promise<S>;
   readonly timers: Timers;
   readonly random?: RandomBytes;
+  /** Fetches STUN/TURN servers from our server; without it, calls use host candidates only. */
+  readonly fetchJson?: FetchJson;
 }
 
 export interface CallOptions<S extends MediaStreamLike> {
@@ -63,6 +75,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   readonly role: Role;
   readonly invite: Invite;
   readonly peerId: string;
+  readonly #token: string;
   readonly #ports: CallPorts<S>;
   readonly #signaling: SignalingClient;
   readonly #connectTimeoutMs: number;
@@ -74,6 +87,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   #remoteAudio = true;
   #remoteVideo = true;
   #key: CryptoKey | undefined;
+  #iceServers: readonly IceServer[] = [];
   #peer: PeerLike<S> | undefined;
   #remoteId: string | undefined;
   #held: SignalData[] | undefined;
@@ -91,10 +105,12 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     const random = options.ports.random ?? cryptoRandomBytes;
     this.peerId = this.role === 'host' ? options.invite.room : newId(random);
     this.#remoteId = this.role === 'guest' ? options.invite.room : undefined;
+    this.#token = newId(random);
     this.#signaling = new SignalingClient({
       serverUrl: options.invite.serverUrl,
       id: this.peerId,
-      token: newId(random),
+      token: this.#token,
+      room: options.invite.room,
       socketFactory: options.ports.socketFactory,
       timers: options.ports.timers,
     });
@@ -148,6 +164,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
       return;
     }
     this.#signaling.on('close', () => this.#onSignalingLost());
+    await this.#loadIceServers();
+    if (this.#released) return;
     if (this.role === 'guest') {
       this.#held = [];
       this.#createPeer(true);
@@ -220,7 +238,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     if (message.type === 'LEAVE') {
       if (message.src !== this.#remoteId) return;
       const reason = leaveReasonOf(message.payload);
-      if (this.role === 'guest' && reason !== 'hangup') this.#fail(new CallError(reason));
+      if (reason === 'gone') this.#onPeerClosed();
+      else if (this.role === 'guest' && reason !== 'hangup') this.#fail(new CallError(reason));
       else this.#dispatch({ type: 'remote-hangup' });
       return;
     }
@@ -259,7 +278,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   }
 
   #createPeer(initiator: boolean): void {
-    const peer = this.#ports.createPeer({ initiator, stream: this.#local! });
+    const peer = this.#ports.createPeer({ initiator, stream: this.#local!, iceServers: this.#iceServers });
     this.#peer = peer;
     peer.on('signal', (signal) => {
       if (this.#held) this.#held.push(signal);
@@ -333,6 +352,31 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
       this.#peer?.send(JSON.stringify(message));
     } catch {
       // channel already closing: the peer's close event tells the other side instead
+    }
+  }
+
+  /**
+   * Gets STUN/TURN servers once registered (the server hands TURN credentials only to registered peers).
+   * A failure leaves host candidates only, which still connect on one network. A waiting host refreshes
+   * them halfway through their lifetime so that a late guest still gets valid credentials.
+   */
+  async #loadIceServers(): Promise<void> {
+    const fetchJson = this.#ports.fetchJson;
+    if (!fetchJson) return;
+    let ttlSeconds = 0;
+    try {
+      const answer = parseIceServers(
+        await fetchJson(iceServersUrl(this.invite.serverUrl, { id: this.peerId, token: this.#token })),
+      );
+      this.#iceServers = answer.iceServers;
+      ttlSeconds = answer.ttlSeconds;
+    } catch {
+      this.#iceServers = [];
+    }
+    if (this.role === 'host' && ttlSeconds > 0) {
+      this.#after((ttlSeconds * 1000) / 2, () => {
+        if (this.#state.phase === 'waiting') void this.#loadIceServers();
+      });
     }
   }
 

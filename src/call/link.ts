@@ -52,10 +52,22 @@ export function normalizeServerUrl(serverUrl: string): string {
 }
 
 /** The PeerJS-protocol WebSocket address for a server URL. */
-export function signalingUrl(serverUrl: string, params: { id: string; token: string; key?: string }): string {
+export function signalingUrl(
+  serverUrl: string,
+  params: { id: string; token: string; room?: string; key?: string },
+): string {
   const url = new URL(`${normalizeServerUrl(serverUrl)}/signal/peerjs`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.searchParams.set('key', params.key ?? 'peerjs');
+  url.searchParams.set('id', params.id);
+  url.searchParams.set('token', params.token);
+  if (params.room !== undefined) url.searchParams.set('room', params.room);
+  return url.href;
+}
+
+/** Where a registered peer gets its STUN/TURN servers (short-lived TURN credentials bound to its id). */
+export function iceServersUrl(serverUrl: string, params: { id: string; token: string }): string {
+  const url = new URL(`${normalizeServerUrl(serverUrl)}/api/ice-servers`);
   url.searchParams.set('id', params.id);
   url.searchParams.set('token', params.token);
   return url.href;

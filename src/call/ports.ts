@@ -2,7 +2,7 @@
  * The outside world as the pure core sees it. Browsers hand in the real things (WebSocket, simple-peer,
  * getUserMedia, window timers); Node tests hand in fakes.
  */
-import type { SignalData } from './protocol.js';
+import type { IceServer, SignalData } from './protocol.js';
 
 export interface SocketLike {
   readonly readyState: number;
@@ -54,4 +54,12 @@ export interface PeerLike<S> {
   on(event: 'connect' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
-export type PeerFactory<S> = (options: { initiator: boolean; stream: S }) => PeerLike<S>;
+export type PeerFactory<S> = (options: {
+  initiator: boolean;
+  stream: S;
+  /** STUN/TURN servers from our server (empty: host candidates only, enough on one network). */
+  iceServers: readonly IceServer[];
+}) => PeerLike<S>;
+
+/** GETs a URL and resolves to its JSON body; rejects on a network error or a non-2xx status. */
+export type FetchJson = (url: string) => Promise<unknown>;

@@ -24,9 +24,12 @@ export type ServerMessage =
   | { type: 'EXPIRE'; src: string }
   | { type: RelayType; src: string; payload: unknown };
 
-/** Why a LEAVE was sent; rides unsealed so that a peer holding a wrong secret can still read it. */
-export type LeaveReason = 'hangup' | 'unauthorized' | 'busy';
-const LEAVE_REASONS: ReadonlySet<string> = new Set<LeaveReason>(['hangup', 'unauthorized', 'busy']);
+/**
+ * Why a LEAVE was sent; rides unsealed so that a peer holding a wrong secret can still read it.
+ * `gone` comes from the server itself: that peer's socket closed without a hang-up.
+ */
+export type LeaveReason = 'hangup' | 'unauthorized' | 'busy' | 'gone';
+const LEAVE_REASONS: ReadonlySet<string> = new Set<LeaveReason>(['hangup', 'unauthorized', 'busy', 'gone']);
 
 export function relayTypeFor(signals: readonly SignalData[]): 'OFFER' | 'ANSWER' | 'CANDIDATE' {
   if (signals.some((s) => s.type === 'offer')) return 'OFFER';
@@ -97,4 +100,31 @@ export function parsePeerMessage(data: unknown): PeerMessage | undefined {
     // not ours: ignore
   }
   return undefined;
+}
+
+/** An RTCIceServer as the server hands it out; anything else in the answer is dropped. */
+export interface IceServer {
+  readonly urls: string | string[];
+  readonly username?: string;
+  readonly credential?: string;
+}
+
+/** Reads `{ iceServers, ttlSeconds }` from the server; a malformed answer gives no servers. */
+export function parseIceServers(body: unknown): { iceServers: IceServer[]; ttlSeconds: number } {
+  const { iceServers, ttlSeconds } = (body ?? {}) as { iceServers?: unknown; ttlSeconds?: unknown };
+  const servers = Array.isArray(iceServers) ? iceServers : [];
+  const valid = servers.flatMap((entry): IceServer[] => {
+    const { urls, username, credential } = (entry ?? {}) as Record<string, unknown>;
+    const urlList = typeof urls === 'string' ? [urls] : Array.isArray(urls) ? urls : [];
+    if (urlList.length === 0 || !urlList.every((u) => typeof u === 'string' && /^(stun|turns?):/.test(u)))
+      return [];
+    return [
+      {
+        urls: urlList as string[],
+        ...(typeof username === 'string' ? { username } : {}),
+        ...(typeof credential === 'string' ? { credential } : {}),
+      },
+    ];
+  });
+  return { iceServers: valid, ttlSeconds: typeof ttlSeconds === 'number' && ttlSeconds > 0 ? ttlSeconds : 0 };
 }

@@ -8,6 +8,8 @@ export interface SignalingOptions {
   readonly serverUrl: string;
   readonly id: string;
   readonly token: string;
+  /** The room to join on registration (its members hear when we join and when our socket closes). */
+  readonly room?: string;
   readonly socketFactory: SocketFactory;
   readonly timers: Timers;
   /** The PeerJS server drops a socket it has not heard from in 90 s (alive_timeout); clients ping every 5 s. */
@@ -43,7 +45,7 @@ export class SignalingClient extends Emitter<{
 
   /** Opens the socket and resolves once the server has registered our id. */
   connect(): Promise<void> {
-    const { serverUrl, id, token, socketFactory, timers } = this.#options;
+    const { serverUrl, id, token, room, socketFactory, timers } = this.#options;
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (error?: CallError) => {
@@ -63,7 +65,9 @@ export class SignalingClient extends Emitter<{
       this.#cancelConnect = settle;
       let socket: SocketLike;
       try {
-        socket = socketFactory(signalingUrl(serverUrl, { id, token }));
+        socket = socketFactory(
+          signalingUrl(serverUrl, { id, token, ...(room === undefined ? {} : { room }) }),
+        );
       } catch (error) {
         settle(new CallError('server-unreachable', String(error)));
         return;
@@ -83,7 +87,10 @@ export class SignalingClient extends Emitter<{
             return;
           case 'ERROR':
           case 'INVALID-KEY':
-            if (!settled) settle(new CallError('server-error', message.message));
+            if (!settled)
+              settle(
+                new CallError(message.message === 'room-full' ? 'busy' : 'server-error', message.message),
+              );
             return;
           case 'HEARTBEAT':
             return;

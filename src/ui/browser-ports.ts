@@ -17,15 +17,20 @@ export function browserPorts(rtcConfig: RTCConfiguration = { iceServers: [] }): 
   return {
     // The DOM's WebSocket handler types are narrower than the core's structural ones.
     socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
-    createPeer: ({ initiator, stream }) =>
+    createPeer: ({ initiator, stream, iceServers }) =>
       new SimplePeer({
         initiator,
         stream,
         trickle: true,
-        config: rtcConfig,
+        config: { ...rtcConfig, iceServers: [...(rtcConfig.iceServers ?? []), ...iceServers] },
         sdpTransform: withStartBitrate,
       }) as unknown as PeerLike<MediaStream>,
     getUserMedia: () => navigator.mediaDevices.getUserMedia(MEDIA_CONSTRAINTS),
     timers: realTimers,
+    fetchJson: async (url) => {
+      const response = await fetch(url, { cache: 'no-store' });
+      if (!response.ok) throw new Error(`${url.split('?')[0]} answered ${response.status}`);
+      return response.json();
+    },
   };
 }

@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   audioLevel,
   framesAdvancing,
+  launchKillable,
   launchPlain,
   launchWithExtension,
   type ExtensionBrowser,
 } from '../support/chromium.js';
+import { startCoturn, type RunningCoturn } from '../support/coturn.js';
 import { startServer } from '../support/server.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
@@ -18,19 +20,29 @@ const status = (page: Page) => page.getByRole('status').first();
 
 describe('a call from the side panel to a guest without the extension', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
+  let turn: RunningCoturn;
   let host: ExtensionBrowser;
   let guest: Awaited<ReturnType<typeof launchPlain>>;
 
   beforeAll(async () => {
-    server = await startServer();
+    // A real TURN server, so that every call fetches credentials the way a deployment does.
+    turn = await startCoturn('e2e-turn-secret');
+    server = await startServer({ TURN_URLS: turn.turnUrl, TURN_SECRET: 'e2e-turn-secret' });
     [host, guest] = await Promise.all([launchWithExtension({ serverUrl: server.url }), launchPlain()]);
   });
   afterAll(async () => {
     await Promise.all([host?.close(), guest?.browser.close()]);
     await server?.close();
+    await turn?.stop();
   });
 
+  const turnCredentialsIssued = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    return Number(/^diyalog_turn_credentials_issued_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+  };
+
   test('both sides see and hear each other, and a hang-up reaches the other side', async () => {
+    const credentialsBefore = await turnCredentialsIssued();
     const panel = await host.open('sidepanel.html');
     await panel.getByRole('button', { name: 'Start call' }).click();
     await expect
@@ -50,6 +62,8 @@ describe('a call from the side panel to a guest without the extension', () => {
 
     await expect.poll(() => status(join).textContent(), { timeout: 15_000 }).toBe('Connected');
     await expect.poll(() => status(panel).textContent(), { timeout: 15_000 }).toBe('Connected');
+    // Both the extension and the join page asked our server for TURN credentials.
+    expect((await turnCredentialsIssued()) - credentialsBefore).toBeGreaterThanOrEqual(2);
 
     // Advancing remote frames and a live, audible remote audio track on both sides.
     for (const page of [panel, join]) {
@@ -76,5 +90,30 @@ describe('a call from the side panel to a guest without the extension', () => {
     await expect.poll(() => status(join).textContent(), { timeout: 5000 }).toBe('Call ended');
     await panel.getByRole('button', { name: 'Start a new call' }).waitFor();
     await panel.screenshot({ path: `${SHOTS}/sidepanel-ended.png` });
+  });
+
+  test('a guest whose browser is killed is shown as gone within 5 s', async () => {
+    const panel = await host.open('sidepanel.html');
+    await panel.getByRole('button', { name: 'Start call' }).click();
+    await expect
+      .poll(() => status(panel).textContent(), { timeout: 15_000 })
+      .toBe('Waiting for someone to join');
+    const link = await panel.getByLabel('Invite link').inputValue();
+    const doomed = await launchKillable();
+    try {
+      await doomed.page.goto(link);
+      const joinButton = doomed.page.getByRole('button', { name: 'Join call' });
+      await expect.poll(() => joinButton.isEnabled(), { timeout: 15_000 }).toBe(true);
+      await joinButton.click();
+      await expect.poll(() => status(panel).textContent(), { timeout: 15_000 }).toBe('Connected');
+      doomed.kill(); // SIGKILL: no hang-up, no pagehide, no goodbye of any kind
+      const killedAt = Date.now();
+      await expect
+        .poll(() => status(panel).textContent(), { timeout: 5000, interval: 100 })
+        .toBe('Call ended — the other person left or lost their connection');
+      console.log(`host saw the killed guest gone after ${Date.now() - killedAt} ms`);
+    } finally {
+      await doomed.cleanup();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -72,6 +72,37 @@ export async function launchWithExtension(options: { serverUrl?: string } = {}):
     async close() {
       cdp.close();
       await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A plain Chromium in a profile of its own, whose processes the test can SIGKILL (a browser that vanishes
+ * without hanging up). Playwright's own launch hides the PIDs; the profile path finds them.
+ */
+export async function launchKillable(): Promise<{ page: Page; kill(): void; cleanup(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'diyalog-killable-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs(),
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    page,
+    kill() {
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile))
+            process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // the process ended meanwhile
+        }
+      }
+    },
+    async cleanup() {
+      await context.close().catch(() => undefined);
       rmSync(profile, { recursive: true, force: true });
     },
   };

@@ -15,8 +15,8 @@ import {
   FakeTimers,
   nextTurn,
   track,
+  FakeSocket,
   type FakePeer,
-  type FakeSocket,
   type RelayedFrame,
 } from './fakes.js';
 
@@ -45,6 +45,8 @@ function side(
     invite?: Invite;
     getUserMedia?: () => Promise<FakeStream>;
     connectTimeoutMs?: number;
+    fetchJson?: (url: string) => Promise<unknown>;
+    socketFactory?: (url: string) => FakeSocket;
   } = {},
 ): Side {
   const stream = new FakeStream(`${role}-camera-${newId()}`);
@@ -52,10 +54,11 @@ function side(
     role,
     invite: options.invite ?? invite,
     ports: {
-      socketFactory: server.socketFactory,
+      socketFactory: options.socketFactory ?? server.socketFactory,
       createPeer: network.createPeer,
       getUserMedia: options.getUserMedia ?? (() => Promise.resolve(stream)),
       timers,
+      ...(options.fetchJson ? { fetchJson: options.fetchJson } : {}),
     },
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
   });
@@ -558,5 +561,77 @@ describe('Call: timeouts', () => {
     timers.advance(120_000);
     expect(guest.call.state.phase).toBe('connected');
     expect(host.call.state.phase).toBe('connected');
+  });
+});
+
+describe('Call: rooms and ICE servers from the server', () => {
+  it("both sides join the invite's room when they register", async () => {
+    const { host, guest } = await connectedPair();
+    for (const s of [host, guest])
+      expect(new URL(socketOf(s).url).searchParams.get('room')).toBe(invite.room);
+  });
+
+  it('fetches ICE servers with its own id and token after registering, and gives them to the peer', async () => {
+    const turn = {
+      urls: ['turn:turn.test:3478?transport=udp'],
+      username: '1700000000:x',
+      credential: 'c2VjcmV0',
+    };
+    const asked: string[] = [];
+    const fetchJson = (url: string) => {
+      asked.push(url);
+      return Promise.resolve({ iceServers: [turn, { urls: 'javascript:alert(1)' }, 42], ttlSeconds: 3600 });
+    };
+    const host = await started('host', { fetchJson });
+    const guest = await started('guest', { fetchJson });
+    expect(asked).toHaveLength(2);
+    for (const [s, url] of [
+      [host, asked[0]!],
+      [guest, asked[1]!],
+    ] as const) {
+      const { pathname, searchParams } = new URL(url);
+      expect(pathname).toBe('/base/api/ice-servers');
+      expect(searchParams.get('id')).toBe(s.call.peerId);
+      expect(searchParams.get('token')).toBe(new URL(socketOf(s).url).searchParams.get('token'));
+    }
+    guest.call.join();
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    // Malformed entries are dropped; the guest's peer (made before join) and the host's both got TURN.
+    expect(network.iceServers).toEqual([[turn], [turn]]);
+  });
+
+  it('a waiting host refreshes its credentials halfway through their lifetime', async () => {
+    let calls = 0;
+    const fetchJson = () => Promise.resolve({ iceServers: [], ttlSeconds: 60 + 0 * calls++ });
+    await started('host', { fetchJson });
+    expect(calls).toBe(1);
+    timers.advance(30_000);
+    await until(() => expect(calls).toBe(2));
+  });
+
+  it('calls still start when the ICE server request fails', async () => {
+    const host = await started('host', { fetchJson: () => Promise.reject(new Error('offline')) });
+    expect(host.call.state.phase).toBe('waiting');
+  });
+
+  it("the server's notice that the other side's socket closed ends a connected call with peer-left", async () => {
+    const { host, guest } = await connectedPair();
+    socketOf(host).serverSend({ type: 'LEAVE', src: guest.call.peerId, payload: { reason: 'gone' } });
+    await until(() => expect(endReason(host)).toBe('peer-left'));
+  });
+
+  it('a full room is reported as busy', async () => {
+    // The server refuses the registration before OPEN, as peer-server does for a room at capacity.
+    const socketFactory = (url: string) => {
+      const socket = new FakeSocket(url);
+      queueMicrotask(() => {
+        socket.serverOpen();
+        socket.serverSend({ type: 'ERROR', payload: { msg: 'room-full' } });
+        socket.serverClose(1008, 'room-full');
+      });
+      return socket;
+    };
+    const s = await started('guest', { socketFactory });
+    expect(failure(s)).toBe('busy');
   });
 });

@@ -12,7 +12,7 @@ import type {
   Timers,
   TrackLike,
 } from '../../../src/call/ports.js';
-import type { SignalData } from '../../../src/call/protocol.js';
+import type { SignalData, IceServer } from '../../../src/call/protocol.js';
 
 /** Lets already-queued promise callbacks and real I/O callbacks (e.g. WebCrypto) run. */
 export function nextTurn(): Promise<void> {
@@ -447,10 +447,13 @@ export class FakePeer implements PeerLike<FakeStream> {
 
 export class FakePeerNetwork {
   readonly peers: FakePeer[] = [];
+  /** The ICE servers each peer was created with, in creation order. */
+  readonly iceServers: (readonly IceServer[])[] = [];
   /** When false, signals still travel but no connection forms (a firewall dropping every ICE check). */
   connectable = true;
 
-  readonly createPeer: PeerFactory<FakeStream> = ({ initiator, stream }) => {
+  readonly createPeer: PeerFactory<FakeStream> = ({ initiator, stream, iceServers }) => {
+    this.iceServers.push(iceServers);
     const peer = new FakePeer(this, this.peers.length, initiator, stream);
     this.peers.push(peer);
     return peer;
