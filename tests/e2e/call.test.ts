@@ -18,6 +18,15 @@ mkdirSync(SHOTS, { recursive: true });
 
 const status = (page: Page) => page.getByRole('status').first();
 
+/** Clicks "Start call" in the side panel and returns the invite link once the call waits. */
+async function startWaitingCall(panel: Page): Promise<string> {
+  await panel.getByRole('button', { name: 'Start call' }).click();
+  await expect
+    .poll(() => status(panel).textContent(), { timeout: 15_000 })
+    .toBe('Waiting for someone to join');
+  return panel.getByLabel('Invite link').inputValue();
+}
+
 describe('a call from the side panel to a guest without the extension', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   let turn: RunningCoturn;
@@ -44,11 +53,7 @@ describe('a call from the side panel to a guest without the extension', () => {
   test('both sides see and hear each other, and a hang-up reaches the other side', async () => {
     const credentialsBefore = await turnCredentialsIssued();
     const panel = await host.open('sidepanel.html');
-    await panel.getByRole('button', { name: 'Start call' }).click();
-    await expect
-      .poll(() => status(panel).textContent(), { timeout: 15_000 })
-      .toBe('Waiting for someone to join');
-    const link = await panel.getByLabel('Invite link').inputValue();
+    const link = await startWaitingCall(panel);
     expect(link).toMatch(new RegExp(`^${server.url}/join/[A-Za-z0-9_-]{22}#s=[A-Za-z0-9_-]{22}$`));
     await expect.poll(() => framesAdvancing(panel, 'Your video', 500)).toBeGreaterThan(0);
     await panel.screenshot({ path: `${SHOTS}/sidepanel-waiting.png` });
@@ -94,11 +99,7 @@ describe('a call from the side panel to a guest without the extension', () => {
 
   test('a guest whose browser is killed is shown as gone within 5 s', async () => {
     const panel = await host.open('sidepanel.html');
-    await panel.getByRole('button', { name: 'Start call' }).click();
-    await expect
-      .poll(() => status(panel).textContent(), { timeout: 15_000 })
-      .toBe('Waiting for someone to join');
-    const link = await panel.getByLabel('Invite link').inputValue();
+    const link = await startWaitingCall(panel);
     const doomed = await launchKillable();
     try {
       await doomed.page.goto(link);

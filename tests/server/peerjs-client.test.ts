@@ -3,11 +3,11 @@ import { createRequire } from 'node:module';
 import type { Peer } from 'peerjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumArgs } from '../support/chromium.js';
 import { startServer, type RunningServer } from './helpers.js';
 
 /** The peerjs client needs a browser (RTCPeerConnection); its UMD build defines `window.Peer`. */
 const PEERJS_SCRIPT = createRequire(import.meta.url).resolve('peerjs/dist/peerjs.min.js');
-const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((path) => existsSync(path));
 
 declare global {
   interface Window {
@@ -21,23 +21,12 @@ let running: RunningServer;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!CHROMIUM) throw new Error('Chromium not found at /usr/lib/chromium/chromium or /usr/bin/chromium');
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
   [browser, running] = await Promise.all([
     chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        '--allow-loopback-in-peer-connection',
-      ],
+      args: chromiumArgs(),
     }),
     startServer(),
   ]);
