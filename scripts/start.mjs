@@ -31,11 +31,15 @@ const stopAll = (code = 0) => {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-const server = spawn(process.execPath, [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'peer-server/src/main.ts'], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, PORT: port, HOST: host },
-});
+const server = spawn(
+  process.execPath,
+  [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'peer-server/src/main.ts'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PORT: port, HOST: host },
+  },
+);
 children.push(server);
 server.on('exit', (code) => {
   console.error(`The Diyalog server stopped (exit code ${code}).`);
@@ -45,7 +49,9 @@ server.on('exit', (code) => {
 await waitForHealth(`${serverUrl}/health`);
 console.log(`\nDiyalog server: ${serverUrl}  (health: ${serverUrl}/health)`);
 
-const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) =>
+  existsSync(p),
+);
 if ((process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && chromium) {
   const profile = resolve(root, '.tmp/chromium-profile');
   mkdirSync(profile, { recursive: true });
@@ -67,7 +73,9 @@ if ((process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && chromium) {
   );
   children.push(browser);
   if (process.getuid?.() === 0) console.log('Running as root: Chromium was started without its sandbox.');
-  console.log('Chromium is open with Diyalog loaded: click the Extensions (puzzle) button, pin Diyalog, click it, then "Start call".');
+  console.log(
+    'Chromium is open with Diyalog loaded: click the Extensions (puzzle) button, pin Diyalog, click it, then "Start call".',
+  );
 } else {
   console.log(`
 No display found, so no browser was opened. To use Diyalog:
