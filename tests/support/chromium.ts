@@ -10,7 +10,7 @@ export const CHROMIUM =
 export const DIST = resolve(import.meta.dirname, '../../dist');
 
 /** Flags measured in shared/FIELD-NOTES.md: quiet on a closed network, fake camera/mic, loopback ICE. */
-export function chromiumArgs({ fakeMedia = true } = {}): string[] {
+export function chromiumArgs({ fakeMedia = true, autoGrant = true } = {}): string[] {
   return [
     '--no-sandbox',
     '--disable-gpu',
@@ -21,7 +21,9 @@ export function chromiumArgs({ fakeMedia = true } = {}): string[] {
     '--disable-sync',
     '--allow-loopback-in-peer-connection',
     '--autoplay-policy=no-user-gesture-required',
-    ...(fakeMedia ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
+    ...(fakeMedia ? ['--use-fake-device-for-media-stream'] : []),
+    // Without it, camera and microphone are left for the user to allow, as in a fresh profile.
+    ...(fakeMedia && autoGrant ? ['--use-fake-ui-for-media-stream'] : []),
   ];
 }
 
@@ -36,7 +38,9 @@ export interface ExtensionBrowser {
 }
 
 /** A fresh Chromium profile with the built extension loaded (needs `npm run build` first). */
-export async function launchWithExtension(options: { serverUrl?: string } = {}): Promise<ExtensionBrowser> {
+export async function launchWithExtension(
+  options: { serverUrl?: string; autoGrantMedia?: boolean } = {},
+): Promise<ExtensionBrowser> {
   if (!existsSync(join(DIST, 'manifest.json')))
     throw new Error('dist/ is missing: run `npm run build` first');
   const profile = mkdtempSync(join(tmpdir(), 'diyalog-profile-'));
@@ -44,7 +48,7 @@ export async function launchWithExtension(options: { serverUrl?: string } = {}):
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      ...chromiumArgs(),
+      ...chromiumArgs({ autoGrant: options.autoGrantMedia ?? true }),
       `--disable-extensions-except=${DIST}`,
       `--load-extension=${DIST}`,
       '--remote-debugging-port=0',
