@@ -27,9 +27,14 @@ import {
   relayTypeFor,
   type IceServer,
   type PeerMessage,
+  type RemoteQuality,
   type ServerMessage,
   type SignalData,
 } from './protocol.js';
+import { sendingFor } from './quality/actuation.js';
+import { QualityMonitor } from './quality/monitor.js';
+import type { QualityDecision } from './quality/policy.js';
+import { summarize, type QualitySummary } from './quality/summary.js';
 import { deriveKey, seal, SealError, unseal } from './seal.js';
 import { SignalingClient } from './signaling.js';
 
@@ -49,6 +54,8 @@ export interface CallOptions<S extends MediaStreamLike> {
   readonly ports: CallPorts<S>;
   /** How long either side waits in "Connecting…" (from the guest's join, or the host's first offer). */
   readonly connectTimeoutMs?: number;
+  /** Whether the call may switch to audio only by itself when the connection is poor (default true). */
+  readonly autoFallback?: boolean;
 }
 
 export interface CallSnapshot<S> {
@@ -60,6 +67,13 @@ export interface CallSnapshot<S> {
   /** What the other side says it is sending (told over the data channel). */
   readonly remoteAudio: boolean;
   readonly remoteVideo: boolean;
+  /** The latest once-a-second reading of the connection (undefined before the first). */
+  readonly quality: QualitySummary | undefined;
+  /** What we send, as the quality policy decided (undefined until connected). */
+  readonly decision: QualityDecision | undefined;
+  /** What the other side says it sends. */
+  readonly remoteDecision: RemoteQuality | undefined;
+  readonly autoFallback: boolean;
 }
 
 /** Gives the data channel a moment to carry "bye" before the peer connection closes. */
@@ -95,6 +109,15 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   #chain: Promise<void> = Promise.resolve();
   #timers = new Set<TimerHandle>();
   #released = false;
+  #autoFallback: boolean;
+  #monitor: QualityMonitor | undefined;
+  #quality: QualitySummary | undefined;
+  #decision: QualityDecision | undefined;
+  #remoteDecision: RemoteQuality | undefined;
+  /** Whether the video sender carries the camera (false while audio-only). */
+  #sendingVideo = true;
+  /** Sender changes run one after another, in decision order. */
+  #actuation: Promise<void> = Promise.resolve();
 
   constructor(options: CallOptions<S>) {
     super();
@@ -102,6 +125,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.invite = options.invite;
     this.#ports = options.ports;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
+    this.#autoFallback = options.autoFallback ?? true;
     const random = options.ports.random ?? cryptoRandomBytes;
     this.peerId = this.role === 'host' ? options.invite.room : newId(random);
     this.#remoteId = this.role === 'guest' ? options.invite.room : undefined;
@@ -130,6 +154,10 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
       cameraOff: this.#cameraOff,
       remoteAudio: this.#remoteAudio,
       remoteVideo: this.#remoteVideo,
+      quality: this.#quality,
+      decision: this.#decision,
+      remoteDecision: this.#remoteDecision,
+      autoFallback: this.#autoFallback,
     };
   }
 
@@ -195,6 +223,27 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#cameraOff = off;
     for (const track of this.#local?.getVideoTracks() ?? []) track.enabled = !off;
     this.#tellMedia();
+    this.emit('change');
+  }
+
+  /** Sends no video until `releaseOverride()`, whatever the connection. */
+  forceAudioOnly(): void {
+    this.#monitor?.forceAudioOnly();
+  }
+
+  /** "Try video anyway": video for a while even on a poor connection. */
+  tryVideo(): void {
+    this.#monitor?.tryVideo();
+  }
+
+  /** Ends `forceAudioOnly` or `tryVideo`; the policy decides again. */
+  releaseOverride(): void {
+    this.#monitor?.releaseOverride();
+  }
+
+  setAutoFallback(enabled: boolean): void {
+    this.#autoFallback = enabled;
+    if (this.#monitor) this.#monitor.setAutoFallback(enabled);
     this.emit('change');
   }
 
@@ -294,6 +343,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     peer.on('connect', () => {
       this.#dispatch({ type: 'peer-connected' });
       this.#tellMedia();
+      this.#startMonitor();
     });
     peer.on('data', (data) => this.#onPeerMessage(parsePeerMessage(data)));
     peer.on('error', () => this.#onPeerClosed());
@@ -306,7 +356,52 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
       this.#remoteAudio = message.audio;
       this.#remoteVideo = message.video;
       this.emit('change');
+    } else if (message?.t === 'quality') {
+      const { level, settledLevel, probing, reason, figures } = message;
+      this.#remoteDecision = { level, settledLevel, probing, reason, figures };
+      this.emit('change');
     }
+  }
+
+  /** Watches the connection once a second and adapts what we send (see quality/policy.ts). */
+  #startMonitor(): void {
+    const media = this.#peer?.media;
+    if (!media || this.#monitor || this.#state.phase !== 'connected') return;
+    const monitor = new QualityMonitor({
+      getStats: () => media.getStats(),
+      timers: this.#ports.timers,
+      autoFallback: this.#autoFallback,
+    });
+    this.#monitor = monitor;
+    monitor.on('sample', (reading) => {
+      this.#quality = summarize(reading);
+      this.emit('change');
+    });
+    monitor.on('decision', (decision) => this.#applyDecision(decision));
+    monitor.start();
+    this.#applyDecision(monitor.decision);
+  }
+
+  #applyDecision(decision: QualityDecision): void {
+    const media = this.#peer?.media;
+    if (!media || this.#released) return;
+    this.#decision = decision;
+    const sending = sendingFor(decision.level);
+    const camera = this.#local?.getVideoTracks()[0] ?? null;
+    const video = !sending.replaceTrackWithNull;
+    const replace = video !== this.#sendingVideo;
+    this.#sendingVideo = video;
+    this.#actuation = this.#actuation
+      .then(async () => {
+        if (this.#released) return;
+        // The encoding goes first so that returning video starts at the level's rate, not the last one.
+        if (video) await media.setVideoEncoding(sending.encoding, sending.degradationPreference);
+        if (replace) await media.replaceVideoTrack(video ? camera : null);
+      })
+      .catch(() => undefined);
+    const { level, settledLevel, probing, reason, figures } = decision;
+    this.#sendPeer({ t: 'quality', level, settledLevel, probing, reason, figures });
+    this.emit('change');
   }
 
   #onPeerClosed(): void {
@@ -399,6 +494,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   #release(): void {
     if (this.#released) return;
     this.#released = true;
+    this.#monitor?.stop();
     for (const handle of this.#timers) this.#ports.timers.clearTimeout(handle);
     this.#timers.clear();
     if (this.#local) stopTracks(this.#local);

@@ -3,6 +3,8 @@
  * getUserMedia, window timers); Node tests hand in fakes.
  */
 import type { IceServer, SignalData } from './protocol.js';
+import type { DegradationPreference, EncodingSettings } from './quality/actuation.js';
+import type { StatsInput } from './quality/stats.js';
 
 export interface SocketLike {
   readonly readyState: number;
@@ -43,8 +45,21 @@ export interface MediaStreamLike {
   getVideoTracks(): TrackLike[];
 }
 
+/**
+ * The media side of a peer connection, for the quality monitor: its stats and its video sender. Changes
+ * go through `RTCRtpSender.replaceTrack` / `setParameters`, so none renegotiates.
+ */
+export interface PeerMedia {
+  getStats(): Promise<StatsInput>;
+  /** null stops video while audio goes on (audio-only); the camera track brings it back. */
+  replaceVideoTrack(track: TrackLike | null): Promise<void>;
+  setVideoEncoding(encoding: EncodingSettings, preference: DegradationPreference): Promise<void>;
+}
+
 /** The slice of simple-peer the core uses. */
 export interface PeerLike<S> {
+  /** Without it the call runs without quality monitoring. */
+  readonly media?: PeerMedia;
   signal(data: SignalData): void;
   send(data: string): void;
   destroy(): void;

@@ -12,6 +12,7 @@ export interface CallStatus {
 const SERVER_URL = 'serverUrl';
 const PENDING_INVITE = 'pendingInvite';
 const CALL_STATUS = 'callStatus';
+const AUTO_FALLBACK = 'autoFallback';
 
 /** The server URL setting (storage.local), defaulting to the one the build was made for. */
 export async function getServerUrl(): Promise<string> {
@@ -21,6 +22,15 @@ export async function getServerUrl(): Promise<string> {
 
 export async function setServerUrl(url: string): Promise<void> {
   await browser.storage.local.set({ [SERVER_URL]: url });
+}
+
+/** Whether calls may switch to audio only by themselves on a poor connection (storage.local, default on). */
+export async function getAutoFallback(): Promise<boolean> {
+  return (await browser.storage.local.get(AUTO_FALLBACK))[AUTO_FALLBACK] !== false;
+}
+
+export async function setAutoFallback(enabled: boolean): Promise<void> {
+  await browser.storage.local.set({ [AUTO_FALLBACK]: enabled });
 }
 
 /** The popup hands a new call to the side panel through session storage (it survives the popup closing). */

@@ -1,6 +1,6 @@
 import SimplePeer from '@thaunknown/simple-peer';
 import type { CallPorts } from '../call/call.js';
-import { realTimers, type PeerLike, type SocketLike } from '../call/ports.js';
+import { realTimers, type PeerLike, type PeerMedia, type SocketLike } from '../call/ports.js';
 import { withStartBitrate } from '../call/sdp.js';
 
 /** What a call asks of the camera and microphone. */
@@ -17,20 +17,53 @@ export function browserPorts(rtcConfig: RTCConfiguration = { iceServers: [] }): 
   return {
     // The DOM's WebSocket handler types are narrower than the core's structural ones.
     socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
-    createPeer: ({ initiator, stream, iceServers }) =>
-      new SimplePeer({
+    createPeer: ({ initiator, stream, iceServers }) => {
+      const peer = new SimplePeer({
         initiator,
         stream,
         trickle: true,
         config: { ...rtcConfig, iceServers: [...(rtcConfig.iceServers ?? []), ...iceServers] },
         sdpTransform: withStartBitrate,
-      }) as unknown as PeerLike<MediaStream>,
+      }) as unknown as { _pc: RTCPeerConnection };
+      return Object.assign(peer, { media: peerMedia(peer._pc) }) as unknown as PeerLike<MediaStream>;
+    },
     getUserMedia: () => navigator.mediaDevices.getUserMedia(MEDIA_CONSTRAINTS),
     timers: realTimers,
     fetchJson: async (url) => {
       const response = await fetch(url, { cache: 'no-store' });
       if (!response.ok) throw new Error(`${url.split('?')[0]} answered ${response.status}`);
       return response.json();
+    },
+  };
+}
+
+/** The quality monitor's handle on the connection: stats, and the video sender (found by its transceiver). */
+export function peerMedia(pc: RTCPeerConnection): PeerMedia {
+  // The sender's track is null while audio-only, so the transceiver's receiver tells which one is video.
+  const videoSender = () =>
+    pc.getTransceivers().find((t) => t.receiver.track.kind === 'video' && t.currentDirection !== 'stopped')
+      ?.sender;
+  return {
+    getStats: () => pc.getStats(),
+    async replaceVideoTrack(track) {
+      await videoSender()?.replaceTrack(track as MediaStreamTrack | null);
+    },
+    async setVideoEncoding(encoding, preference) {
+      const sender = videoSender();
+      if (!sender) return;
+      const parameters = sender.getParameters();
+      const first = parameters.encodings[0];
+      // No encodings yet means the sender was not negotiated: nothing to cap.
+      if (!first) return;
+      Object.assign(first, encoding);
+      try {
+        await sender.setParameters({ ...parameters, degradationPreference: preference });
+      } catch {
+        // A browser that does not take degradationPreference still takes the encoding.
+        const again = sender.getParameters();
+        if (again.encodings[0]) Object.assign(again.encodings[0], encoding);
+        await sender.setParameters(again);
+      }
     },
   };
 }

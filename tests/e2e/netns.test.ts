@@ -140,8 +140,9 @@ describe('the network fault lab, under a real call between two namespaces', () =
     await lab.clearLimit('b');
     const after: Sample[] = [];
     let overCapMs: number | undefined;
-    // The sender's estimate climbs back slowly: fps took 0.5–6.8 s to recover in measured runs.
-    while (performance.now() - lifted < 15_000) {
+    // Under the limit the guest goes audio only (src/call/quality/); its policy tries video again ~30 s
+    // after that step down, then needs ~5 good seconds to confirm it.
+    while (performance.now() - lifted < 60_000) {
       after.push(await sampleHost(500));
       if (overCapMs === undefined && after.at(-1)!.kbps > 140)
         overCapMs = Math.round(performance.now() - lifted);
@@ -161,7 +162,7 @@ describe('the network fault lab, under a real call between two namespaces', () =
     expect(baseline.kbps).toBeGreaterThan(cappedKbps * 1.5);
     expect(limitedFps).toBeLessThan(baseline.fps / 2);
     expect(after.at(-1)!.fps).toBeGreaterThanOrEqual(baseline.fps * 0.75);
-  });
+  }, 120_000);
 
   test('a download limit on A caps what the host receives', async () => {
     await lab.limitDownload('a', 150);
@@ -170,10 +171,11 @@ describe('the network fault lab, under a real call between two namespaces', () =
     await lab.clearLimit('a');
     console.log(`download limit 150 kbit/s on A: host in ${limited.map((s) => s.kbps).join(', ')} kbit/s`);
     for (const sample of limited) expect(sample.kbps).toBeLessThan(200);
+    // The guest's sender sees the limit too and may go audio only: allow for its ~30 s way back.
     await expect
-      .poll(() => framesAdvancing(panel, 'Remote video', 500), { timeout: 10_000 })
+      .poll(() => framesAdvancing(panel, 'Remote video', 500), { timeout: 60_000 })
       .toBeGreaterThan(5);
-  });
+  }, 90_000);
 
   test('destroy() leaves no namespace, link or process behind', async () => {
     await Promise.all([host.close(), guest.browser.close()]);

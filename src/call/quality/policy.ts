@@ -263,17 +263,18 @@ export class QualityPolicy {
     const settled = this.#settled;
     const next = levelAbove(settled);
     const limited = settled !== 'audio-only' && (s.limitation === 'bandwidth' || s.limitation === 'cpu');
+    // Loss comes with the other side's RTCP reports, which for audio alone arrive only every ~5 s: a sample
+    // without one carries a run on, but cannot start one.
+    const lowLoss = (running: boolean) =>
+      s.lossPercent === undefined ? running : s.lossPercent <= this.config.upLossPercent;
     const upGood =
       next !== settled &&
       !limited &&
-      s.lossPercent !== undefined &&
-      s.lossPercent <= this.config.upLossPercent &&
+      lowLoss(this.#upRunStart !== undefined) &&
       (s.availableKbps === undefined || s.availableKbps >= this.#thresholds(next).upKbps);
     this.#upRunStart = upGood ? (this.#upRunStart ?? now) : undefined;
     const clean =
-      s.lossPercent !== undefined &&
-      s.lossPercent <= this.config.upLossPercent &&
-      levelRank(fits(s, this.config)) >= levelRank(settled);
+      lowLoss(this.#cleanRunStart !== undefined) && levelRank(fits(s, this.config)) >= levelRank(settled);
     this.#cleanRunStart = clean ? (this.#cleanRunStart ?? now) : undefined;
   }
 

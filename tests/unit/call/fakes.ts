@@ -7,12 +7,15 @@ import type {
   MediaStreamLike,
   PeerFactory,
   PeerLike,
+  PeerMedia,
   SocketLike,
   TimerHandle,
   Timers,
   TrackLike,
 } from '../../../src/call/ports.js';
 import type { SignalData, IceServer } from '../../../src/call/protocol.js';
+import type { DegradationPreference, EncodingSettings } from '../../../src/call/quality/actuation.js';
+import { chromeReport, healthySecond, ids, next, type Stat } from './quality/chrome-stats.js';
 
 /** Lets already-queued promise callbacks and real I/O callbacks (e.g. WebCrypto) run. */
 export function nextTurn(): Promise<void> {
@@ -332,6 +335,44 @@ export function deferredMedia(): {
 // ---------------------------------------------------------------------------------------------------------
 // simple-peer
 
+export type MediaCall =
+  | { readonly op: 'replaceVideoTrack'; readonly track: TrackLike | null }
+  | {
+      readonly op: 'setVideoEncoding';
+      readonly encoding: EncodingSettings;
+      readonly preference: DegradationPreference;
+    };
+
+/**
+ * The peer connection's media side: each getStats() is one more second of a call shaped like Chromium's
+ * (chrome-stats.ts), with the bandwidth estimate the test sets; sender changes are recorded.
+ */
+export class FakePeerMedia implements PeerMedia {
+  /** The sender's bandwidth estimate from the next report on. */
+  availableKbps = 3000;
+  statsCalls = 0;
+  readonly calls: MediaCall[] = [];
+  #report: Stat[] = chromeReport(1_000_000);
+
+  getStats(): Promise<Map<string, Stat>> {
+    this.statsCalls += 1;
+    this.#report = next(healthySecond(this.#report), 0, {
+      [ids.pair]: { set: { availableOutgoingBitrate: this.availableKbps * 1000 } },
+    });
+    return Promise.resolve(new Map(this.#report.map((stat) => [stat.id, stat])));
+  }
+
+  replaceVideoTrack(track: TrackLike | null): Promise<void> {
+    this.calls.push({ op: 'replaceVideoTrack', track });
+    return Promise.resolve();
+  }
+
+  setVideoEncoding(encoding: EncodingSettings, preference: DegradationPreference): Promise<void> {
+    this.calls.push({ op: 'setVideoEncoding', encoding, preference });
+    return Promise.resolve();
+  }
+}
+
 type PeerEvent = 'signal' | 'stream' | 'data' | 'connect' | 'close' | 'error';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one listener map for every event
 type AnyListener = (...args: any[]) => void;
@@ -347,6 +388,7 @@ export class FakePeer implements PeerLike<FakeStream> {
   readonly received: SignalData[] = [];
   readonly sentData: string[] = [];
   remote: FakePeer | undefined;
+  readonly media = new FakePeerMedia();
   connected = false;
   destroyed = false;
   readonly #listeners = new Map<PeerEvent, AnyListener[]>();

@@ -178,4 +178,34 @@ describe('parsePeerMessage', () => {
   ])('ignores %s', (_, data) => {
     expect(parsePeerMessage(data)).toBeUndefined();
   });
+
+  it('reads a quality message strictly', () => {
+    const message = {
+      t: 'quality',
+      level: 'audio-only',
+      settledLevel: 'audio-only',
+      probing: false,
+      reason: 'bandwidth',
+      figures: { availableKbps: 96, lossPercent: 0 },
+    };
+    expect(parsePeerMessage(JSON.stringify({ ...message, extra: 1 }))).toEqual({
+      ...message,
+      figures: { availableKbps: 96, lossPercent: 0, sendKbps: undefined },
+    });
+    for (const broken of [
+      { level: 'ultra' },
+      { settledLevel: undefined },
+      { probing: 'no' },
+      { reason: 'because' },
+      { figures: null },
+      { figures: [] },
+      { figures: { availableKbps: -1 } },
+      { figures: { sendKbps: '100' } },
+    ]) {
+      expect(
+        parsePeerMessage(JSON.stringify({ ...message, ...broken })),
+        JSON.stringify(broken),
+      ).toBeUndefined();
+    }
+  });
 });

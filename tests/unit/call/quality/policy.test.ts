@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { qualityConfig } from '../../../../src/call/quality/config.js';
+import { qualityConfig, type QualityLevel } from '../../../../src/call/quality/config.js';
 import { describeDecision } from '../../../../src/call/quality/describe.js';
 import { QualityPolicy } from '../../../../src/call/quality/policy.js';
 import { demandKbps, LinkSim } from './link-sim.js';
@@ -138,6 +138,25 @@ describe('quality policy', () => {
     const policy = new QualityPolicy({ now: 0 });
     const steps = drive(policy, 1, 60, (t) => sample({ available: t < 4 ? 300 : 3000, loss: 0 }));
     expect(steps).toEqual([]);
+  });
+
+  it('brings video back when loss is known only from audio RTCP every 5 s (measured while audio-only)', () => {
+    const policy = new QualityPolicy({ now: 0 });
+    // Chromium while audio-only: ~24 kbps sent, estimate ~110 kbps, a fresh receiver report every ~5 s.
+    const report = (t: number, loss: number) => (t % 5 === 0 ? { loss } : {});
+    const at = (t: number, level: QualityLevel) =>
+      t < 60
+        ? sample({ available: 3400, loss: 0, send: 2500 })
+        : t < 90
+          ? sample({ available: 100, send: 90, ...report(t, 20) })
+          : level === 'audio-only'
+            ? sample({ available: 113, send: 24, ...report(t, 0) })
+            : sample({ available: 600, send: 280, ...report(t, 0) });
+    const steps = drive(policy, 1, 200, at);
+    expect(steps[0]?.decision.level).toBe('audio-only');
+    const back = steps.find((s) => s.decision.level !== 'audio-only' && !s.decision.probing);
+    expect(back?.decision).toMatchObject({ level: 'low', reason: 'probe-succeeded' });
+    expect(back!.t).toBeLessThan(140);
   });
 
   it('works from loss alone when there is no bandwidth estimate (Firefox)', () => {
