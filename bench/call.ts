@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { launchPlain, launchWithExtension } from '../tests/support/chromium.js';
+import { startWaitingCall } from '../tests/support/call-flow.js';
 import { startServer } from '../tests/support/server.js';
 import { formatRow, HEADER, summarize } from './lib/summary.js';
 
@@ -50,9 +51,7 @@ async function measure(host: Page, guest: Page): Promise<Timing> {
 }
 
 async function diyalogCall(panel: Page, guest: Page): Promise<Timing> {
-  await panel.getByRole('button', { name: /^Start (a new )?call$/ }).click();
-  await panel.getByText('Waiting for someone to join').waitFor();
-  const link = await panel.getByLabel('Invite link').inputValue();
+  const link = await startWaitingCall(panel);
   await guest.goto(link);
   // As a user would: the page opens, the preview shows, then they click.
   await guest.getByRole('button', { name: 'Join call' }).and(guest.locator(':enabled')).waitFor();

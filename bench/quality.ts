@@ -6,9 +6,9 @@
  *     host's received call quality (MOS) compared with the same call with automatic fallback switched off
  *     (the baseline, measured in the same run).
  */
-import type { Page } from 'playwright-core';
 import { framesAdvancing } from '../tests/support/chromium.js';
 import { createNetLab, launchExtensionIn, launchPlainIn } from '../tests/support/netns.js';
+import { joinCall, startWaitingCall, statusText } from '../tests/support/call-flow.js';
 import { startServer } from '../tests/support/server.js';
 import { formatRow, HEADER, summarize } from './lib/summary.js';
 
@@ -34,18 +34,12 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs
   }
   throw new Error(`not within ${timeoutMs} ms`);
 }
-const statusOf = async (page: Page) => (await page.getByRole('status').first().textContent()) ?? '';
-const guestAudioOnly = async () => (await statusOf(join)).includes('Audio only');
+const guestAudioOnly = async () => (await statusText(join)).includes('Audio only');
 const hostPaused = async () => (await panel.getByText(PAUSED).count()) > 0;
 
 async function startCall(autoFallback: boolean): Promise<void> {
-  await panel.getByRole('button', { name: /^Start (a new )?call$/ }).click();
-  await waitFor(async () => (await statusOf(panel)) === 'Waiting for someone to join', 15_000);
-  await join.goto(await panel.getByLabel('Invite link').inputValue());
-  const joinButton = join.getByRole('button', { name: 'Join call' });
-  await waitFor(() => joinButton.isEnabled(), 15_000);
-  await joinButton.click();
-  await waitFor(async () => (await statusOf(panel)) === 'Connected', 15_000);
+  await joinCall(join, await startWaitingCall(panel));
+  await waitFor(async () => (await statusText(panel)) === 'Connected', 15_000);
   await join.getByRole('button', { name: 'Connection details' }).click();
   const box = join.getByRole('checkbox', { name: FALLBACK });
   if ((await box.isChecked()) !== autoFallback) await box.click();

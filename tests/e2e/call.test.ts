@@ -11,21 +11,13 @@ import {
   type ExtensionBrowser,
 } from '../support/chromium.js';
 import { startCoturn, type RunningCoturn } from '../support/coturn.js';
+import { startWaitingCall } from '../support/call-flow.js';
 import { startServer } from '../support/server.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
 const status = (page: Page) => page.getByRole('status').first();
-
-/** Clicks "Start call" in the side panel and returns the invite link once the call waits. */
-async function startWaitingCall(panel: Page): Promise<string> {
-  await panel.getByRole('button', { name: 'Start call' }).click();
-  await expect
-    .poll(() => status(panel).textContent(), { timeout: 15_000 })
-    .toBe('Waiting for someone to join');
-  return panel.getByLabel('Invite link').inputValue();
-}
 
 describe('a call from the side panel to a guest without the extension', () => {
   let server: Awaited<ReturnType<typeof startServer>>;

@@ -9,6 +9,7 @@ import {
   type LabExtensionBrowser,
   type NetLab,
 } from '../support/netns.js';
+import { joinCall, startWaitingCall } from '../support/call-flow.js';
 import { startServer } from '../support/server.js';
 
 const status = (page: Page) => page.getByRole('status').first();
@@ -70,14 +71,8 @@ describe('the network fault lab, under a real call between two namespaces', () =
 
   test('a call connects from namespace A to namespace B through the router', async () => {
     panel = await host.open('sidepanel.html');
-    await panel.getByRole('button', { name: 'Start call' }).click();
-    const link = panel.getByLabel('Invite link');
-    await expect.poll(() => link.inputValue(), { timeout: 15_000 }).toMatch(/\/join\//);
     join = guest.page;
-    await join.goto(await link.inputValue());
-    const joinButton = join.getByRole('button', { name: 'Join call' });
-    await expect.poll(() => joinButton.isEnabled(), { timeout: 15_000 }).toBe(true);
-    await joinButton.click();
+    await joinCall(join, await startWaitingCall(panel));
     await expect.poll(() => status(join).textContent(), { timeout: 15_000 }).toBe('Connected');
     await expect.poll(() => status(panel).textContent(), { timeout: 15_000 }).toBe('Connected');
     for (const page of [panel, join]) {

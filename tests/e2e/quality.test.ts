@@ -10,6 +10,7 @@ import {
   type LabExtensionBrowser,
   type NetLab,
 } from '../support/netns.js';
+import { joinCall, startWaitingCall } from '../support/call-flow.js';
 import { startServer } from '../support/server.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
@@ -49,14 +50,8 @@ describe('call quality under a real upload limit', () => {
 
   test('connects with a quality indicator on both sides', async () => {
     panel = await host.open('sidepanel.html');
-    await panel.getByRole('button', { name: 'Start call' }).click();
-    const link = panel.getByLabel('Invite link');
-    await expect.poll(() => link.inputValue(), { timeout: 15_000 }).toMatch(/\/join\//);
     join = guest.page;
-    await join.goto(await link.inputValue());
-    const joinButton = join.getByRole('button', { name: 'Join call' });
-    await expect.poll(() => joinButton.isEnabled(), { timeout: 15_000 }).toBe(true);
-    await joinButton.click();
+    await joinCall(join, await startWaitingCall(panel));
     for (const page of [join, panel]) {
       await expect.poll(() => status(page).textContent(), { timeout: 15_000 }).toBe('Connected');
       await expect

@@ -43,6 +43,11 @@ export function track<T>(promise: Promise<T>): {
 // ---------------------------------------------------------------------------------------------------------
 // Clock
 
+/** Lets every pending promise callback run. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 interface Task {
   at: number;
   readonly fn: () => void;
@@ -83,20 +88,32 @@ export class FakeTimers implements Timers {
   /** Moves the clock forward, running every task that falls due, in order (intervals repeatedly). */
   advance(ms: number): void {
     const target = this.#now + ms;
-    for (;;) {
-      let due: [number, Task] | undefined;
-      for (const entry of this.#tasks) {
-        if (entry[1].at > target) continue;
-        if (!due || entry[1].at < due[1].at || (entry[1].at === due[1].at && entry[0] < due[0])) due = entry;
-      }
-      if (!due) break;
-      const [handle, task] = due;
-      this.#now = task.at;
-      if (task.every === undefined) this.#tasks.delete(handle);
-      else task.at += task.every;
-      task.fn();
-    }
+    while (this.#runNext(target));
     this.#now = target;
+  }
+
+  /** Like `advance`, but lets pending promise callbacks run after each task (for async loops). */
+  async advanceSettling(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    while (this.#runNext(target)) await settle();
+    this.#now = target;
+    await settle();
+  }
+
+  /** Runs the earliest task due by `target`; false when none is. */
+  #runNext(target: number): boolean {
+    let due: [number, Task] | undefined;
+    for (const entry of this.#tasks) {
+      if (entry[1].at > target) continue;
+      if (!due || entry[1].at < due[1].at || (entry[1].at === due[1].at && entry[0] < due[0])) due = entry;
+    }
+    if (!due) return false;
+    const [handle, task] = due;
+    this.#now = task.at;
+    if (task.every === undefined) this.#tasks.delete(handle);
+    else task.at += task.every;
+    task.fn();
+    return true;
   }
 
   #add(fn: () => void, ms: number, every: number | undefined): number {

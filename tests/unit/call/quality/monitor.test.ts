@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { QualityMonitor, type QualityReading } from '../../../../src/call/quality/monitor.js';
 import type { QualityDecision } from '../../../../src/call/quality/policy.js';
 import { chromeReport, healthySecond, ids, next, type Stat } from './chrome-stats.js';
-import { FakeTimers, settle } from './fake-timers.js';
+import { FakeTimers, settle } from '../fakes.js';
 
 /** getStats for a call whose reports advance one healthy second per call (timestamps follow the fake clock). */
 function fakeCall(timers: FakeTimers, tweak: (report: Stat[], now: number) => Stat[] = (r) => r) {
@@ -37,7 +37,7 @@ describe('quality monitor', () => {
     const monitor = new QualityMonitor({ getStats: call.getStats, timers });
     const { readings, decisions } = record(monitor);
     monitor.start();
-    await timers.advance(10_000);
+    await timers.advanceSettling(10_000);
     expect(readings.map((r) => r.at)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) => s * 1000));
     expect(readings[0]!.sample.outbound.bitrateKbps).toBeUndefined(); // the first has nothing to diff against
     expect(readings[1]!.sample.outbound.video.bitrateKbps).toBeCloseTo(2500);
@@ -52,7 +52,7 @@ describe('quality monitor', () => {
     const timers = new FakeTimers();
     const monitor = new QualityMonitor({ getStats: fakeCall(timers).getStats, timers });
     monitor.start();
-    await timers.advance(70_000);
+    await timers.advanceSettling(70_000);
     expect(monitor.history).toHaveLength(60);
     expect(monitor.history[0]!.at).toBe(11_000);
     monitor.stop();
@@ -70,14 +70,14 @@ describe('quality monitor', () => {
     const stop = monitor.start();
     monitor.start(); // no second interval
     expect(timers.pending).toBe(1);
-    await timers.advance(1000);
+    await timers.advanceSettling(1000);
     stop();
     monitor.stop();
     expect(timers.pending).toBe(0);
     expect(monitor.running).toBe(false);
     release?.();
     await settle();
-    await timers.advance(5000);
+    await timers.advanceSettling(5000);
     expect(readings).toEqual([]);
   });
 
@@ -89,7 +89,7 @@ describe('quality monitor', () => {
       timers,
     });
     monitor.start();
-    await timers.advance(5000);
+    await timers.advanceSettling(5000);
     expect(calls).toBe(1);
     monitor.stop();
   });
@@ -102,7 +102,7 @@ describe('quality monitor', () => {
     const monitor = new QualityMonitor({ getStats, timers });
     const { readings, errors } = record(monitor);
     monitor.start();
-    await timers.advance(5000);
+    await timers.advanceSettling(5000);
     expect(errors).toHaveLength(2);
     expect(readings.map((r) => r.at)).toEqual([1000, 4000, 5000]);
     // the diff spans the gap: rates come out per second of the real interval
@@ -119,7 +119,7 @@ describe('quality monitor', () => {
     const monitor = new QualityMonitor({ getStats: call.getStats, timers });
     const { decisions } = record(monitor);
     monitor.start();
-    await timers.advance(30_000);
+    await timers.advanceSettling(30_000);
     expect(decisions.map((d) => [d.at, d.level, d.reason])).toEqual([[22_000, 'audio-only', 'bandwidth']]);
     expect(monitor.decision.level).toBe('audio-only');
     monitor.tryVideo();
