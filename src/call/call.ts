@@ -2,6 +2,7 @@ import {
   initialState,
   isFinal,
   nextState,
+  statusText,
   type CallEvent,
   type CallState,
   type Role,
@@ -506,4 +507,11 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
 
 function stopTracks(stream: MediaStreamLike): void {
   for (const track of stream.getTracks()) track.stop();
+}
+
+/** The status line: the call's phase, plus "Audio only" while we send no video. */
+export function callStatus(snapshot: CallSnapshot<unknown>): string {
+  const text = statusText(snapshot.state);
+  const audioOnly = snapshot.state.phase === 'connected' && snapshot.decision?.level === 'audio-only';
+  return audioOnly ? `${text} · Audio only` : text;
 }

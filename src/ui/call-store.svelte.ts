@@ -1,5 +1,4 @@
-import type { Call, CallSnapshot } from '../call/call.js';
-import { statusText } from '../call/call-machine.js';
+import { callStatus, type Call, type CallSnapshot } from '../call/call.js';
 
 /** Rune state around one Call: components read `snapshot` and send intents to `call`. */
 export class CallStore {
@@ -16,11 +15,4 @@ export class CallStore {
     this.#off();
     this.call.hangUp();
   }
-}
-
-/** The status line: the call's phase, plus "Audio only" while we send no video. */
-export function callStatus(snapshot: CallSnapshot<unknown>): string {
-  const text = statusText(snapshot.state);
-  const audioOnly = snapshot.state.phase === 'connected' && snapshot.decision?.level === 'audio-only';
-  return audioOnly ? `${text} · Audio only` : text;
 }

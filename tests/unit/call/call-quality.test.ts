@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Role } from '../../../src/call/call-machine.js';
-import { Call } from '../../../src/call/call.js';
+import { Call, callStatus, type CallSnapshot } from '../../../src/call/call.js';
 import { newId } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import { encodingFor } from '../../../src/call/quality/actuation.js';
@@ -181,5 +181,22 @@ describe('Call: quality', () => {
     // Intents after the end do nothing.
     guest.call.forceAudioOnly();
     expect(replaced(peerOf(guest).media.calls)).toEqual([]);
+  });
+});
+
+describe('callStatus', () => {
+  const snapshot = (phase: 'connected' | 'waiting', level?: 'audio-only' | 'low') =>
+    ({
+      state: { phase },
+      decision: level === undefined ? undefined : { level },
+    }) as unknown as CallSnapshot<unknown>;
+
+  it('adds "Audio only" while a connected call sends no video', () => {
+    expect(callStatus(snapshot('connected', 'audio-only'))).toBe('Connected · Audio only');
+  });
+  it('says the phase alone otherwise', () => {
+    expect(callStatus(snapshot('connected', 'low'))).toBe('Connected');
+    expect(callStatus(snapshot('connected'))).toBe('Connected');
+    expect(callStatus(snapshot('waiting', 'audio-only'))).toBe('Waiting for someone to join');
   });
 });
