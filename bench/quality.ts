@@ -122,7 +122,7 @@ try {
   for (const [name, r] of Object.entries(steady)) {
     // The first switch is the fallback itself; any later one is a flap.
     console.log(
-      `${name.padEnd(36)} settled-mode switches ${r.settledSwitches} (flaps: ${Math.max(0, r.settledSwitches - 1)}), sender-mode switches ${r.senderSwitches} (trials included)`,
+      `${name.padEnd(36)} settled-mode switches ${r.settledSwitches} (flaps: ${Math.max(0, r.settledSwitches - 1)}), sender status switches ${r.senderSwitches}`,
     );
   }
   console.log(`\nHost's received call quality (MOS, once a second) while constrained\n`);

@@ -509,9 +509,28 @@ function stopTracks(stream: MediaStreamLike): void {
   for (const track of stream.getTracks()) track.stop();
 }
 
+/**
+ * Whether we send no video, by the policy or by choice. A trial of video from audio-only still counts until
+ * it holds, since the policy may take it back (the other side is told the same: it shows `settledLevel`).
+ */
+export function sendingAudioOnly(snapshot: CallSnapshot<unknown>): boolean {
+  const decision = snapshot.decision;
+  return (
+    decision !== undefined && (decision.level === 'audio-only' || decision.settledLevel === 'audio-only')
+  );
+}
+
+/** What the receiver says while the other side sends no video, or undefined while it does. */
+export function remotePausedText(snapshot: CallSnapshot<unknown>): string | undefined {
+  const remote = snapshot.remoteDecision;
+  if (remote?.settledLevel !== 'audio-only') return undefined;
+  return remote.reason === 'user-audio-only'
+    ? 'The other person switched to audio only'
+    : "The other person's video is paused: poor connection";
+}
+
 /** The status line: the call's phase, plus "Audio only" while we send no video. */
 export function callStatus(snapshot: CallSnapshot<unknown>): string {
   const text = statusText(snapshot.state);
-  const audioOnly = snapshot.state.phase === 'connected' && snapshot.decision?.level === 'audio-only';
-  return audioOnly ? `${text} · Audio only` : text;
+  return snapshot.state.phase === 'connected' && sendingAudioOnly(snapshot) ? `${text} · Audio only` : text;
 }

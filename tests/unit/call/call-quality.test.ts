@@ -1,6 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Role } from '../../../src/call/call-machine.js';
-import { Call, callStatus, type CallSnapshot } from '../../../src/call/call.js';
+import {
+  Call,
+  callStatus,
+  remotePausedText,
+  sendingAudioOnly,
+  type CallSnapshot,
+} from '../../../src/call/call.js';
 import { newId } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import { encodingFor } from '../../../src/call/quality/actuation.js';
@@ -185,18 +191,43 @@ describe('Call: quality', () => {
 });
 
 describe('callStatus', () => {
-  const snapshot = (phase: 'connected' | 'waiting', level?: 'audio-only' | 'low') =>
+  const snapshot = (
+    phase: 'connected' | 'waiting',
+    level?: 'audio-only' | 'low',
+    settledLevel: 'audio-only' | 'low' | undefined = level,
+  ) =>
     ({
       state: { phase },
-      decision: level === undefined ? undefined : { level },
+      decision: level === undefined ? undefined : { level, settledLevel },
     }) as unknown as CallSnapshot<unknown>;
 
   it('adds "Audio only" while a connected call sends no video', () => {
     expect(callStatus(snapshot('connected', 'audio-only'))).toBe('Connected · Audio only');
   });
+  it('keeps saying "Audio only" during a trial of video until it holds, as the banner does', () => {
+    const trial = snapshot('connected', 'low', 'audio-only');
+    expect(callStatus(trial)).toBe('Connected · Audio only');
+    expect(sendingAudioOnly(trial)).toBe(true);
+  });
   it('says the phase alone otherwise', () => {
     expect(callStatus(snapshot('connected', 'low'))).toBe('Connected');
     expect(callStatus(snapshot('connected'))).toBe('Connected');
     expect(callStatus(snapshot('waiting', 'audio-only'))).toBe('Waiting for someone to join');
+  });
+});
+
+describe('remotePausedText', () => {
+  const remote = (settledLevel: 'audio-only' | 'low', reason: string) =>
+    ({ remoteDecision: { settledLevel, reason } }) as unknown as CallSnapshot<unknown>;
+
+  it('says why the other side sends no video, once it is settled', () => {
+    expect(remotePausedText(remote('audio-only', 'bandwidth'))).toBe(
+      "The other person's video is paused: poor connection",
+    );
+    expect(remotePausedText(remote('audio-only', 'user-audio-only'))).toBe(
+      'The other person switched to audio only',
+    );
+    expect(remotePausedText(remote('low', 'probe'))).toBeUndefined();
+    expect(remotePausedText({} as CallSnapshot<unknown>)).toBeUndefined();
   });
 });
