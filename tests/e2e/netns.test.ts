@@ -136,12 +136,15 @@ describe('the network fault lab, under a real call between two namespaces', () =
     const after: Sample[] = [];
     let overCapMs: number | undefined;
     // Under the limit the guest goes audio only (src/call/quality/); its policy tries video again ~30 s
-    // after that step down, then needs ~5 good seconds to confirm it.
+    // after that step down, then needs ~5 good seconds to confirm it. Video returns at the `low` level
+    // (at most 15 fps) and climbs a level per 10 s or more, so "back" means well clear of the 0–2 fps of
+    // starvation, not the full frame rate of before.
+    const backFps = Math.min(10, baseline.fps * 0.75);
     while (performance.now() - lifted < 60_000) {
       after.push(await sampleHost(500));
       if (overCapMs === undefined && after.at(-1)!.kbps > 140)
         overCapMs = Math.round(performance.now() - lifted);
-      if (after.at(-1)!.fps >= baseline.fps * 0.75) break;
+      if (after.at(-1)!.fps >= backFps) break;
     }
     const recoveredMs = Math.round(performance.now() - lifted);
     const cappedKbps = Math.max(...limited.map((s) => s.kbps));
@@ -149,14 +152,14 @@ describe('the network fault lab, under a real call between two namespaces', () =
     console.log(
       `upload limit 100 kbit/s on B: host in ${baseline.kbps} kbit/s at ${baseline.fps} fps before; ` +
         `per second under the limit ${limited.map((s) => `${s.kbps}/${s.fps}`).join(' ')} (kbit/s / fps); ` +
-        `lifted: over the old cap after ${overCapMs ?? '–'} ms, fps back to 75% after ${recoveredMs} ms, ` +
+        `lifted: over the old cap after ${overCapMs ?? '–'} ms, fps back over ${backFps} after ${recoveredMs} ms, ` +
         `then ${after.map((s) => `${s.kbps}/${s.fps}`).join(' ')}`,
     );
     // tbf holds from the first second; the video barely moves while it does.
     expect(cappedKbps).toBeLessThan(140);
     expect(baseline.kbps).toBeGreaterThan(cappedKbps * 1.5);
     expect(limitedFps).toBeLessThan(baseline.fps / 2);
-    expect(after.at(-1)!.fps).toBeGreaterThanOrEqual(baseline.fps * 0.75);
+    expect(after.at(-1)!.fps).toBeGreaterThanOrEqual(backFps);
   }, 120_000);
 
   test('a download limit on A caps what the host receives', async () => {
