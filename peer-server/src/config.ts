@@ -24,6 +24,8 @@ export interface DiyalogConfig {
   readonly turnSecret: string | undefined;
   /** How long TURN credentials stay valid. */
   readonly turnTtlSeconds: number;
+  /** How long clients try to bring a broken call back before they say "Connection lost". */
+  readonly reconnectLimitSeconds: number;
   readonly maxConnectionsPerIp: number;
   /** Token bucket per connection: sustained messages per second… */
   readonly rateLimitPerSecond: number;
@@ -56,6 +58,7 @@ const SETTINGS = [
   'TURN_URLS',
   'TURN_SECRET',
   'TURN_TTL',
+  'RECONNECT_LIMIT_SECONDS',
   'MAX_CONNECTIONS_PER_IP',
   'RATE_LIMIT_PER_SECOND',
   'RATE_LIMIT_BURST',
@@ -125,6 +128,12 @@ export function loadConfig(
     turnUrls,
     turnSecret,
     turnTtlSeconds: parseInteger('TURN_TTL', values.TURN_TTL ?? '3600', 60, 7 * 86_400),
+    reconnectLimitSeconds: parseInteger(
+      'RECONNECT_LIMIT_SECONDS',
+      values.RECONNECT_LIMIT_SECONDS ?? '60',
+      5,
+      3600,
+    ),
     maxConnectionsPerIp: parseInteger(
       'MAX_CONNECTIONS_PER_IP',
       values.MAX_CONNECTIONS_PER_IP ?? '50',

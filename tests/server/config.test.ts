@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       turnUrls: [],
       turnSecret: undefined,
       turnTtlSeconds: 3600,
+      reconnectLimitSeconds: 60,
       maxConnectionsPerIp: 50,
       rateLimitPerSecond: 50,
       rateLimitBurst: 200,
@@ -38,7 +39,7 @@ describe('loadConfig', () => {
         RATE_LIMIT_PER_SECOND: '10',
         ALLOWED_ORIGINS: 'https://App.Example.net, http://localhost:5173',
       },
-      ['--turn-ttl=900', '--rate-limit-burst=40', '--trust-proxy=1'],
+      ['--turn-ttl=900', '--rate-limit-burst=40', '--trust-proxy=1', '--reconnect-limit-seconds=20'],
     );
     expect(config).toMatchObject({
       roomCapacity: 4,
@@ -51,6 +52,7 @@ describe('loadConfig', () => {
       ],
       turnSecret: 's3cret',
       turnTtlSeconds: 900,
+      reconnectLimitSeconds: 20,
       maxConnectionsPerIp: 20,
       rateLimitPerSecond: 10,
       rateLimitBurst: 40,

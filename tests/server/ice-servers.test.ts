@@ -93,7 +93,11 @@ describe('GET /api/ice-servers', () => {
   it('answers an empty list without TURN settings, still only to registered peers', async () => {
     await start();
     await register('alice', 'alice-token');
-    expect((await iceServers('?id=alice&token=alice-token')).body).toEqual({ iceServers: [], ttlSeconds: 0 });
+    expect((await iceServers('?id=alice&token=alice-token')).body).toEqual({
+      iceServers: [],
+      ttlSeconds: 0,
+      reconnectLimitSeconds: 60,
+    });
     expect((await iceServers('?id=bob&token=bob-token')).status).toBe(403);
   });
 
@@ -103,6 +107,7 @@ describe('GET /api/ice-servers', () => {
     expect((await iceServers('?id=alice&token=alice-token')).body).toEqual({
       iceServers: [{ urls: ['stun:stun.example.org:3478'] }],
       ttlSeconds: 0,
+      reconnectLimitSeconds: 60,
     });
   });
 

@@ -49,6 +49,18 @@ describe('PeerJS protocol over raw WebSockets', () => {
     expect(JSON.stringify(running.logs)).not.toContain('SECRET-SDP');
   });
 
+  it('answers a HEARTBEAT that asks for an echo, and only that one (peerjs clients never ask)', async () => {
+    const alice = await register('alice');
+    alice.send({ type: 'HEARTBEAT' });
+    alice.send({ type: 'HEARTBEAT', payload: { echo: 'yes' } });
+    // A relay through the server to ourselves marks the point by which those two were handled.
+    alice.send({ type: 'CANDIDATE', dst: 'alice', payload: 'mark' });
+    expect(await alice.next()).toMatchObject({ type: 'CANDIDATE', payload: 'mark' });
+    alice.send({ type: 'HEARTBEAT', payload: { echo: true } });
+    expect(await alice.next()).toEqual({ type: 'HEARTBEAT' });
+    expect(alice.messages).toEqual([]);
+  });
+
   it('answers ID-TAKEN to a second client with another token, and ERROR for a wrong key', async () => {
     await register('alice', 'token-1');
     const impostor = RawClient.connect(running.port, 'alice', 'token-2');

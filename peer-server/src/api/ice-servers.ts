@@ -6,8 +6,9 @@ import { iceServersFor } from '../turn.js';
 import { authenticatePeer } from './credentials.js';
 
 /**
- * `GET /?id=…&token=…` → `{ iceServers, ttlSeconds }` with fresh TURN credentials, for a peer registered here
- * only: TURN relays cost bandwidth, so they are not handed to whoever asks.
+ * `GET /?id=…&token=…` → `{ iceServers, ttlSeconds, reconnectLimitSeconds }` with fresh TURN credentials, for
+ * a peer registered here only: TURN relays cost bandwidth, so they are not handed to whoever asks. The
+ * reconnect limit rides along: it is this deployment's call policy, and every client asks here anyway.
  */
 export function iceServersApi(config: DiyalogConfig, signal: SignalServer, metrics: ServerMetrics): Router {
   const router = express.Router();
@@ -18,7 +19,7 @@ export function iceServersApi(config: DiyalogConfig, signal: SignalServer, metri
     if (!peer) return;
     const answer = iceServersFor(turn, peer.id, Date.now());
     if (answer.ttlSeconds > 0) metrics.turnCredentialsIssued.inc();
-    res.json(answer);
+    res.json({ ...answer, reconnectLimitSeconds: config.reconnectLimitSeconds });
   });
   return router;
 }

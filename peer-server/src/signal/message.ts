@@ -5,7 +5,8 @@ export type RelayType = 'OFFER' | 'ANSWER' | 'CANDIDATE' | 'LEAVE';
 
 /** What a client may send: the PeerJS client-to-server messages. */
 export type ClientMessage =
-  | { readonly type: 'HEARTBEAT' }
+  /** `echo`: the client asks for a HEARTBEAT back, to tell a live socket from a dead one. */
+  | { readonly type: 'HEARTBEAT'; readonly echo: boolean }
   | { readonly type: Exclude<RelayType, 'LEAVE'>; readonly dst: string; readonly payload: unknown }
   /** Without `dst`: "I leave my room" (the socket stays registered). */
   | { readonly type: 'LEAVE'; readonly dst: string | undefined; readonly payload: unknown };
@@ -39,7 +40,11 @@ export function parseClientFrame(data: RawData, isBinary: boolean): ParsedFrame 
     return { ok: false, fatal: true, problem: 'not-an-object' };
 
   const { type, dst, payload } = raw as { type?: unknown; dst?: unknown; payload?: unknown };
-  if (type === 'HEARTBEAT') return { ok: true, message: { type } };
+  if (type === 'HEARTBEAT') {
+    const echo =
+      typeof payload === 'object' && payload !== null && (payload as { echo?: unknown }).echo === true;
+    return { ok: true, message: { type, echo } };
+  }
   if (type !== 'LEAVE' && !(typeof type === 'string' && RELAY_TYPES.has(type)))
     return { ok: false, fatal: false, problem: 'unknown-type' };
   if (dst === undefined && type !== 'LEAVE') return { ok: false, fatal: false, problem: 'missing-dst' };

@@ -315,7 +315,11 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
     }
     if (conn.room !== undefined) rooms.touch(conn.room);
     const message = parsed.message;
-    if (message.type === 'HEARTBEAT') return; // lastSeen is already updated
+    // lastSeen is already updated. Only clients that ask get an answer: peerjs warns about a HEARTBEAT.
+    if (message.type === 'HEARTBEAT') {
+      if (message.echo) send(conn.ws, { type: 'HEARTBEAT' });
+      return;
+    }
     // Only LEAVE may come without a destination: it means "I leave my room".
     if (message.dst === undefined) return leaveRoom(conn, 'leave');
     relay(conn, message.type, message.dst, message.payload);
