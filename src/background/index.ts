@@ -9,6 +9,8 @@ const BADGE: Partial<Record<CallStatus['phase'], { text: string; color: string }
   waiting: { text: '…', color: '#1b6fc2' },
   connecting: { text: '…', color: '#1b6fc2' },
   connected: { text: 'on', color: '#1e7e34' },
+  reconnecting: { text: '!', color: '#b26a00' },
+  lost: { text: '!', color: '#b3261e' },
 };
 
 onSessionChange('callStatus', (value) => {

@@ -4,13 +4,17 @@ import type { CallError } from './errors.js';
  * The call's life, as a pure reducer.
  *   host:  idle → preparing → waiting → connecting → connected → ended
  *   guest: idle → preparing → ready → connecting → connected → ended
+ * A connected call whose media path breaks goes `reconnecting` (ICE restarts) and back to `connected`; after
+ * the give-up limit it is `lost` (restarts stop, the call is kept) until "Try again" or a hang-up.
  * Any phase before `ended` can fail; `ended` and `failed` are final (a new call is a new machine).
  */
 export type Role = 'host' | 'guest';
 export type EndReason = 'hangup' | 'remote-hangup' | 'peer-left';
 
 export type CallState =
-  | { readonly phase: 'idle' | 'preparing' | 'waiting' | 'ready' | 'connecting' | 'connected' }
+  | { readonly phase: 'idle' | 'preparing' | 'waiting' | 'ready' | 'connecting' | 'connected' | 'lost' }
+  /** `since`: when the media path broke (the clock of the Timers port), for "Reconnecting… (12 s)". */
+  | { readonly phase: 'reconnecting'; readonly since: number }
   | { readonly phase: 'ended'; readonly reason: EndReason }
   | { readonly phase: 'failed'; readonly error: CallError };
 
@@ -22,6 +26,9 @@ export type CallEvent =
   | { readonly type: 'join' }
   | { readonly type: 'offer-received' }
   | { readonly type: 'peer-connected' }
+  | { readonly type: 'interrupted'; readonly at: number }
+  | { readonly type: 'give-up' }
+  | { readonly type: 'retry'; readonly at: number }
   | { readonly type: 'hangup' }
   | { readonly type: 'remote-hangup' }
   | { readonly type: 'peer-gone' }
@@ -46,18 +53,31 @@ export function nextState(state: CallState, event: CallEvent): CallState {
     case 'offer-received':
       return state.phase === 'waiting' ? { phase: 'connecting' } : state;
     case 'peer-connected':
-      return state.phase === 'connecting' ? { phase: 'connected' } : state;
+      return state.phase === 'connecting' || state.phase === 'reconnecting' || state.phase === 'lost'
+        ? { phase: 'connected' }
+        : state;
+    case 'interrupted':
+      return state.phase === 'connected' ? { phase: 'reconnecting', since: event.at } : state;
+    case 'give-up':
+      return state.phase === 'reconnecting' ? { phase: 'lost' } : state;
+    case 'retry':
+      return state.phase === 'lost' ? { phase: 'reconnecting', since: event.at } : state;
     case 'hangup':
       return { phase: 'ended', reason: 'hangup' };
     case 'remote-hangup':
-      return state.phase === 'connecting' || state.phase === 'connected'
+      return state.phase === 'connecting' || isLive(state)
         ? { phase: 'ended', reason: 'remote-hangup' }
         : state;
     case 'peer-gone':
-      return state.phase === 'connected' ? { phase: 'ended', reason: 'peer-left' } : state;
+      return isLive(state) ? { phase: 'ended', reason: 'peer-left' } : state;
     case 'fail':
       return { phase: 'failed', error: event.error };
   }
+}
+
+/** A call that has connected and not ended: its peer connection exists, working or not. */
+export function isLive(state: CallState): boolean {
+  return state.phase === 'connected' || state.phase === 'reconnecting' || state.phase === 'lost';
 }
 
 const ENDED_TEXT: Readonly<Record<EndReason, string>> = {
@@ -66,8 +86,8 @@ const ENDED_TEXT: Readonly<Record<EndReason, string>> = {
   'peer-left': 'Call ended — the other person left or lost their connection',
 };
 
-/** The words the status line shows for a state. */
-export function statusText(state: CallState): string {
+/** The words the status line shows for a state; `now` on the state's clock, for the elapsed time. */
+export function statusText(state: CallState, now = 0): string {
   switch (state.phase) {
     case 'idle':
       return 'Ready to start a call';
@@ -81,6 +101,10 @@ export function statusText(state: CallState): string {
       return 'Connecting…';
     case 'connected':
       return 'Connected';
+    case 'reconnecting':
+      return `Reconnecting… (${Math.max(0, Math.floor((now - state.since) / 1000))} s)`;
+    case 'lost':
+      return 'Connection lost';
     case 'ended':
       return ENDED_TEXT[state.reason];
     case 'failed':

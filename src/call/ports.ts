@@ -54,15 +54,30 @@ export interface PeerMedia {
   /** null stops video while audio goes on (audio-only); the camera track brings it back. */
   replaceVideoTrack(track: TrackLike | null): Promise<void>;
   setVideoEncoding(encoding: EncodingSettings, preference: DegradationPreference): Promise<void>;
+  /** Swaps what the audio sender sends (microphone, or microphone mixed with a shared tab's sound). */
+  replaceAudioTrack(track: TrackLike | null): Promise<void>;
 }
 
-/** The slice of simple-peer the core uses. */
+/** RTCPeerConnection.connectionState: ICE and DTLS together. */
+export type PeerConnectionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+/**
+ * The slice of simple-peer the core uses, made resilient: a failed ICE connection does not destroy the
+ * peer (upstream does); `restartIce` brings it back through signaling instead.
+ */
 export interface PeerLike<S> {
   /** Without it the call runs without quality monitoring. */
   readonly media?: PeerMedia;
   signal(data: SignalData): void;
   send(data: string): void;
   destroy(): void;
+  /**
+   * Restarts ICE on the same connection (tracks, senders and data channel stay): the initiator sends a new
+   * offer with fresh credentials, dropping one still unanswered; the other side asks the initiator to.
+   * `iceServers` replaces the configuration first (fresh TURN credentials).
+   */
+  restartIce(iceServers?: readonly IceServer[]): void;
+  on(event: 'connectionState', listener: (state: PeerConnectionState) => void): unknown;
   on(event: 'signal', listener: (data: SignalData) => void): unknown;
   on(event: 'stream', listener: (stream: S) => void): unknown;
   on(event: 'data', listener: (data: unknown) => void): unknown;

@@ -97,7 +97,17 @@ export interface RemoteQuality {
 
 /** Messages on the peer-to-peer data channel. */
 export type PeerMessage =
-  { t: 'bye' } | { t: 'media'; audio: boolean; video: boolean } | ({ t: 'quality' } & RemoteQuality);
+  | { t: 'bye' }
+  /** "Are you still there?" and its answer: a server notice that a peer's socket closed is checked so. */
+  | { t: 'ping'; n: number }
+  | { t: 'pong'; n: number }
+  | { t: 'media'; audio: boolean; video: boolean }
+  | ({ t: 'quality' } & RemoteQuality)
+  /** The sender shows a tab instead of its camera (`title`), or is back to the camera (`null`). */
+  | { t: 'share'; title: string | null };
+
+/** A shared tab's title is shown as text, never as markup; a longer one is cut. */
+export const MAX_SHARE_TITLE = 200;
 
 const DECISION_REASONS: ReadonlySet<string> = new Set<DecisionReason>([
   'start',
@@ -122,10 +132,16 @@ export function parsePeerMessage(data: unknown): PeerMessage | undefined {
   try {
     const msg = JSON.parse(text) as Record<string, unknown> | null;
     if (msg?.t === 'bye') return { t: 'bye' };
+    if ((msg?.t === 'ping' || msg?.t === 'pong') && Number.isSafeInteger(msg.n)) {
+      return { t: msg.t, n: msg.n as number };
+    }
     if (msg?.t === 'media' && typeof msg.audio === 'boolean' && typeof msg.video === 'boolean') {
       return { t: 'media', audio: msg.audio, video: msg.video };
     }
     if (msg?.t === 'quality') return parseQuality(msg);
+    if (msg?.t === 'share' && (typeof msg.title === 'string' || msg.title === null)) {
+      return { t: 'share', title: msg.title === null ? null : msg.title.slice(0, MAX_SHARE_TITLE) };
+    }
   } catch {
     // not ours: ignore
   }
@@ -167,9 +183,19 @@ export interface IceServer {
   readonly credential?: string;
 }
 
-/** Reads `{ iceServers, ttlSeconds }` from the server; a malformed answer gives no servers. */
-export function parseIceServers(body: unknown): { iceServers: IceServer[]; ttlSeconds: number } {
-  const { iceServers, ttlSeconds } = (body ?? {}) as { iceServers?: unknown; ttlSeconds?: unknown };
+export interface IceServersAnswer {
+  readonly iceServers: IceServer[];
+  readonly ttlSeconds: number;
+  /** How long a broken call tries to come back before "Connection lost" (undefined: the client's default). */
+  readonly reconnectLimitSeconds: number | undefined;
+}
+
+/**
+ * Reads `{ iceServers, ttlSeconds, reconnectLimitSeconds }` from the server; a malformed answer gives no
+ * servers and the default limit.
+ */
+export function parseIceServers(body: unknown): IceServersAnswer {
+  const { iceServers, ttlSeconds, reconnectLimitSeconds } = (body ?? {}) as Record<string, unknown>;
   const servers = Array.isArray(iceServers) ? iceServers : [];
   const valid = servers.flatMap((entry): IceServer[] => {
     const { urls, username, credential } = (entry ?? {}) as Record<string, unknown>;
@@ -184,5 +210,13 @@ export function parseIceServers(body: unknown): { iceServers: IceServer[]; ttlSe
       },
     ];
   });
-  return { iceServers: valid, ttlSeconds: typeof ttlSeconds === 'number' && ttlSeconds > 0 ? ttlSeconds : 0 };
+  const limit =
+    typeof reconnectLimitSeconds === 'number' && reconnectLimitSeconds >= 1 && reconnectLimitSeconds <= 3600
+      ? reconnectLimitSeconds
+      : undefined;
+  return {
+    iceServers: valid,
+    ttlSeconds: typeof ttlSeconds === 'number' && ttlSeconds > 0 ? ttlSeconds : 0,
+    reconnectLimitSeconds: limit,
+  };
 }

@@ -17,6 +17,11 @@ export interface SealedSignals {
   readonly from: string;
   readonly to: string;
   readonly signals: readonly SignalData[];
+  /**
+   * The ICE generation: 0 for the first negotiation, one more for each restart the guest starts. Sealed,
+   * so that the server cannot make a peer apply an old description (which would tear the connection down).
+   */
+  readonly gen?: number;
 }
 
 export class SealError extends Error {
@@ -74,5 +79,6 @@ export async function unseal(
   if (body.to !== expected.me || body.from !== expected.sender || !Array.isArray(body.signals)) {
     throw new SealError('box not meant for this peer');
   }
-  return body as SealedSignals;
+  const gen = Number.isSafeInteger(body.gen) && (body.gen as number) >= 0 ? (body.gen as number) : 0;
+  return { from: body.from, to: body.to, signals: body.signals, gen };
 }

@@ -1,3 +1,4 @@
+import { Backoff, SIGNALING_BACKOFF, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { CallError } from './errors.js';
 import { signalingUrl } from './link.js';
@@ -16,35 +17,144 @@ export interface SignalingOptions {
   readonly heartbeatMs?: number;
   /** How long to wait for the server's OPEN before calling it unreachable. */
   readonly openTimeoutMs?: number;
+  /** The schedule of reconnect attempts after the socket dropped (default 0.25 s → 8 s, with jitter). */
+  readonly backoff?: BackoffOptions;
 }
 
 type RelayedMessage = Extract<ServerMessage, { src: string }>;
 
-/** A client of the PeerJS server protocol over one WebSocket: register, heartbeat, send and receive. */
+/** While urgent (a call waits on signaling to recover its media), retries come at least this often… */
+const URGENT_RETRY_CAP_MS = 1000;
+/** …and one attempt waits this long for OPEN before the next one starts (a fresh SYN beats a late one). */
+const URGENT_OPEN_TIMEOUT_MS = 3000;
+/** A probe's echo must come back within this; otherwise the socket is presumed dead and replaced. */
+const PROBE_TIMEOUT_MS = 1500;
+/** Once the server has shown it echoes, this many silent heartbeat periods mean a dead socket. */
+const SILENT_PERIODS = 2.5;
+
+/** Registration failures that another attempt cannot fix. */
+function isFatal(error: CallError): boolean {
+  return error.kind === 'id-taken' || error.kind === 'busy';
+}
+
+/**
+ * A client of the PeerJS server protocol over one WebSocket at a time: register, heartbeat, send, receive,
+ * and — once registered — reconnect with backoff whenever the socket drops, re-registering the same id and
+ * token (the server hands the id and its room membership over to the new socket).
+ *
+ * A socket can die without closing (a network gone silent leaves TCP waiting for minutes). Every heartbeat
+ * asks the server for an echo; once the server has answered one, a socket silent for 2.5 periods is
+ * replaced, and `probe()` checks within 1.5 s when something depends on it.
+ */
 export class SignalingClient extends Emitter<{
   message: [RelayedMessage];
-  /** The socket closed after it had opened (the error says why when the server said so). */
-  close: [CallError | undefined];
+  /** The registered socket was lost; reconnect attempts follow until `reopen` or `fatal`. */
+  drop: [];
+  /** Registered again, with the same id, token and room. */
+  reopen: [];
+  /** The server refused the id or the room on a reconnect: nothing will bring signaling back. */
+  fatal: [CallError];
 }> {
   readonly #options: SignalingOptions;
+  readonly #backoff: Backoff;
   #socket: SocketLike | undefined;
   #heartbeat: TimerHandle | undefined;
+  #retry: TimerHandle | undefined;
+  #probeTimer: TimerHandle | undefined;
   #open = false;
   #closed = false;
-  /** Settles a pending connect(), so that close() while connecting leaves no promise or timer behind. */
+  /** Registered at least once: from then on a lost socket is reconnected. */
+  #registered = false;
+  #attempting = false;
+  #urgent = false;
+  /** The server answers heartbeats that ask for an echo (older servers may not). */
+  #echoes = false;
+  #lastHeard = 0;
+  /** Settles a pending registration, so that close() while connecting leaves no promise or timer behind. */
   #cancelConnect: ((error: CallError) => void) | undefined;
 
   constructor(options: SignalingOptions) {
     super();
     this.#options = options;
+    this.#backoff = new Backoff(options.backoff ?? SIGNALING_BACKOFF);
   }
 
   get isOpen(): boolean {
     return this.#open;
   }
 
-  /** Opens the socket and resolves once the server has registered our id. */
-  connect(): Promise<void> {
+  /** Reconnect attempts since the socket was last registered. */
+  get retries(): number {
+    return this.#backoff.attempts;
+  }
+
+  /** Opens the socket and resolves once the server has registered our id (no retry for this first one). */
+  async connect(): Promise<void> {
+    await this.#register(this.#options.openTimeoutMs ?? 10_000);
+    this.#registered = true;
+  }
+
+  /** Sends a relayed message; false when the socket is not open (the caller decides whether that matters). */
+  send(type: RelayType, dst: string, payload: unknown): boolean {
+    if (!this.#open || !this.#socket) return false;
+    this.#socket.send(encodeClientMessage(type, dst, payload));
+    return true;
+  }
+
+  /**
+   * While urgent, reconnect attempts come at least every second and give up on a silent server sooner:
+   * a call recovering its media needs signaling back within a second of the network.
+   */
+  setUrgent(urgent: boolean): void {
+    if (this.#urgent === urgent) return;
+    this.#urgent = urgent;
+    if (urgent && this.#retry !== undefined) {
+      this.#clearRetry();
+      this.#scheduleReconnect();
+    }
+  }
+
+  /**
+   * The browser says the network changed (an interface came back, an address moved): tries now instead of
+   * at the next scheduled attempt. An open socket is replaced too — it rode the old network, and TCP may
+   * sit in retransmission backoff for seconds before it moves again; what the call sends next (trickled
+   * candidates, a restart) should not wait for that.
+   */
+  networkChanged(): void {
+    if (this.#closed || !this.#registered || this.#attempting) return;
+    if (this.#open) {
+      this.#teardown();
+      this.emit('drop');
+    }
+    this.#clearRetry();
+    this.#reconnect();
+  }
+
+  /**
+   * Checks that the socket is alive: asks for an echo and, if none comes within 1.5 s, replaces the
+   * socket. Without a server that echoes, there is nothing to check against.
+   */
+  probe(): void {
+    if (!this.#open || !this.#echoes || this.#probeTimer !== undefined) return;
+    const asked = this.#options.timers.now();
+    this.#sendHeartbeat();
+    this.#probeTimer = this.#options.timers.setTimeout(() => {
+      this.#probeTimer = undefined;
+      if (this.#open && this.#lastHeard < asked) this.#drop();
+    }, PROBE_TIMEOUT_MS);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cancelConnect?.(new CallError('server-unreachable', 'closed before the server answered'));
+    this.#clearRetry();
+    this.#teardown();
+    this.removeAllListeners();
+  }
+
+  /** One registration attempt: a socket, then the server's OPEN within `timeoutMs`. */
+  #register(timeoutMs: number): Promise<void> {
     const { serverUrl, id, token, room, socketFactory, timers } = this.#options;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -60,7 +170,7 @@ export class SignalingClient extends Emitter<{
       };
       const timeout = timers.setTimeout(
         () => settle(new CallError('server-unreachable', 'no OPEN in time')),
-        this.#options.openTimeoutMs ?? 10_000,
+        timeoutMs,
       );
       this.#cancelConnect = settle;
       let socket: SocketLike;
@@ -74,6 +184,7 @@ export class SignalingClient extends Emitter<{
       }
       this.#socket = socket;
       socket.onmessage = ({ data }) => {
+        this.#lastHeard = timers.now();
         const message = parseServerMessage(data);
         if (!message) return;
         switch (message.type) {
@@ -87,55 +198,101 @@ export class SignalingClient extends Emitter<{
             return;
           case 'ERROR':
           case 'INVALID-KEY':
+            // Once open, an ERROR is about one message (or the server going away, whose close follows).
             if (!settled)
               settle(
                 new CallError(message.message === 'room-full' ? 'busy' : 'server-error', message.message),
               );
             return;
           case 'HEARTBEAT':
+            this.#echoes = true;
             return;
           default:
             this.emit('message', message);
         }
       };
-      socket.onerror = () => settle(new CallError('server-unreachable', 'socket error'));
+      socket.onerror = () => {
+        settle(new CallError('server-unreachable', 'socket error'));
+        if (this.#socket === socket) this.#drop();
+      };
       socket.onclose = ({ code, reason }) => {
-        const wasOpen = this.#open;
         settle(new CallError('server-unreachable', `closed ${code} ${reason}`));
-        if (wasOpen && !this.#closed) {
-          this.#teardown();
-          this.emit('close', undefined);
-        }
+        if (this.#socket === socket) this.#drop();
       };
     });
   }
 
-  /** Sends a relayed message; false when the socket is not open (the caller decides whether that matters). */
-  send(type: RelayType, dst: string, payload: unknown): boolean {
-    if (!this.#open || !this.#socket) return false;
-    this.#socket.send(encodeClientMessage(type, dst, payload));
-    return true;
+  /** The registered socket is gone (closed, errored or silent): let it go and start reconnecting. */
+  #drop(): void {
+    const wasOpen = this.#open;
+    this.#teardown();
+    if (!wasOpen || this.#closed || !this.#registered) return;
+    this.emit('drop');
+    this.#scheduleReconnect();
   }
 
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#cancelConnect?.(new CallError('server-unreachable', 'closed before the server answered'));
-    this.#teardown();
-    this.removeAllListeners();
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#retry !== undefined || this.#attempting) return;
+    const delay = this.#backoff.next(this.#urgent ? URGENT_RETRY_CAP_MS : undefined);
+    this.#retry = this.#options.timers.setTimeout(() => {
+      this.#retry = undefined;
+      this.#reconnect();
+    }, delay);
+  }
+
+  #reconnect(): void {
+    if (this.#closed || this.#open || this.#attempting) return;
+    this.#attempting = true;
+    const timeout = this.#urgent ? URGENT_OPEN_TIMEOUT_MS : (this.#options.openTimeoutMs ?? 10_000);
+    this.#register(timeout).then(
+      () => {
+        this.#attempting = false;
+        if (this.#closed) return;
+        this.#backoff.reset();
+        this.emit('reopen');
+      },
+      (error: CallError) => {
+        this.#attempting = false;
+        if (this.#closed) return;
+        if (isFatal(error)) {
+          this.emit('fatal', error);
+          this.close();
+        } else this.#scheduleReconnect();
+      },
+    );
   }
 
   #startHeartbeat(): void {
     const { timers } = this.#options;
+    const period = this.#options.heartbeatMs ?? 5000;
+    this.#lastHeard = timers.now();
     this.#heartbeat = timers.setInterval(() => {
-      if (this.#open) this.#socket?.send(encodeClientMessage('HEARTBEAT'));
-    }, this.#options.heartbeatMs ?? 5000);
+      if (!this.#open) return;
+      if (this.#echoes && timers.now() - this.#lastHeard > SILENT_PERIODS * period) return this.#drop();
+      this.#sendHeartbeat();
+    }, period);
+  }
+
+  #sendHeartbeat(): void {
+    try {
+      this.#socket?.send('{"type":"HEARTBEAT","payload":{"echo":true}}');
+    } catch {
+      // a socket closing under us: its close event follows
+    }
+  }
+
+  #clearRetry(): void {
+    if (this.#retry !== undefined) this.#options.timers.clearTimeout(this.#retry);
+    this.#retry = undefined;
   }
 
   #teardown(): void {
     this.#open = false;
-    if (this.#heartbeat !== undefined) this.#options.timers.clearInterval(this.#heartbeat);
+    const { timers } = this.#options;
+    if (this.#heartbeat !== undefined) timers.clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    if (this.#probeTimer !== undefined) timers.clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) {

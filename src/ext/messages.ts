@@ -4,6 +4,8 @@ import browser from 'webextension-polyfill';
 export interface MessageMap {
   /** The permission page got camera and microphone; the side panel may start its call. */
   'permission-granted': Record<never, never>;
+  /** The popup's "Share this tab": the user just clicked our toolbar button on this tab. */
+  'share-tab': { tabId: number; title: string };
 }
 export type Message = { [K in keyof MessageMap]: { type: K } & MessageMap[K] }[keyof MessageMap];
 

@@ -1,7 +1,7 @@
-import SimplePeer from '@thaunknown/simple-peer';
 import type { CallPorts } from '../call/call.js';
 import { realTimers, type PeerLike, type PeerMedia, type SocketLike } from '../call/ports.js';
 import { withStartBitrate } from '../call/sdp.js';
+import { ResilientPeer } from './resilient-peer.js';
 
 /** What a call asks of the camera and microphone. */
 export const MEDIA_CONSTRAINTS: MediaStreamConstraints = {
@@ -18,13 +18,18 @@ export function browserPorts(rtcConfig: RTCConfiguration = { iceServers: [] }): 
     // The DOM's WebSocket handler types are narrower than the core's structural ones.
     socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
     createPeer: ({ initiator, stream, iceServers }) => {
-      const peer = new SimplePeer({
+      const configFor = (servers: readonly RTCIceServer[]): RTCConfiguration => ({
+        ...rtcConfig,
+        iceServers: [...(rtcConfig.iceServers ?? []), ...servers],
+      });
+      const peer = new ResilientPeer({
         initiator,
         stream,
         trickle: true,
-        config: { ...rtcConfig, iceServers: [...(rtcConfig.iceServers ?? []), ...iceServers] },
+        config: configFor(iceServers),
+        configFor,
         sdpTransform: withStartBitrate,
-      }) as unknown as { _pc: RTCPeerConnection };
+      });
       return Object.assign(peer, { media: peerMedia(peer._pc) }) as unknown as PeerLike<MediaStream>;
     },
     getUserMedia: () => navigator.mediaDevices.getUserMedia(MEDIA_CONSTRAINTS),
@@ -47,6 +52,12 @@ export function peerMedia(pc: RTCPeerConnection): PeerMedia {
     getStats: () => pc.getStats(),
     async replaceVideoTrack(track) {
       await videoSender()?.replaceTrack(track as MediaStreamTrack | null);
+    },
+    async replaceAudioTrack(track) {
+      const audioSender = pc
+        .getTransceivers()
+        .find((t) => t.receiver.track.kind === 'audio' && t.currentDirection !== 'stopped')?.sender;
+      await audioSender?.replaceTrack(track as MediaStreamTrack | null);
     },
     async setVideoEncoding(encoding, preference) {
       const sender = videoSender();

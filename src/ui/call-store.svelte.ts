@@ -8,7 +8,14 @@ export class CallStore {
 
   constructor(readonly call: Call<MediaStream>) {
     this.snapshot = call.snapshot;
-    this.#off = call.on('change', () => (this.snapshot = call.snapshot));
+    const off = call.on('change', () => (this.snapshot = call.snapshot));
+    // The browser noticing the network come back is the earliest sign that a reconnect can work.
+    const online = () => call.networkChanged();
+    globalThis.addEventListener('online', online);
+    this.#off = () => {
+      off();
+      globalThis.removeEventListener('online', online);
+    };
   }
 
   dispose(): void {

@@ -21,11 +21,23 @@ const events: Record<string, CallEvent> = {
   hangup: { type: 'hangup' },
   'remote-hangup': { type: 'remote-hangup' },
   'peer-gone': { type: 'peer-gone' },
+  interrupted: { type: 'interrupted', at: 5000 },
+  'give-up': { type: 'give-up' },
+  retry: { type: 'retry', at: 7000 },
   fail: { type: 'fail', error },
 };
 
 type Live = Exclude<CallPhase, 'ended' | 'failed'>;
-const live: Live[] = ['idle', 'preparing', 'waiting', 'ready', 'connecting', 'connected'];
+const live: Live[] = [
+  'idle',
+  'preparing',
+  'waiting',
+  'ready',
+  'connecting',
+  'connected',
+  'reconnecting',
+  'lost',
+];
 
 /**
  * What each event does in each live phase: a phase or an end, or `same` for "means nothing here".
@@ -42,6 +54,9 @@ const table: Record<Live, Record<keyof typeof events, string>> = {
     hangup: 'ended:hangup',
     'remote-hangup': 'same',
     'peer-gone': 'same',
+    interrupted: 'same',
+    'give-up': 'same',
+    retry: 'same',
     fail: 'failed',
   },
   preparing: {
@@ -54,6 +69,9 @@ const table: Record<Live, Record<keyof typeof events, string>> = {
     hangup: 'ended:hangup',
     'remote-hangup': 'same',
     'peer-gone': 'same',
+    interrupted: 'same',
+    'give-up': 'same',
+    retry: 'same',
     fail: 'failed',
   },
   waiting: {
@@ -66,6 +84,9 @@ const table: Record<Live, Record<keyof typeof events, string>> = {
     hangup: 'ended:hangup',
     'remote-hangup': 'same',
     'peer-gone': 'same',
+    interrupted: 'same',
+    'give-up': 'same',
+    retry: 'same',
     fail: 'failed',
   },
   ready: {
@@ -78,6 +99,9 @@ const table: Record<Live, Record<keyof typeof events, string>> = {
     hangup: 'ended:hangup',
     'remote-hangup': 'same',
     'peer-gone': 'same',
+    interrupted: 'same',
+    'give-up': 'same',
+    retry: 'same',
     fail: 'failed',
   },
   connecting: {
@@ -90,6 +114,9 @@ const table: Record<Live, Record<keyof typeof events, string>> = {
     hangup: 'ended:hangup',
     'remote-hangup': 'ended:remote-hangup',
     'peer-gone': 'same',
+    interrupted: 'same',
+    'give-up': 'same',
+    retry: 'same',
     fail: 'failed',
   },
   connected: {
@@ -102,13 +129,51 @@ const table: Record<Live, Record<keyof typeof events, string>> = {
     hangup: 'ended:hangup',
     'remote-hangup': 'ended:remote-hangup',
     'peer-gone': 'ended:peer-left',
+    interrupted: 'reconnecting:5000',
+    'give-up': 'same',
+    retry: 'same',
+    fail: 'failed',
+  },
+  reconnecting: {
+    prepare: 'same',
+    'prepared host': 'same',
+    'prepared guest': 'same',
+    join: 'same',
+    'offer-received': 'same',
+    'peer-connected': 'connected',
+    hangup: 'ended:hangup',
+    'remote-hangup': 'ended:remote-hangup',
+    'peer-gone': 'ended:peer-left',
+    interrupted: 'same',
+    'give-up': 'lost',
+    retry: 'same',
+    fail: 'failed',
+  },
+  lost: {
+    prepare: 'same',
+    'prepared host': 'same',
+    'prepared guest': 'same',
+    join: 'same',
+    'offer-received': 'same',
+    'peer-connected': 'connected',
+    hangup: 'ended:hangup',
+    'remote-hangup': 'ended:remote-hangup',
+    'peer-gone': 'ended:peer-left',
+    interrupted: 'same',
+    'give-up': 'same',
+    retry: 'reconnecting:7000',
     fail: 'failed',
   },
 };
 
 function describeState(state: CallState): string {
   if (state.phase === 'ended') return `ended:${state.reason}`;
+  if (state.phase === 'reconnecting') return `reconnecting:${state.since}`;
   return state.phase;
+}
+
+function stateIn(phase: Live): CallState {
+  return phase === 'reconnecting' ? { phase, since: 1000 } : { phase };
 }
 
 describe('nextState', () => {
@@ -122,7 +187,7 @@ describe('nextState', () => {
       for (const [name, event] of Object.entries(events)) {
         const expected = table[phase][name]!;
         it(`${name} → ${expected}`, () => {
-          const state: CallState = { phase };
+          const state = stateIn(phase);
           const next = nextState(state, event);
           if (expected === 'same') {
             expect(next).toBe(state);
@@ -170,11 +235,20 @@ describe('statusText', () => {
     [{ phase: 'ready' }, 'Ready to join'],
     [{ phase: 'connecting' }, 'Connecting…'],
     [{ phase: 'connected' }, 'Connected'],
+    [{ phase: 'lost' }, 'Connection lost'],
     [{ phase: 'ended', reason: 'hangup' }, 'Call ended'],
     [{ phase: 'ended', reason: 'remote-hangup' }, 'Call ended — the other person hung up'],
     [{ phase: 'ended', reason: 'peer-left' }, 'Call ended — the other person left or lost their connection'],
   ] as const)('%o → %s', (state, text) => {
     expect(statusText(state)).toBe(text);
+  });
+
+  it('counts the seconds since the media path broke while reconnecting', () => {
+    const state: CallState = { phase: 'reconnecting', since: 10_000 };
+    expect(statusText(state, 10_000)).toBe('Reconnecting… (0 s)');
+    expect(statusText(state, 10_999)).toBe('Reconnecting… (0 s)');
+    expect(statusText(state, 22_400)).toBe('Reconnecting… (12 s)');
+    expect(statusText(state, 9000)).toBe('Reconnecting… (0 s)');
   });
 
   it('shows a failure’s own message', () => {

@@ -199,6 +199,8 @@ describe('callStatus', () => {
     ({
       state: { phase },
       decision: level === undefined ? undefined : { level, settledLevel },
+      signalingOpen: true,
+      now: 0,
     }) as unknown as CallSnapshot<unknown>;
 
   it('adds "Audio only" while a connected call sends no video', () => {
@@ -213,6 +215,19 @@ describe('callStatus', () => {
     expect(callStatus(snapshot('connected', 'low'))).toBe('Connected');
     expect(callStatus(snapshot('connected'))).toBe('Connected');
     expect(callStatus(snapshot('waiting', 'audio-only'))).toBe('Waiting for someone to join');
+  });
+  it('says so while a call that needs the server has lost it, and not once connected', () => {
+    const offline = (phase: 'connected' | 'waiting') => ({ ...snapshot(phase), signalingOpen: false });
+    expect(callStatus(offline('waiting'))).toBe('Waiting for someone to join · reconnecting to the server…');
+    expect(callStatus(offline('connected'))).toBe('Connected');
+  });
+  it('counts the seconds while reconnecting', () => {
+    const reconnecting = {
+      ...snapshot('connected'),
+      state: { phase: 'reconnecting', since: 1000 },
+      now: 13_500,
+    } as unknown as CallSnapshot<unknown>;
+    expect(callStatus(reconnecting)).toBe('Reconnecting… (12 s)');
   });
 });
 

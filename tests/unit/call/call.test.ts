@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallPhase, Role } from '../../../src/call/call-machine.js';
-import { Call } from '../../../src/call/call.js';
+import { Call, callStatus } from '../../../src/call/call.js';
 import type { CallErrorKind } from '../../../src/call/errors.js';
 import { ID_PATTERN, newId } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import type { SignalData } from '../../../src/call/protocol.js';
-import { deriveKey, unseal } from '../../../src/call/seal.js';
+import { deriveKey, seal, unseal } from '../../../src/call/seal.js';
 import {
   CONNECTING,
   deferredMedia,
@@ -99,8 +99,9 @@ function peerOf(s: Side): FakePeer {
   return peer;
 }
 
+/** The side's latest socket (a reconnect makes a new one). */
 function socketOf(s: Side): FakeSocket {
-  const socket = server.sockets.find((k) => new URL(k.url).searchParams.get('id') === s.call.peerId);
+  const socket = server.sockets.findLast((k) => new URL(k.url).searchParams.get('id') === s.call.peerId);
   if (!socket) throw new Error('this side has no socket');
   return socket;
 }
@@ -154,7 +155,7 @@ describe('Call: host and guest', () => {
     timers.advance(60_000);
     await nextTurn();
     expect(server.relayed).toEqual([]);
-    expect(socketOf(host).delivered).toEqual(['{"type":"OPEN"}']);
+    expect(socketOf(host).delivered.filter((f) => f !== '{"type":"HEARTBEAT"}')).toEqual(['{"type":"OPEN"}']);
     expect(host.call.state.phase).toBe('waiting');
     expect(guest.call.state.phase).toBe('ready');
     expect(network.peers).toHaveLength(1);
@@ -332,10 +333,46 @@ describe('Call: host and guest', () => {
     await until(() => expect(guest.call.snapshot.remoteAudio).toBe(false));
   });
 
-  it('fails a waiting host whose server goes away', async () => {
+  it('a waiting host whose server goes away keeps waiting, registers the room again and gets its guest', async () => {
+    const host = await started('host');
+    server.unreachable = true;
+    server.crash();
+    expect(host.call.state.phase).toBe('waiting');
+    expect(host.call.snapshot.signalingOpen).toBe(false);
+    expect(callStatus(host.call.snapshot)).toBe('Waiting for someone to join · reconnecting to the server…');
+    await timers.advanceSettling(3000); // attempts fail while the server is down
+    server.unreachable = false;
+    await timers.advanceSettling(8000);
+    await until(() => expect(host.call.snapshot.signalingOpen).toBe(true));
+    expect(new URL(socketOf(host).url).searchParams.get('room')).toBe(invite.room);
+    const guest = await started('guest');
+    guest.call.join();
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    expect(host.phases).toEqual(['preparing', 'waiting', 'connecting', 'connected']);
+  });
+
+  it('a guest who joins while its socket is down sends the offer once it is back', async () => {
+    const host = await started('host');
+    const guest = await started('guest');
+    socketOf(guest).serverClose(1006, '');
+    guest.call.join();
+    expect(server.from(guest.call.peerId, invite.room)).toEqual([]);
+    await timers.advanceSettling(500);
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+  });
+
+  it('fails a waiting host when the server gives its id to someone else on the reconnect', async () => {
     const host = await started('host');
     socketOf(host).serverClose(1006, '');
-    expect(failure(host)).toBe('server-unreachable');
+    // Someone else registers the room's id meanwhile (another token): the server refuses ours.
+    const squatter = server.socketFactory(
+      `wss://diyalog.test/base/signal/peerjs?key=peerjs&id=${invite.room}&token=${newId()}`,
+    );
+    await nextTurn();
+    expect(squatter.delivered).toEqual(['{"type":"OPEN"}']);
+    await timers.advanceSettling(500);
+    await until(() => expect(failure(host)).toBe('id-taken'));
+    squatter.close();
     await expectAllReleased(host);
   });
 });
@@ -504,7 +541,7 @@ describe('Call: camera and microphone', () => {
 
     for (let i = 0; i < 5; i++) await nextTurn();
     expect(server.relayed).toEqual([]);
-    expect(socketOf(host).delivered).toEqual(['{"type":"OPEN"}']);
+    expect(socketOf(host).delivered.filter((f) => f !== '{"type":"HEARTBEAT"}')).toEqual(['{"type":"OPEN"}']);
     expect(host.call.state.phase).toBe('waiting');
     host.call.hangUp();
     await expectAllReleased(early, late, host);
@@ -614,10 +651,34 @@ describe('Call: rooms and ICE servers from the server', () => {
     expect(host.call.state.phase).toBe('waiting');
   });
 
-  it("the server's notice that the other side's socket closed ends a connected call with peer-left", async () => {
+  it("the server's notice that the other side's socket closed ends the call if they do not answer a ping in 3 s", async () => {
+    const { host, guest } = await connectedPair();
+    network.linkUp = false; // the guest's browser died: nothing comes back over the media path
+    socketOf(host).serverSend({ type: 'LEAVE', src: guest.call.peerId, payload: { reason: 'gone' } });
+    await until(() => expect(peerOf(host).sentData.at(-1)).toBe('{"t":"ping","n":1}'));
+    timers.advance(2999);
+    expect(host.call.state.phase).toBe('connected');
+    timers.advance(1);
+    expect(endReason(host)).toBe('peer-left');
+  });
+
+  it('the same notice is only a signaling blip when the other side answers the ping: the call goes on', async () => {
     const { host, guest } = await connectedPair();
     socketOf(host).serverSend({ type: 'LEAVE', src: guest.call.peerId, payload: { reason: 'gone' } });
-    await until(() => expect(endReason(host)).toBe('peer-left'));
+    await until(() => expect(peerOf(guest).sentData).toContain('{"t":"pong","n":1}'));
+    await nextTurn();
+    timers.advance(10_000);
+    expect(host.call.state.phase).toBe('connected');
+  });
+
+  it('before connecting, the notice ends the attempt at once', async () => {
+    const host = await started('host');
+    const guest = await started('guest');
+    network.connectable = false;
+    guest.call.join();
+    await until(() => expect(host.call.state.phase).toBe('connecting'));
+    socketOf(host).serverSend({ type: 'LEAVE', src: guest.call.peerId, payload: { reason: 'gone' } });
+    await until(() => expect(failure(host)).toBe('connection-failed'));
   });
 
   it('a full room is reported as busy', async () => {
@@ -633,5 +694,202 @@ describe('Call: rooms and ICE servers from the server', () => {
     };
     const s = await started('guest', { socketFactory });
     expect(failure(s)).toBe('busy');
+  });
+});
+
+describe('Call: recovery (ICE restarts through signaling)', () => {
+  /** The guest's offers since connecting, from the server's log, with their sealed generation. */
+  async function restartOffers(guest: Side): Promise<number[]> {
+    const key = await deriveKey(invite.secret, invite.room);
+    const offers = server.from(guest.call.peerId, invite.room).filter((f) => f.type === 'OFFER');
+    const gens = await Promise.all(
+      offers.map(async (f) => (await unseal(key, f.payload, { me: invite.room, sender: f.src })).gen ?? 0),
+    );
+    return gens.slice(1); // the first is the call's own offer
+  }
+
+  it('a blip of disconnected under 2 s changes nothing', async () => {
+    const { host, guest } = await connectedPair();
+    network.setLink(false);
+    timers.advance(1999);
+    network.setLink(true);
+    timers.advance(10_000);
+    await nextTurn();
+    expect(host.call.state.phase).toBe('connected');
+    expect(guest.call.state.phase).toBe('connected');
+    expect(peerOf(guest).restarts).toEqual([]);
+  });
+
+  it('disconnected for 2 s: both say reconnecting, the guest restarts ICE and the call comes back', async () => {
+    const { host, guest } = await connectedPair();
+    const start = timers.now();
+    network.setLink(false);
+    timers.advance(2000);
+    for (const s of [host, guest]) {
+      expect(s.call.state).toEqual({ phase: 'reconnecting', since: start });
+      expect(callStatus(s.call.snapshot)).toBe('Reconnecting… (2 s)');
+    }
+    await until(async () => expect(await restartOffers(guest)).toEqual([1]));
+    // The restart cannot complete while the path is down; more follow, backing off (1 s, 2 s, 4 s, 4 s…).
+    await timers.advanceSettling(12_000);
+    const attempts = peerOf(guest).restarts.length;
+    expect(attempts).toBeGreaterThanOrEqual(4);
+    expect(attempts).toBeLessThanOrEqual(8);
+    expect(callStatus(host.call.snapshot)).toBe('Reconnecting… (14 s)');
+    // The network is back: the next restart goes through.
+    network.linkUp = true;
+    await timers.advanceSettling(4000);
+    await until(() => {
+      expect(host.call.state.phase).toBe('connected');
+      expect(guest.call.state.phase).toBe('connected');
+    });
+    expect(host.phases).toEqual([
+      'preparing',
+      'waiting',
+      'connecting',
+      'connected',
+      'reconnecting',
+      'connected',
+    ]);
+    expect(await restartOffers(guest)).toEqual(
+      Array.from({ length: peerOf(guest).restarts.length }, (_, i) => i + 1),
+    );
+    // No restart is left scheduled: only the heartbeats and the quality monitor tick on.
+    // (The host's own attempts are requests to the guest, which ignores them while it restarts itself.)
+    const after = [peerOf(guest).restarts.length, peerOf(host).restarts.length];
+    await timers.advanceSettling(30_000);
+    expect([peerOf(guest).restarts.length, peerOf(host).restarts.length]).toEqual(after);
+  });
+
+  it('failed means reconnecting at once', async () => {
+    const { guest } = await connectedPair();
+    network.setLink(false, 'failed');
+    expect(guest.call.state.phase).toBe('reconnecting');
+    await until(() => expect(peerOf(guest).restarts).toHaveLength(1));
+  });
+
+  it('the host alone seeing the failure asks the guest for the restart', async () => {
+    const { host, guest } = await connectedPair();
+    peerOf(host).setConnectionState('failed');
+    expect(host.call.state.phase).toBe('reconnecting');
+    expect(guest.call.state.phase).toBe('connected');
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    expect(peerOf(host).restarts).toHaveLength(1);
+    expect(peerOf(guest).restarts).toHaveLength(1);
+    expect(await restartOffers(guest)).toEqual([1]);
+  });
+
+  it('gives up at the limit with "Connection lost", restarts nothing more, and "Try again" starts over', async () => {
+    const { host, guest } = await connectedPair();
+    network.setLink(false, 'failed');
+    await timers.advanceSettling(59_999);
+    expect(guest.call.state.phase).toBe('reconnecting');
+    await timers.advanceSettling(1);
+    for (const s of [host, guest]) {
+      expect(s.call.state.phase).toBe('lost');
+      expect(callStatus(s.call.snapshot)).toBe('Connection lost');
+    }
+    const attempts = peerOf(guest).restarts.length;
+    await timers.advanceSettling(120_000);
+    expect(peerOf(guest).restarts.length).toBe(attempts);
+    expect(guest.call.state.phase).toBe('lost');
+
+    network.linkUp = true;
+    guest.call.retry();
+    expect(guest.call.state.phase).toBe('reconnecting');
+    await until(() => expect(guest.call.state.phase).toBe('connected'));
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    expect(peerOf(guest).restarts.length).toBe(attempts + 1);
+  });
+
+  it('takes the limit from the server, and an option over it', async () => {
+    const fetchJson = () => Promise.resolve({ iceServers: [], ttlSeconds: 0, reconnectLimitSeconds: 20 });
+    const host = await started('host', { fetchJson });
+    const guest = await started('guest', { fetchJson });
+    guest.call.join();
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    network.setLink(false, 'failed');
+    await timers.advanceSettling(20_000);
+    expect(host.call.state.phase).toBe('lost');
+    expect(guest.call.state.phase).toBe('lost');
+  });
+
+  it('a hang-up while reconnecting reaches the other side through the server and releases everything', async () => {
+    const { host, guest } = await connectedPair();
+    network.setLink(false, 'failed');
+    await timers.advanceSettling(3000);
+    host.call.hangUp();
+    await until(() => expect(endReason(guest)).toBe('remote-hangup'));
+    await expectAllReleased(host, guest);
+  });
+
+  it('restarts at once when signaling comes back, and sends nothing while it is down', async () => {
+    const { host, guest } = await connectedPair();
+    server.unreachable = true;
+    server.crash();
+    network.setLink(false, 'failed');
+    await timers.advanceSettling(10_000);
+    expect(await restartOffers(guest)).toEqual([]);
+    expect(guest.call.state.phase).toBe('reconnecting');
+    // While a call recovers, signaling retries at least every second.
+    const sockets = server.sockets.length;
+    await timers.advanceSettling(5000);
+    expect(server.sockets.length - sockets).toBeGreaterThanOrEqual(8);
+    server.unreachable = false;
+    network.linkUp = true;
+    // Whichever side re-registers first, the call is back within a couple of seconds.
+    const back = timers.now();
+    await until(async () => {
+      await timers.advanceSettling(50);
+      expect(host.call.state.phase).toBe('connected');
+      expect(guest.call.state.phase).toBe('connected');
+    });
+    expect(timers.now() - back).toBeLessThanOrEqual(2000);
+    expect((await restartOffers(guest)).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('drops descriptions from an ICE generation it has restarted past', async () => {
+    const { guest } = await connectedPair();
+    network.setLink(false, 'failed');
+    await until(() => expect(peerOf(guest).restarts).toHaveLength(1));
+    const received = peerOf(guest).received.length;
+    // An answer sealed for generation 0 (replayed, or late) must not reach the restarted peer.
+    const key = await deriveKey(invite.secret, invite.room);
+    const stale = await seal(key, {
+      from: invite.room,
+      to: guest.call.peerId,
+      signals: [{ type: 'answer', sdp: 'v=0 stale' }],
+      gen: 0,
+    });
+    socketOf(guest).serverSend({ type: 'ANSWER', src: invite.room, payload: stale });
+    await nextTurn();
+    await nextTurn();
+    expect(
+      peerOf(guest)
+        .received.slice(received)
+        .map((s) => s.type),
+    ).not.toContain('answer');
+  });
+
+  it('fetches fresh TURN credentials for a restart once the old ones are past half their life', async () => {
+    let fetches = 0;
+    const fetchJson = () => {
+      fetches += 1;
+      return Promise.resolve({ iceServers: [{ urls: [`turn:t.test?n=${fetches}`] }], ttlSeconds: 600 });
+    };
+    const host = await started('host', { fetchJson });
+    const guest = await started('guest', { fetchJson });
+    guest.call.join();
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    expect(fetches).toBe(2);
+    network.setLink(false, 'failed');
+    await until(() => expect(peerOf(guest).restarts).toHaveLength(1));
+    expect(peerOf(guest).restarts[0]).toBeUndefined(); // still fresh: the configuration stays
+    network.linkUp = true;
+    await until(() => expect(guest.call.state.phase).toBe('connected'));
+    await timers.advanceSettling(301_000);
+    network.setLink(false, 'failed');
+    await until(() => expect(peerOf(guest).restarts).toHaveLength(2));
+    expect(peerOf(guest).restarts[1]).toEqual([{ urls: ['turn:t.test?n=3'] }]);
   });
 });

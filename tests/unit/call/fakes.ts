@@ -5,6 +5,7 @@
  */
 import type {
   MediaStreamLike,
+  PeerConnectionState,
   PeerFactory,
   PeerLike,
   PeerMedia,
@@ -266,6 +267,11 @@ export class FakePeerServer {
     return socket;
   };
 
+  /** The server process dies: every socket closes abnormally (set `unreachable` to keep it down). */
+  crash(): void {
+    for (const socket of this.sockets) socket.serverClose(1006, '');
+  }
+
   /** Relayed frames sent by a peer id (optionally to a peer id). */
   from(src: string, dst?: string): RelayedFrame[] {
     return this.relayed.filter((f) => f.src === src && (dst === undefined || f.dst === dst));
@@ -273,6 +279,10 @@ export class FakePeerServer {
 
   #onFrame(src: string, socket: FakeSocket, frame: string): void {
     const message = JSON.parse(frame) as { type?: unknown; dst?: unknown; payload?: unknown };
+    if (message.type === 'HEARTBEAT' && (message.payload as { echo?: unknown } | undefined)?.echo === true) {
+      queueMicrotask(() => socket.serverSend({ type: 'HEARTBEAT' }));
+      return;
+    }
     if (typeof message.type !== 'string' || !RELAYED_TYPES.has(message.type)) return;
     this.relayed.push({ src, dst: message.dst, type: message.type, payload: message.payload, frame });
     const target = typeof message.dst === 'string' ? this.clients.get(message.dst) : undefined;
@@ -354,6 +364,7 @@ export function deferredMedia(): {
 
 export type MediaCall =
   | { readonly op: 'replaceVideoTrack'; readonly track: TrackLike | null }
+  | { readonly op: 'replaceAudioTrack'; readonly track: TrackLike | null }
   | {
       readonly op: 'setVideoEncoding';
       readonly encoding: EncodingSettings;
@@ -388,9 +399,14 @@ export class FakePeerMedia implements PeerMedia {
     this.calls.push({ op: 'setVideoEncoding', encoding, preference });
     return Promise.resolve();
   }
+
+  replaceAudioTrack(track: TrackLike | null): Promise<void> {
+    this.calls.push({ op: 'replaceAudioTrack', track });
+    return Promise.resolve();
+  }
 }
 
-type PeerEvent = 'signal' | 'stream' | 'data' | 'connect' | 'close' | 'error';
+type PeerEvent = 'signal' | 'stream' | 'data' | 'connect' | 'close' | 'error' | 'connectionState';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one listener map for every event
 type AnyListener = (...args: any[]) => void;
 
@@ -408,6 +424,12 @@ export class FakePeer implements PeerLike<FakeStream> {
   readonly media = new FakePeerMedia();
   connected = false;
   destroyed = false;
+  /** The last connectionState this peer reported. */
+  connectionState: PeerConnectionState = 'new';
+  /** restartIce() calls, and the ICE servers each was given. */
+  readonly restarts: (readonly IceServer[] | undefined)[] = [];
+  /** Offers this side has made (1 + completed or pending restarts, for the initiator). */
+  offers = 0;
   readonly #listeners = new Map<PeerEvent, AnyListener[]>();
 
   constructor(
@@ -425,9 +447,36 @@ export class FakePeer implements PeerLike<FakeStream> {
     return this;
   }
 
+  /** Reports a connection state, as RTCPeerConnection's connectionstatechange does. */
+  setConnectionState(state: PeerConnectionState): void {
+    if (this.destroyed || this.connectionState === state) return;
+    this.connectionState = state;
+    this.#emit('connectionState', state);
+  }
+
+  restartIce(iceServers?: readonly IceServer[]): void {
+    if (this.destroyed) return;
+    this.restarts.push(iceServers);
+    if (this.initiator) queueMicrotask(() => this.#describe('offer'));
+    else queueMicrotask(() => this.#emit('signal', { type: 'renegotiate', renegotiate: true }));
+  }
+
   signal(data: SignalData): void {
     if (this.destroyed) throw new Error('cannot signal after peer is destroyed');
     this.received.push(data);
+    // A new offer or answer once connected is an ICE restart: it works when the network lets it.
+    if (this.connected && (data.type === 'offer' || data.type === 'answer')) {
+      if (data.type !== (this.initiator ? 'answer' : 'offer')) throw new Error(`unexpected ${data.type}`);
+      if (data.type === 'offer') queueMicrotask(() => this.#describe('answer'));
+      else if (this.network.linkUp) {
+        const remote = this.remote;
+        queueMicrotask(() => {
+          this.setConnectionState('connected');
+          remote?.setConnectionState('connected');
+        });
+      }
+      return;
+    }
     if (data.type === 'offer' || data.type === 'answer') {
       if (data.type !== (this.initiator ? 'answer' : 'offer')) throw new Error(`unexpected ${data.type}`);
       const from = this.network.peers.find((p) => data.sdp?.includes(`o=fake ${p.name} `));
@@ -443,6 +492,7 @@ export class FakePeer implements PeerLike<FakeStream> {
     const remote = this.remote;
     if (!this.connected || !remote) throw new Error('InvalidStateError: the data channel is not open');
     this.sentData.push(data);
+    if (!this.network.linkUp) return; // lost on the broken path (SCTP would retry; nothing arrives)
     const bytes = new TextEncoder().encode(data);
     queueMicrotask(() => {
       if (!remote.destroyed) remote.#emit('data', bytes);
@@ -480,6 +530,7 @@ export class FakePeer implements PeerLike<FakeStream> {
       queueMicrotask(() => {
         if (side.destroyed) return;
         side.#emit('stream', new FakeStream(other.stream.id));
+        side.setConnectionState('connected');
         side.#emit('connect');
       });
     }
@@ -487,6 +538,7 @@ export class FakePeer implements PeerLike<FakeStream> {
 
   #describe(type: 'offer' | 'answer'): void {
     if (this.destroyed) return;
+    if (type === 'offer') this.offers += 1;
     const sdp = `v=0\r\no=fake ${this.name} 1 IN IP4 0.0.0.0\r\na=fingerprint:sha-256 AB:CD:${this.name}\r\n`;
     this.#emit('signal', { type, sdp });
     this.#emit('signal', {
@@ -510,6 +562,14 @@ export class FakePeerNetwork {
   readonly iceServers: (readonly IceServer[])[] = [];
   /** When false, signals still travel but no connection forms (a firewall dropping every ICE check). */
   connectable = true;
+  /** False while the media path is cut (a blackout): data is lost and ICE restarts cannot complete. */
+  linkUp = true;
+
+  /** Cuts or restores the media path; connected peers report `state` (e.g. 'disconnected', 'failed'). */
+  setLink(up: boolean, state: PeerConnectionState = up ? 'connected' : 'disconnected'): void {
+    this.linkUp = up;
+    for (const peer of this.peers) if (peer.connected) peer.setConnectionState(state);
+  }
 
   readonly createPeer: PeerFactory<FakeStream> = ({ initiator, stream, iceServers }) => {
     this.iceServers.push(iceServers);

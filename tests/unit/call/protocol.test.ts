@@ -3,6 +3,7 @@ import {
   encodeClientMessage,
   leavePayload,
   leaveReasonOf,
+  MAX_SHARE_TITLE,
   parsePeerMessage,
   parseServerMessage,
   relayTypeFor,
@@ -145,6 +146,14 @@ describe('parsePeerMessage', () => {
     });
   });
 
+  it('reads ping and pong with their counter, and nothing without a whole number', () => {
+    expect(parsePeerMessage('{"t":"ping","n":3}')).toEqual({ t: 'ping', n: 3 });
+    expect(parsePeerMessage('{"t":"pong","n":0}')).toEqual({ t: 'pong', n: 0 });
+    expect(parsePeerMessage('{"t":"ping"}')).toBeUndefined();
+    expect(parsePeerMessage('{"t":"pong","n":1.5}')).toBeUndefined();
+    expect(parsePeerMessage('{"t":"ping","n":"1"}')).toBeUndefined();
+  });
+
   it('reads the same from bytes', () => {
     expect(parsePeerMessage(bytes('{"t":"bye"}'))).toEqual({ t: 'bye' });
     expect(parsePeerMessage(bytes('{"t":"media","audio":true,"video":false}'))).toEqual({
@@ -206,6 +215,20 @@ describe('parsePeerMessage', () => {
         parsePeerMessage(JSON.stringify({ ...message, ...broken })),
         JSON.stringify(broken),
       ).toBeUndefined();
+    }
+  });
+
+  it('reads a share message: a title while sharing, null when back to the camera', () => {
+    expect(parsePeerMessage('{"t":"share","title":"Quarterly report — Docs","x":1}')).toEqual({
+      t: 'share',
+      title: 'Quarterly report — Docs',
+    });
+    expect(parsePeerMessage(bytes('{"t":"share","title":""}'))).toEqual({ t: 'share', title: '' });
+    expect(parsePeerMessage('{"t":"share","title":null}')).toEqual({ t: 'share', title: null });
+    const long = parsePeerMessage(JSON.stringify({ t: 'share', title: 'x'.repeat(5000) }));
+    expect(long).toEqual({ t: 'share', title: 'x'.repeat(MAX_SHARE_TITLE) });
+    for (const broken of ['{"t":"share"}', '{"t":"share","title":5}', '{"t":"share","title":{}}']) {
+      expect(parsePeerMessage(broken), broken).toBeUndefined();
     }
   });
 });

@@ -27,7 +27,18 @@ describe('seal / unseal', () => {
   it('round-trips the signals between two keys derived from the same invite', async () => {
     const box = await seal(await deriveKey(secret, room), body);
     const opened = await unseal(await deriveKey(secret, room), box, { me: host, sender: guest });
-    expect(opened).toEqual(body);
+    expect(opened).toEqual({ ...body, gen: 0 });
+  });
+
+  it('carries the ICE generation, reading a missing or malformed one as 0', async () => {
+    const key = await deriveKey(secret, room);
+    const open = async (gen: unknown) =>
+      (await unseal(key, await seal(key, { ...body, gen } as SealedSignals), { me: host, sender: guest }))
+        .gen;
+    expect(await open(3)).toBe(3);
+    expect(await open(-1)).toBe(0);
+    expect(await open(1.5)).toBe(0);
+    expect(await open('2')).toBe(0);
   });
 
   it('survives JSON on the wire and hides the SDP', async () => {

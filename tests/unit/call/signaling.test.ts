@@ -4,7 +4,7 @@ import { newId } from '../../../src/call/ids.js';
 import { SignalingClient, type SignalingOptions } from '../../../src/call/signaling.js';
 import { CLOSING, FakeSocket, FakeTimers, nextTurn, OPEN, track } from './fakes.js';
 
-const HEARTBEAT = '{"type":"HEARTBEAT"}';
+const HEARTBEAT = '{"type":"HEARTBEAT","payload":{"echo":true}}';
 
 let timers: FakeTimers;
 let sockets: FakeSocket[];
@@ -189,7 +189,7 @@ describe('SignalingClient.connect', () => {
   it('does not fail on a late ERROR once open', async () => {
     const signaling = await connected();
     const closes: unknown[] = [];
-    signaling.on('close', (e) => closes.push(e));
+    signaling.on('drop', () => closes.push('drop'));
     socket().serverSend({ type: 'ERROR', payload: { msg: 'late' } });
     expect(signaling.isOpen).toBe(true);
     expect(closes).toEqual([]);
@@ -254,34 +254,38 @@ describe('SignalingClient messages', () => {
 });
 
 describe('SignalingClient closing', () => {
-  it('emits close once when an open socket closes, and stops heartbeats', async () => {
-    const signaling = await connected();
-    const closes: unknown[] = [];
-    signaling.on('close', (e) => closes.push(e));
+  it('emits drop once when an open socket closes, stops heartbeats and schedules a reconnect', async () => {
+    const signaling = await connected({ backoff: { baseMs: 250, capMs: 8000, random: () => 0 } });
+    const drops: unknown[] = [];
+    signaling.on('drop', () => drops.push('drop'));
     timers.advance(5000);
     expect(heartbeats(socket())).toBe(1);
     socket().serverClose(1006, '');
-    expect(closes).toEqual([undefined]);
+    expect(drops).toEqual(['drop']);
     expect(signaling.isOpen).toBe(false);
+    expect(timers.pending).toBe(1); // the reconnect, nothing else
+    signaling.close();
     expect(timers.pending).toBe(0);
     timers.advance(60_000);
-    expect(heartbeats(socket())).toBe(1);
-    expect(closes).toHaveLength(1);
+    expect(heartbeats(sockets[0]!)).toBe(1);
+    expect(sockets).toHaveLength(1);
+    expect(drops).toHaveLength(1);
   });
 
-  it('emits close when an open socket errors', async () => {
+  it('emits drop when an open socket errors', async () => {
     const signaling = await connected();
-    const closes: unknown[] = [];
-    signaling.on('close', (e) => closes.push(e));
+    const drops: unknown[] = [];
+    signaling.on('drop', () => drops.push('drop'));
     socket().serverFail();
-    expect(closes).toEqual([undefined]);
+    expect(drops).toEqual(['drop']);
+    signaling.close();
     expect(timers.pending).toBe(0);
   });
 
   it('close() stops heartbeats, clears timers, closes the socket and emits nothing', async () => {
     const signaling = await connected();
     const events: unknown[] = [];
-    signaling.on('close', (e) => events.push(['close', e]));
+    signaling.on('drop', () => events.push('drop'));
     signaling.on('message', (m) => events.push(m));
     timers.advance(5000);
     expect(timers.pending).toBe(1);
@@ -321,5 +325,235 @@ describe('SignalingClient closing', () => {
     signaling.close();
     expect(s.closedByClient).toBeUndefined();
     expect(s.readyState).not.toBe(OPEN);
+  });
+});
+
+describe('SignalingClient reconnecting', () => {
+  /** A client whose jitter is fixed at `jitter` (0: half the ceiling, 1: all of it). */
+  async function reconnecting(jitter: number, options: Partial<SignalingOptions> = {}) {
+    const signaling = await connected({
+      room: 'r'.repeat(22),
+      backoff: { baseMs: 250, capMs: 8000, random: () => jitter },
+      ...options,
+    });
+    const events: string[] = [];
+    signaling.on('drop', () => events.push('drop'));
+    signaling.on('reopen', () => events.push('reopen'));
+    signaling.on('fatal', (e) => events.push(`fatal ${e.kind}`));
+    return { signaling, events };
+  }
+
+  /** Advances to the next new socket and returns the ms it took; fails it unless `accept`. */
+  function nextAttempt(accept = false): number {
+    const before = sockets.length;
+    let waited = 0;
+    while (sockets.length === before) {
+      timers.advance(1);
+      waited += 1;
+      if (waited > 60_000) throw new Error('no attempt within a minute');
+    }
+    const s = sockets.at(-1)!;
+    if (accept) {
+      s.serverOpen();
+      s.serverSend({ type: 'OPEN' });
+    } else s.serverFail();
+    return waited;
+  }
+
+  it('backs off exponentially with jitter between half and all of 0.25 s · 2ⁿ, capped at 8 s', async () => {
+    for (const [jitter, expected] of [
+      [0, [125, 250, 500, 1000, 2000, 4000, 4000, 4000]],
+      [1, [250, 500, 1000, 2000, 4000, 8000, 8000, 8000]],
+    ] as const) {
+      sockets = [];
+      timers = new FakeTimers();
+      const { signaling } = await reconnecting(jitter);
+      socket().serverClose(1006, '');
+      const delays: number[] = [];
+      for (let i = 0; i < expected.length; i++) {
+        delays.push(nextAttempt());
+        await nextTurn();
+      }
+      expect(delays).toEqual(expected);
+      expect(signaling.retries).toBe(expected.length + 1); // the next one is already scheduled
+      signaling.close();
+    }
+  });
+
+  it('re-registers the same id, token and room, says reopen, and starts the schedule over', async () => {
+    const { signaling, events } = await reconnecting(0);
+    const first = new URL(socket().url);
+    socket().serverClose(1006, '');
+    nextAttempt();
+    await nextTurn();
+    nextAttempt();
+    await nextTurn();
+    expect(nextAttempt(true)).toBe(500);
+    await nextTurn();
+    expect(events).toEqual(['drop', 'reopen']);
+    expect(signaling.isOpen).toBe(true);
+    expect(signaling.retries).toBe(0);
+    const again = new URL(sockets.at(-1)!.url);
+    for (const name of ['id', 'token', 'room', 'key']) {
+      expect(again.searchParams.get(name)).toBe(first.searchParams.get(name));
+    }
+    expect(signaling.send('OFFER', 'x', {})).toBe(true);
+    // Heartbeats go on the new socket; the next drop starts again at 125 ms.
+    timers.advance(5000);
+    expect(heartbeats(sockets.at(-1)!)).toBe(1);
+    sockets.at(-1)!.serverClose(1001, 'going away');
+    expect(nextAttempt()).toBe(125);
+    signaling.close();
+    expect(timers.pending).toBe(0);
+  });
+
+  it('retries at least every second while urgent, and waits only 3 s for OPEN then', async () => {
+    const { signaling } = await reconnecting(1);
+    socket().serverClose(1006, '');
+    for (let i = 0; i < 5; i++) {
+      nextAttempt();
+      await nextTurn();
+    }
+    // 4 s is due next; urgency brings it under a second.
+    signaling.setUrgent(true);
+    expect(nextAttempt()).toBeLessThanOrEqual(1000);
+    await nextTurn();
+    expect(nextAttempt()).toBe(1000);
+    await nextTurn();
+    // An attempt that hangs (SYN lost) is abandoned after 3 s for a fresh one.
+    const before = sockets.length;
+    timers.advance(1000);
+    expect(sockets).toHaveLength(before + 1);
+    sockets.at(-1)!.serverOpen();
+    timers.advance(2999);
+    await nextTurn();
+    expect(sockets).toHaveLength(before + 1);
+    timers.advance(1);
+    await nextTurn();
+    expect(sockets.at(-1)!.closedByClient).toBeDefined();
+    expect(nextAttempt()).toBe(1000);
+    signaling.close();
+  });
+
+  it('networkChanged() tries at once instead of at the scheduled time', async () => {
+    const { signaling, events } = await reconnecting(1);
+    socket().serverClose(1006, '');
+    const before = sockets.length;
+    signaling.networkChanged();
+    expect(sockets).toHaveLength(before + 1);
+    sockets.at(-1)!.serverOpen();
+    sockets.at(-1)!.serverSend({ type: 'OPEN' });
+    await nextTurn();
+    expect(events).toEqual(['drop', 'reopen']);
+    signaling.close();
+  });
+
+  it('networkChanged() replaces an open socket at once: it rode the old network', async () => {
+    const { signaling, events } = await reconnecting(1);
+    const old = socket();
+    signaling.networkChanged();
+    expect(old.closedByClient).toEqual({ code: 1000, reason: 'bye' });
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.serverOpen();
+    sockets[1]!.serverSend({ type: 'OPEN' });
+    await nextTurn();
+    expect(events).toEqual(['drop', 'reopen']);
+    expect(signaling.isOpen).toBe(true);
+    signaling.close();
+    expect(timers.pending).toBe(0);
+  });
+
+  it.each([
+    ['ID-TAKEN', { type: 'ID-TAKEN', payload: { msg: 'taken' } }, 'id-taken'],
+    ['a full room', { type: 'ERROR', payload: { msg: 'room-full' } }, 'busy'],
+  ])('gives up for good on %s, with no timer or socket left', async (_name, refusal, kind) => {
+    const { signaling, events } = await reconnecting(0);
+    socket().serverClose(1006, '');
+    const before = sockets.length;
+    timers.advance(125);
+    const s = sockets.at(-1)!;
+    expect(sockets).toHaveLength(before + 1);
+    s.serverOpen();
+    s.serverSend(refusal);
+    await nextTurn();
+    expect(events).toEqual(['drop', `fatal ${kind}`]);
+    expect(timers.pending).toBe(0);
+    timers.advance(60_000);
+    expect(sockets).toHaveLength(before + 1);
+    expect(signaling.isOpen).toBe(false);
+  });
+
+  it('keeps retrying through server errors and unreachable attempts', async () => {
+    const { signaling, events } = await reconnecting(0);
+    socket().serverClose(1006, '');
+    timers.advance(125);
+    sockets.at(-1)!.serverOpen();
+    sockets.at(-1)!.serverSend({ type: 'ERROR', payload: { msg: 'room-unavailable' } });
+    await nextTurn();
+    expect(nextAttempt(true)).toBe(250);
+    await nextTurn();
+    expect(events).toEqual(['drop', 'reopen']);
+    signaling.close();
+  });
+
+  it('replaces a socket gone silent once the server has shown that it echoes heartbeats', async () => {
+    const { signaling, events } = await reconnecting(0);
+    const s = socket();
+    timers.advance(5000);
+    s.serverSend({ type: 'HEARTBEAT' }); // the echo: this server answers
+    // Then silence: the first heartbeat that finds over 2.5 periods (12.5 s) without a word gives up.
+    timers.advance(14_999);
+    expect(events).toEqual([]);
+    timers.advance(1);
+    expect(events).toEqual(['drop']);
+    expect(s.closedByClient).toEqual({ code: 1000, reason: 'bye' });
+    expect(nextAttempt(true)).toBe(125);
+    await nextTurn();
+    expect(events).toEqual(['drop', 'reopen']);
+    signaling.close();
+  });
+
+  it('never calls a socket dead for silence when the server does not echo', async () => {
+    const { signaling, events } = await reconnecting(0);
+    signaling.probe();
+    timers.advance(120_000);
+    expect(events).toEqual([]);
+    expect(signaling.isOpen).toBe(true);
+    signaling.close();
+  });
+
+  it('probe(): an echo within 1.5 s keeps the socket, none replaces it', async () => {
+    const { signaling, events } = await reconnecting(0);
+    const s = socket();
+    timers.advance(5000);
+    s.serverSend({ type: 'HEARTBEAT' });
+    const sent = s.sent.length;
+    signaling.probe();
+    expect(s.sent.slice(sent)).toEqual([HEARTBEAT]);
+    timers.advance(100);
+    s.serverSend({ type: 'HEARTBEAT' });
+    timers.advance(2000);
+    expect(events).toEqual([]);
+    signaling.probe();
+    timers.advance(1499);
+    expect(events).toEqual([]);
+    timers.advance(1);
+    expect(events).toEqual(['drop']);
+    signaling.close();
+    expect(timers.pending).toBe(0);
+  });
+
+  it('close() during an attempt settles it and leaves nothing behind', async () => {
+    const { signaling, events } = await reconnecting(0);
+    socket().serverClose(1006, '');
+    timers.advance(125);
+    const attempt = sockets.at(-1)!;
+    attempt.serverOpen();
+    signaling.close();
+    await nextTurn();
+    expect(attempt.closedByClient).toBeDefined();
+    expect(timers.pending).toBe(0);
+    attempt.serverSend({ type: 'OPEN' });
+    expect(events).toEqual(['drop']);
   });
 });
