@@ -120,6 +120,8 @@ const DEFAULT_RECONNECT_LIMIT_MS = 60_000;
  * faster would only cancel restarts that were about to work.
  */
 const RESTART_BACKOFF = { baseMs: 1000, capMs: 4000 };
+/** After a restored connection, how long before the quality monitor judges it again. */
+const MONITOR_SETTLE_MS = 5000;
 /** A restart this recent is still under way: a request from the other side does not replace it. */
 const FRESH_RESTART_MS = 1000;
 /** Host: how long an offer may take to be answered before the next waiting one goes anyway. */
@@ -177,6 +179,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   #peerState: PeerConnectionState = 'new';
   #brokenSince: number | undefined;
   #lastRestartAt = -Infinity;
+  #announceRetry = false;
   readonly #reconnectLimitMs: number | undefined;
   /** The limit the server hands out, used unless the options set one. */
   #serverReconnectLimitMs: number | undefined;
@@ -348,8 +351,18 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.emit('change');
   }
 
-  /** "Try again" after "Connection lost": restarts ICE again, with a fresh limit. */
+  /**
+   * "Try again" after "Connection lost": restarts ICE again, with a fresh limit. Our signaling messages say
+   * so until the call is back or gives up again, and take the other side out of "Connection lost" too (only
+   * a user's retry does: two sides reviving each other automatically would never give up).
+   */
   retry(): void {
+    if (this.#state.phase !== 'lost') return;
+    this.#announceRetry = true;
+    this.#resume();
+  }
+
+  #resume(): void {
     if (this.#state.phase !== 'lost') return;
     this.#dispatch({ type: 'retry', at: this.#ports.timers.now() });
     this.#beginRecovery();
@@ -429,6 +442,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     if (!body || this.#released) return;
     const gen = body.gen ?? 0;
     if (gen < this.#gen) return; // from an ICE generation since restarted: applying it would break this one
+    if (body.retry) this.#resume();
     if (this.role === 'host') return this.#fromGuest(gen, body.signals);
     for (const signal of body.signals) {
       // The host asks for a restart this way; an ICE restart is what any renegotiation needs here.
@@ -668,6 +682,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
 
   #beginRecovery(): void {
     this.#cancel('disconnected');
+    this.#cancel('monitor');
     // A broken path says nothing about the connection's quality: the policy must not learn from it.
     this.#monitor?.stop();
     this.#signaling.setUrgent(true);
@@ -720,13 +735,16 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     if (this.#state.phase !== 'reconnecting' && this.#state.phase !== 'lost') return;
     this.#endRecovery();
     this.#dispatch({ type: 'peer-connected' });
-    this.#monitor?.start();
+    // The first seconds of a restored path show the outage's wake (a collapsed bandwidth estimate, a burst
+    // of loss), not the path: judged on them, the policy would drop a recovered call to audio only.
+    this.#schedule('monitor', MONITOR_SETTLE_MS, () => this.#monitor?.start());
     // What changed while the path was down is said again (the channel may have dropped it).
     this.#tellMedia();
     this.#sendPeer({ t: 'share', title: this.#share?.title ?? null });
   }
 
   #endRecovery(): void {
+    this.#announceRetry = false;
     this.#cancel('restart');
     this.#cancel('give-up');
     if (this.#tick !== undefined) this.#ports.timers.clearInterval(this.#tick);
@@ -766,7 +784,9 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
         const count = this.#outgoing.findIndex((t) => t.gen !== gen);
         const batch = this.#outgoing.splice(0, count === -1 ? this.#outgoing.length : count);
         const signals = batch.map((t) => t.signal);
-        const box = await seal(this.#key!, { from: this.peerId, to: remote, signals, gen });
+        const retry = this.#announceRetry;
+        const body = { from: this.peerId, to: remote, signals, gen, ...(retry ? { retry } : {}) };
+        const box = await seal(this.#key!, body);
         if (this.#released) return;
         if (!this.#signaling.send(relayTypeFor(signals), remote, box)) this.#outgoing.unshift(...batch);
       }

@@ -22,6 +22,8 @@ export interface SealedSignals {
    * so that the server cannot make a peer apply an old description (which would tear the connection down).
    */
   readonly gen?: number;
+  /** The sender's user pressed "Try again" (this recovery): a side that gave up tries again too. */
+  readonly retry?: boolean;
 }
 
 export class SealError extends Error {
@@ -80,5 +82,11 @@ export async function unseal(
     throw new SealError('box not meant for this peer');
   }
   const gen = Number.isSafeInteger(body.gen) && (body.gen as number) >= 0 ? (body.gen as number) : 0;
-  return { from: body.from, to: body.to, signals: body.signals, gen };
+  return {
+    from: body.from,
+    to: body.to,
+    signals: body.signals,
+    gen,
+    ...(body.retry === true ? { retry: true } : {}),
+  };
 }

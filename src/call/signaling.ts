@@ -108,9 +108,13 @@ export class SignalingClient extends Emitter<{
   setUrgent(urgent: boolean): void {
     if (this.#urgent === urgent) return;
     this.#urgent = urgent;
-    if (urgent && this.#retry !== undefined) {
+    if (!urgent) return;
+    if (this.#retry !== undefined) {
       this.#clearRetry();
       this.#scheduleReconnect();
+    } else if (this.#attempting) {
+      // An attempt started at leisure may wait 10 s on a silent server: a fresh one is faster now.
+      this.#cancelConnect?.(new CallError('server-unreachable', 'replaced by an urgent attempt'));
     }
   }
 

@@ -751,8 +751,10 @@ describe('Call: recovery (ICE restarts through signaling)', () => {
       'reconnecting',
       'connected',
     ]);
-    expect(await restartOffers(guest)).toEqual(
-      Array.from({ length: peerOf(guest).restarts.length }, (_, i) => i + 1),
+    await until(async () =>
+      expect(await restartOffers(guest)).toEqual(
+        Array.from({ length: peerOf(guest).restarts.length }, (_, i) => i + 1),
+      ),
     );
     // No restart is left scheduled: only the heartbeats and the quality monitor tick on.
     // (The host's own attempts are requests to the guest, which ignores them while it restarts itself.)
@@ -800,6 +802,22 @@ describe('Call: recovery (ICE restarts through signaling)', () => {
     await until(() => expect(guest.call.state.phase).toBe('connected'));
     await until(() => expect(host.call.state.phase).toBe('connected'));
     expect(peerOf(guest).restarts.length).toBe(attempts + 1);
+    // The guest's new offer took the host out of "Connection lost" too.
+    expect(host.phases.slice(-3)).toEqual(['lost', 'reconnecting', 'connected']);
+  });
+
+  it('"Try again" on the host asks the guest for a restart, and the call comes back', async () => {
+    const { host, guest } = await connectedPair();
+    network.setLink(false, 'failed');
+    await timers.advanceSettling(60_000);
+    expect([host.call.state.phase, guest.call.state.phase]).toEqual(['lost', 'lost']);
+    network.linkUp = true;
+    host.call.retry();
+    await until(() => {
+      expect(host.call.state.phase).toBe('connected');
+      expect(guest.call.state.phase).toBe('connected');
+    });
+    expect(host.phases.slice(-3)).toEqual(['lost', 'reconnecting', 'connected']);
   });
 
   it('takes the limit from the server, and an option over it', async () => {

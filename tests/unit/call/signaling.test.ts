@@ -435,6 +435,22 @@ describe('SignalingClient reconnecting', () => {
     signaling.close();
   });
 
+  it('becoming urgent abandons an attempt started at leisure for a fresh one within a second', async () => {
+    const { signaling } = await reconnecting(1);
+    socket().serverClose(1006, '');
+    timers.advance(250);
+    const leisurely = sockets.at(-1)!;
+    leisurely.serverOpen(); // connected, but the server never says OPEN (it waits up to 10 s)
+    timers.advance(2000);
+    signaling.setUrgent(true);
+    await nextTurn();
+    expect(leisurely.closedByClient).toBeDefined();
+    expect(nextAttempt(true)).toBeLessThanOrEqual(1000);
+    await nextTurn();
+    expect(signaling.isOpen).toBe(true);
+    signaling.close();
+  });
+
   it('networkChanged() tries at once instead of at the scheduled time', async () => {
     const { signaling, events } = await reconnecting(1);
     socket().serverClose(1006, '');
