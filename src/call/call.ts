@@ -46,6 +46,8 @@ import { SignalingClient } from './signaling.js';
 interface Tagged {
   readonly signal: SignalData;
   readonly gen: number;
+  /** Made while a user's "Try again" was under way (the other side resumes too: see retry()). */
+  readonly retry: boolean;
 }
 
 export interface CallPorts<S extends MediaStreamLike> {
@@ -122,6 +124,10 @@ const DEFAULT_RECONNECT_LIMIT_MS = 60_000;
 const RESTART_BACKOFF = { baseMs: 1000, capMs: 4000 };
 /** After a restored connection, how long before the quality monitor judges it again. */
 const MONITOR_SETTLE_MS = 5000;
+/** After a restored connection, how long the other side has to answer a ping before another restart… */
+const CONFIRM_MS = 1000;
+/** …and how many such restarts at most. */
+const CONFIRM_ATTEMPTS = 3;
 /** A restart this recent is still under way: a request from the other side does not replace it. */
 const FRESH_RESTART_MS = 1000;
 /** Host: how long an offer may take to be answered before the next waiting one goes anyway. */
@@ -289,7 +295,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#dispatch({ type: 'join' });
     const held = this.#held ?? [];
     this.#held = undefined;
-    this.#outgoing.push(...held.map((signal) => ({ signal, gen: this.#gen })));
+    this.#outgoing.push(...held.map((signal) => ({ signal, gen: this.#gen, retry: false })));
     this.#flush();
     this.#armConnectTimeout();
   }
@@ -510,7 +516,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
       if (this.#held) return void this.#held.push(signal);
       // The guest's signals belong to its current generation; the host's to the offer it answers.
       const gen = this.role === 'guest' ? this.#gen : (this.#answering ?? this.#answeredGen);
-      this.#outgoing.push({ signal, gen });
+      this.#outgoing.push({ signal, gen, retry: this.#announceRetry });
       if (signal.type === 'answer' && this.#answering !== undefined) this.#answered(this.#answering);
       this.#flush();
     });
@@ -532,8 +538,13 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   #onPeerMessage(message: PeerMessage | undefined): void {
     if (message?.t === 'bye') this.#dispatch({ type: 'remote-hangup' });
     else if (message?.t === 'ping') this.#sendPeer({ t: 'pong', n: message.n });
-    else if (message?.t === 'pong') this.#cancel('gone-check');
-    else if (message?.t === 'media') {
+    else if (message?.t === 'pong') {
+      this.#cancel('gone-check');
+      if (this.#named.has('confirm')) {
+        this.#cancel('confirm');
+        this.#announceRetry = false;
+      }
+    } else if (message?.t === 'media') {
       this.#remoteAudio = message.audio;
       this.#remoteVideo = message.video;
       this.emit('change');
@@ -638,6 +649,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   #onSignalingBack(): void {
     this.emit('change');
     this.#flush();
+    if (this.#state.phase !== 'reconnecting') this.#signaling.setUrgent(false);
     if (this.#state.phase === 'reconnecting') {
       this.#cancel('restart');
       this.#restartBackoff.reset();
@@ -682,6 +694,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
 
   #beginRecovery(): void {
     this.#cancel('disconnected');
+    this.#cancel('confirm');
     this.#cancel('monitor');
     // A broken path says nothing about the connection's quality: the policy must not learn from it.
     this.#monitor?.stop();
@@ -733,8 +746,10 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#cancel('disconnected');
     this.#brokenSince = undefined;
     if (this.#state.phase !== 'reconnecting' && this.#state.phase !== 'lost') return;
+    const retried = this.#announceRetry;
     this.#endRecovery();
     this.#dispatch({ type: 'peer-connected' });
+    this.#confirmRestored(retried, CONFIRM_ATTEMPTS);
     // The first seconds of a restored path show the outage's wake (a collapsed bandwidth estimate, a burst
     // of loss), not the path: judged on them, the policy would drop a recovered call to audio only.
     this.#schedule('monitor', MONITOR_SETTLE_MS, () => this.#monitor?.start());
@@ -743,13 +758,31 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#sendPeer({ t: 'share', title: this.#share?.title ?? null });
   }
 
+  /**
+   * Our side of the path is back; is theirs? One side's ICE can recover by itself (it was only
+   * `disconnected`) while the other's had `failed` and waits for a restart that was lost with the
+   * signaling. A ping over the data channel tells: no pong within a second, restart once more (a user's
+   * "Try again" still said, so that a side showing "Connection lost" comes back too).
+   */
+  #confirmRestored(retried: boolean, attempts: number): void {
+    if (attempts <= 0) return;
+    this.#schedule('confirm', CONFIRM_MS, () => {
+      if (this.#state.phase !== 'connected') return;
+      this.#announceRetry = retried;
+      void this.#restartIce();
+      this.#confirmRestored(retried, attempts - 1);
+    });
+    this.#sendPeer({ t: 'ping', n: ++this.#pings });
+  }
+
   #endRecovery(): void {
     this.#announceRetry = false;
     this.#cancel('restart');
     this.#cancel('give-up');
     if (this.#tick !== undefined) this.#ports.timers.clearInterval(this.#tick);
     this.#tick = undefined;
-    this.#signaling.setUrgent(false);
+    // Signals still waiting for the socket (a restart offer the other side needs) keep it urgent.
+    if (this.#outgoing.length === 0 || this.#signaling.isOpen) this.#signaling.setUrgent(false);
     this.#restartBackoff.reset();
   }
 
@@ -784,7 +817,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
         const count = this.#outgoing.findIndex((t) => t.gen !== gen);
         const batch = this.#outgoing.splice(0, count === -1 ? this.#outgoing.length : count);
         const signals = batch.map((t) => t.signal);
-        const retry = this.#announceRetry;
+        // A restart offer made during a user's retry keeps saying so, even if it leaves after we connected.
+        const retry = batch.some((t) => t.retry);
         const body = { from: this.peerId, to: remote, signals, gen, ...(retry ? { retry } : {}) };
         const box = await seal(this.#key!, body);
         if (this.#released) return;

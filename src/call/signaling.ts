@@ -25,8 +25,12 @@ type RelayedMessage = Extract<ServerMessage, { src: string }>;
 
 /** While urgent (a call waits on signaling to recover its media), retries come at least this often… */
 const URGENT_RETRY_CAP_MS = 1000;
-/** …and one attempt waits this long for OPEN before the next one starts (a fresh SYN beats a late one). */
-const URGENT_OPEN_TIMEOUT_MS = 3000;
+/**
+ * …and one attempt waits this long for OPEN before the next one starts: a SYN sent into a dead network is
+ * retransmitted only 1 s, then 3 s later, so once the network is back a fresh attempt beats a late one.
+ * Every other attempt waits longer, for a slow network (registration takes ~3 round trips).
+ */
+const URGENT_OPEN_TIMEOUTS_MS = [1500, 4500];
 /** A probe's echo must come back within this; otherwise the socket is presumed dead and replaced. */
 const PROBE_TIMEOUT_MS = 1500;
 /** Once the server has shown it echoes, this many silent heartbeat periods mean a dead socket. */
@@ -247,7 +251,9 @@ export class SignalingClient extends Emitter<{
   #reconnect(): void {
     if (this.#closed || this.#open || this.#attempting) return;
     this.#attempting = true;
-    const timeout = this.#urgent ? URGENT_OPEN_TIMEOUT_MS : (this.#options.openTimeoutMs ?? 10_000);
+    const timeout = this.#urgent
+      ? URGENT_OPEN_TIMEOUTS_MS[this.#backoff.attempts % 2]!
+      : (this.#options.openTimeoutMs ?? 10_000);
     this.#register(timeout).then(
       () => {
         this.#attempting = false;

@@ -758,6 +758,7 @@ describe('Call: recovery (ICE restarts through signaling)', () => {
     );
     // No restart is left scheduled: only the heartbeats and the quality monitor tick on.
     // (The host's own attempts are requests to the guest, which ignores them while it restarts itself.)
+    await timers.advanceSettling(2000); // the check that the other side is back too (ping, pong)
     const after = [peerOf(guest).restarts.length, peerOf(host).restarts.length];
     await timers.advanceSettling(30_000);
     expect([peerOf(guest).restarts.length, peerOf(host).restarts.length]).toEqual(after);
