@@ -37,9 +37,13 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-/** A fresh Chromium profile with the built extension loaded (needs `npm run build` first). */
+/**
+ * A fresh Chromium profile with the built extension loaded (needs `npm run build` first). `capture`: set up
+ * so that it can capture tabs (see launchSharingHost in share.ts): no fake media UI, sound not muted, and
+ * camera and microphone granted to the extension over CDP instead.
+ */
 export async function launchWithExtension(
-  options: { serverUrl?: string; autoGrantMedia?: boolean } = {},
+  options: { serverUrl?: string; autoGrantMedia?: boolean; capture?: boolean } = {},
 ): Promise<ExtensionBrowser> {
   if (!existsSync(join(DIST, 'manifest.json')))
     throw new Error('dist/ is missing: run `npm run build` first');
@@ -47,8 +51,9 @@ export async function launchWithExtension(
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    ...(options.capture ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
     args: [
-      ...chromiumArgs({ autoGrant: options.autoGrantMedia ?? true }),
+      ...chromiumArgs({ autoGrant: !options.capture && (options.autoGrantMedia ?? true) }),
       `--disable-extensions-except=${DIST}`,
       `--load-extension=${DIST}`,
       '--remote-debugging-port=0',
@@ -64,6 +69,11 @@ export async function launchWithExtension(
     await worker.evaluate((url) => chrome.storage.local.set({ serverUrl: url }), options.serverUrl);
   }
   const cdp = await BrowserCdp.connect(profile);
+  if (options.capture) {
+    for (const name of ['camera', 'microphone']) {
+      await cdp.send('Browser.setPermission', { origin, permission: { name }, setting: 'granted' });
+    }
+  }
   return {
     context,
     extensionId,

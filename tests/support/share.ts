@@ -1,11 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { BrowserCdp } from './cdp.js';
-import { CHROMIUM, chromiumArgs, DIST, type ExtensionBrowser } from './chromium.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchWithExtension, type ExtensionBrowser } from './chromium.js';
 
 /** The colours of the pages a test shares, as the page paints them. */
 export const PAGE_COLOURS = { red: [220, 20, 20], blue: [20, 40, 220] } as const;
@@ -51,46 +47,8 @@ export async function startColourPages(): Promise<{
  * - Playwright's headless launch adds `--mute-audio`, which silences every tab and so the captured tab's
  *   sound: it is left out.
  */
-export async function launchSharingHost(serverUrl: string): Promise<ExtensionBrowser> {
-  if (!existsSync(join(DIST, 'manifest.json')))
-    throw new Error('dist/ is missing: run `npm run build` first');
-  const profile = mkdtempSync(join(tmpdir(), 'diyalog-share-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    ignoreDefaultArgs: ['--mute-audio'],
-    args: [
-      ...chromiumArgs({ autoGrant: false }),
-      `--disable-extensions-except=${DIST}`,
-      `--load-extension=${DIST}`,
-      '--remote-debugging-port=0',
-    ],
-    viewport: { width: 420, height: 760 },
-  });
-  const worker =
-    context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
-  const extensionId = new URL(worker.url()).host;
-  const origin = `chrome-extension://${extensionId}`;
-  await worker.evaluate((url) => chrome.storage.local.set({ serverUrl: url }), serverUrl);
-  const cdp = await BrowserCdp.connect(profile);
-  for (const name of ['camera', 'microphone']) {
-    await cdp.send('Browser.setPermission', { origin, permission: { name }, setting: 'granted' });
-  }
-  return {
-    context,
-    extensionId,
-    cdp,
-    async open(path) {
-      const page = await context.newPage();
-      await page.goto(`${origin}/${path}`);
-      return page;
-    },
-    async close() {
-      cdp.close();
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+export function launchSharingHost(serverUrl: string): Promise<ExtensionBrowser> {
+  return launchWithExtension({ serverUrl, capture: true });
 }
 
 /** Records every RTCPeerConnection a page makes (in `window.__peerConnections`), from before its scripts run. */

@@ -14,6 +14,10 @@ import type {
   Timers,
   TrackLike,
 } from '../../../src/call/ports.js';
+import type { Role } from '../../../src/call/call-machine.js';
+import { Call } from '../../../src/call/call.js';
+import { newId } from '../../../src/call/ids.js';
+import type { Invite } from '../../../src/call/link.js';
 import type { SignalData, IceServer } from '../../../src/call/protocol.js';
 import type { DegradationPreference, EncodingSettings } from '../../../src/call/quality/actuation.js';
 import { chromeReport, healthySecond, ids, next, type Stat } from './quality/chrome-stats.js';
@@ -577,4 +581,67 @@ export class FakePeerNetwork {
     this.peers.push(peer);
     return peer;
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Calls
+
+export interface RigSide {
+  readonly call: Call<FakeStream>;
+  readonly stream: FakeStream;
+}
+
+/** Host and guest calls on one fake clock, server and network: the setup Call tests share. */
+export class CallRig {
+  readonly timers = new FakeTimers();
+  readonly server = new FakePeerServer();
+  readonly network = new FakePeerNetwork();
+  readonly invite: Invite = { serverUrl: 'https://diyalog.test/base', room: newId(), secret: newId() };
+
+  async started(role: Role, options: { autoFallback?: boolean } = {}): Promise<RigSide> {
+    const stream = new FakeStream(`${role}-camera-${newId()}`);
+    const call = new Call<FakeStream>({
+      role,
+      invite: this.invite,
+      ports: {
+        socketFactory: this.server.socketFactory,
+        createPeer: this.network.createPeer,
+        getUserMedia: () => Promise.resolve(stream),
+        timers: this.timers,
+      },
+      ...options,
+    });
+    await call.start();
+    return { call, stream };
+  }
+
+  /** A host and a guest, connected (waits in real time for WebCrypto and the fake network). */
+  async connectedPair(): Promise<{ host: RigSide; guest: RigSide }> {
+    const host = await this.started('host');
+    const guest = await this.started('guest');
+    guest.call.join();
+    for (
+      let i = 0;
+      i < 1500 && (host.call.state.phase !== 'connected' || guest.call.state.phase !== 'connected');
+      i++
+    )
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    if (host.call.state.phase !== 'connected' || guest.call.state.phase !== 'connected')
+      throw new Error(`no connection: host ${host.call.state.phase}, guest ${guest.call.state.phase}`);
+    return { host, guest };
+  }
+
+  peerOf(side: RigSide): FakePeer {
+    const peer = this.network.peers.find((p) => p.stream === side.stream);
+    if (!peer) throw new Error('this side has no peer');
+    return peer;
+  }
+
+  /** Runs the clock a second at a time, letting each getStats answer and each data-channel message land. */
+  async seconds(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      this.timers.advance(1000);
+      for (let j = 0; j < 4; j++) await nextTurn();
+    }
+  }
 }

@@ -1,8 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Role } from '../../../src/call/call-machine.js';
-import { Call } from '../../../src/call/call.js';
-import { newId } from '../../../src/call/ids.js';
-import type { Invite } from '../../../src/call/link.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { encodingFor } from '../../../src/call/quality/actuation.js';
 import {
   initialShareState,
@@ -16,16 +12,7 @@ import {
   type ShareEvent,
   type ShareState,
 } from '../../../src/call/share.js';
-import {
-  FakePeerNetwork,
-  FakePeerServer,
-  FakeStream,
-  FakeTimers,
-  FakeTrack,
-  nextTurn,
-  type FakePeer,
-  type MediaCall,
-} from './fakes.js';
+import { CallRig, FakeTrack, nextTurn, type MediaCall } from './fakes.js';
 
 const report = { tabId: 7, title: 'Quarterly report — Docs' };
 const other = { tabId: 9, title: 'Inbox' };
@@ -172,65 +159,8 @@ describe('the share state machine', () => {
 // ---------------------------------------------------------------------------------------------------------
 // The call's side: the same senders, no renegotiation.
 
-let timers: FakeTimers;
-let server: FakePeerServer;
-let network: FakePeerNetwork;
-let invite: Invite;
-
-beforeEach(() => {
-  timers = new FakeTimers();
-  server = new FakePeerServer();
-  network = new FakePeerNetwork();
-  invite = { serverUrl: 'https://diyalog.test/base', room: newId(), secret: newId() };
-});
-
-interface Side {
-  readonly call: Call<FakeStream>;
-  readonly stream: FakeStream;
-}
-
-async function started(role: Role): Promise<Side> {
-  const stream = new FakeStream(`${role}-camera-${newId()}`);
-  const call = new Call<FakeStream>({
-    role,
-    invite,
-    ports: {
-      socketFactory: server.socketFactory,
-      createPeer: network.createPeer,
-      getUserMedia: () => Promise.resolve(stream),
-      timers,
-    },
-  });
-  await call.start();
-  return { call, stream };
-}
-
-async function connectedPair() {
-  const host = await started('host');
-  const guest = await started('guest');
-  guest.call.join();
-  await vi.waitFor(
-    () => {
-      expect(host.call.state.phase).toBe('connected');
-      expect(guest.call.state.phase).toBe('connected');
-    },
-    { timeout: 3000, interval: 2 },
-  );
-  return { host, guest };
-}
-
-function peerOf(s: Side): FakePeer {
-  const peer = network.peers.find((p) => p.stream === s.stream);
-  if (!peer) throw new Error('this side has no peer');
-  return peer;
-}
-
-async function seconds(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    timers.advance(1000);
-    for (let j = 0; j < 4; j++) await nextTurn();
-  }
-}
+let rig: CallRig;
+beforeEach(() => (rig = new CallRig()));
 
 async function turns(): Promise<void> {
   for (let j = 0; j < 4; j++) await nextTurn();
@@ -253,15 +183,15 @@ function tab() {
 
 describe('Call: sharing a tab', () => {
   it('is refused before the call connects', async () => {
-    const host = await started('host');
+    const host = await rig.started('host');
     expect(host.call.startSharing(tab())).toBe(false);
     expect(host.call.snapshot.sharing).toBeUndefined();
   });
 
   it('swaps the tab onto the same senders, keeps resolution, tells the other side; stopping swaps back', async () => {
-    const { host, guest } = await connectedPair();
-    await seconds(2);
-    const media = peerOf(host).media;
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(2);
+    const media = rig.peerOf(host).media;
     media.calls.length = 0;
     const share = tab();
 
@@ -283,7 +213,7 @@ describe('Call: sharing a tab', () => {
     expect(host.stream.getTracks().some((t) => t.stopped)).toBe(false);
 
     // The next once-a-second decision keeps sending the tab at the sharing encoding.
-    await seconds(3);
+    await rig.seconds(3);
     expect(videoTracks(media.calls)).toEqual([share.video]);
     expect(
       media.calls
@@ -303,13 +233,13 @@ describe('Call: sharing a tab', () => {
     expect(guest.call.snapshot.remoteSharing).toBeUndefined();
 
     // One peer connection each, all along: nothing was renegotiated, nothing reconnected.
-    expect(network.peers).toHaveLength(2);
-    expect(network.peers.every((p) => p.connected && !p.destroyed)).toBe(true);
+    expect(rig.network.peers).toHaveLength(2);
+    expect(rig.network.peers.every((p) => p.connected && !p.destroyed)).toBe(true);
     expect(host.call.state.phase).toBe('connected');
   });
 
   it('mute still mutes the microphone that feeds the mix; the tab sound goes on', async () => {
-    const { host } = await connectedPair();
+    const { host } = await rig.connectedPair();
     const share = tab();
     host.call.startSharing(share);
     host.call.setMuted(true);
@@ -318,19 +248,19 @@ describe('Call: sharing a tab', () => {
   });
 
   it('audio only while sharing: video stops, and the tab (not the camera) comes back with it', async () => {
-    const { host } = await connectedPair();
-    await seconds(2);
-    const media = peerOf(host).media;
+    const { host } = await rig.connectedPair();
+    await rig.seconds(2);
+    const media = rig.peerOf(host).media;
     const share = tab();
     host.call.startSharing(share);
     await turns();
     media.calls.length = 0;
 
     host.call.forceAudioOnly();
-    await seconds(1);
+    await rig.seconds(1);
     expect(videoTracks(media.calls)).toEqual([null]);
     host.call.releaseOverride();
-    await seconds(1);
+    await rig.seconds(1);
     expect(videoTracks(media.calls)).toEqual([null, share.video]);
     const encoding = media.calls.findLast((c) => c.op === 'setVideoEncoding');
     expect(encoding).toMatchObject({ preference: 'maintain-resolution' });
@@ -338,13 +268,13 @@ describe('Call: sharing a tab', () => {
   });
 
   it('stopping while audio only leaves video off, and the camera comes back with it', async () => {
-    const { host, guest } = await connectedPair();
-    await seconds(2);
-    const media = peerOf(host).media;
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(2);
+    const media = rig.peerOf(host).media;
     const share = tab();
     host.call.startSharing(share);
     host.call.forceAudioOnly();
-    await seconds(1);
+    await rig.seconds(1);
     media.calls.length = 0;
 
     host.call.stopSharing();
@@ -353,17 +283,17 @@ describe('Call: sharing a tab', () => {
     expect(audioTracks(media.calls)).toEqual([host.stream.getAudioTracks()[0]]);
     expect(guest.call.snapshot.remoteSharing).toBeUndefined();
     host.call.releaseOverride();
-    await seconds(1);
+    await rig.seconds(1);
     expect(videoTracks(media.calls)).toEqual([host.stream.getVideoTracks()[0]]);
   });
 
   it('a camera-off message does not hide a shared tab, and a malformed share message is ignored', async () => {
-    const { host, guest } = await connectedPair();
+    const { host, guest } = await rig.connectedPair();
     host.call.startSharing(tab());
     host.call.setCameraOff(true);
     await turns();
     expect(guest.call.snapshot.remoteSharing).toBe('Red page');
-    peerOf(host).send(JSON.stringify({ t: 'share', title: 42 }));
+    rig.peerOf(host).send(JSON.stringify({ t: 'share', title: 42 }));
     await turns();
     expect(guest.call.snapshot.remoteSharing).toBe('Red page');
   });
