@@ -76,7 +76,7 @@ export function nextState(state: CallState, event: CallEvent): CallState {
 }
 
 /** A call that has connected and not ended: its peer connection exists, working or not. */
-export function isLive(state: CallState): boolean {
+export function isLive(state: { readonly phase: CallPhase }): boolean {
   return state.phase === 'connected' || state.phase === 'reconnecting' || state.phase === 'lost';
 }
 

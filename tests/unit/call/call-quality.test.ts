@@ -1,96 +1,20 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Role } from '../../../src/call/call-machine.js';
-import {
-  Call,
-  callStatus,
-  remotePausedText,
-  sendingAudioOnly,
-  type CallSnapshot,
-} from '../../../src/call/call.js';
-import { newId } from '../../../src/call/ids.js';
-import type { Invite } from '../../../src/call/link.js';
+import { callStatus, remotePausedText, sendingAudioOnly, type CallSnapshot } from '../../../src/call/call.js';
 import { encodingFor } from '../../../src/call/quality/actuation.js';
-import {
-  FakePeerNetwork,
-  FakePeerServer,
-  FakeStream,
-  FakeTimers,
-  nextTurn,
-  type FakePeer,
-  type MediaCall,
-} from './fakes.js';
+import { CallRig, type MediaCall } from './fakes.js';
 
-let timers: FakeTimers;
-let server: FakePeerServer;
-let network: FakePeerNetwork;
-let invite: Invite;
-
-beforeEach(() => {
-  timers = new FakeTimers();
-  server = new FakePeerServer();
-  network = new FakePeerNetwork();
-  invite = { serverUrl: 'https://diyalog.test/base', room: newId(), secret: newId() };
-});
-
-interface Side {
-  readonly call: Call<FakeStream>;
-  readonly stream: FakeStream;
-}
-
-async function started(role: Role, autoFallback?: boolean): Promise<Side> {
-  const stream = new FakeStream(`${role}-camera-${newId()}`);
-  const call = new Call<FakeStream>({
-    role,
-    invite,
-    ports: {
-      socketFactory: server.socketFactory,
-      createPeer: network.createPeer,
-      getUserMedia: () => Promise.resolve(stream),
-      timers,
-    },
-    ...(autoFallback === undefined ? {} : { autoFallback }),
-  });
-  await call.start();
-  return { call, stream };
-}
-
-async function connectedPair(options: { guestAutoFallback?: boolean } = {}) {
-  const host = await started('host');
-  const guest = await started('guest', options.guestAutoFallback);
-  guest.call.join();
-  await vi.waitFor(
-    () => {
-      expect(host.call.state.phase).toBe('connected');
-      expect(guest.call.state.phase).toBe('connected');
-    },
-    { timeout: 3000, interval: 2 },
-  );
-  return { host, guest };
-}
-
-function peerOf(s: Side): FakePeer {
-  const peer = network.peers.find((p) => p.stream === s.stream);
-  if (!peer) throw new Error('this side has no peer');
-  return peer;
-}
-
-/** Runs the clock a second at a time, letting each getStats answer and each data-channel message land. */
-async function seconds(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    timers.advance(1000);
-    for (let j = 0; j < 4; j++) await nextTurn();
-  }
-}
+let rig: CallRig;
+beforeEach(() => (rig = new CallRig()));
 
 const replaced = (calls: readonly MediaCall[]) =>
   calls.flatMap((c) => (c.op === 'replaceVideoTrack' ? [c.track] : []));
 
 describe('Call: quality', () => {
   it('samples once connected, caps the sender at high and tells the other side', async () => {
-    const { host, guest } = await connectedPair();
-    await seconds(3);
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(3);
     for (const s of [host, guest]) {
-      const media = peerOf(s).media;
+      const media = rig.peerOf(s).media;
       expect(media.statsCalls).toBe(3);
       expect(media.calls).toEqual([
         { op: 'setVideoEncoding', encoding: encodingFor('high'), preference: 'maintain-framerate' },
@@ -109,13 +33,13 @@ describe('Call: quality', () => {
   });
 
   it('a guest whose upload drops to 100 kbps goes audio only within 10 s; the host hears of it', async () => {
-    const { host, guest } = await connectedPair();
-    await seconds(6);
-    const media = peerOf(guest).media;
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(6);
+    const media = rig.peerOf(guest).media;
     media.availableKbps = 100;
     let elapsed = 0;
     while (guest.call.snapshot.decision?.level !== 'audio-only' && elapsed < 10) {
-      await seconds(1);
+      await rig.seconds(1);
       elapsed += 1;
     }
     expect(elapsed).toBeLessThanOrEqual(5);
@@ -130,63 +54,63 @@ describe('Call: quality', () => {
       reason: 'bandwidth',
       figures: { availableKbps: 100 },
     });
-    expect(peerOf(host).media.calls.filter((c) => c.op === 'replaceVideoTrack')).toEqual([]);
+    expect(rig.peerOf(host).media.calls.filter((c) => c.op === 'replaceVideoTrack')).toEqual([]);
 
     // "Try video anyway" brings the camera back at low quality; releasing hands control back.
     guest.call.tryVideo();
-    await seconds(1);
+    await rig.seconds(1);
     expect(guest.call.snapshot.decision).toMatchObject({ mode: 'forced-video', level: 'low' });
     expect(replaced(media.calls)).toEqual([null, guest.stream.getVideoTracks()[0]]);
     expect(media.calls.at(-2)).toMatchObject({ op: 'setVideoEncoding', encoding: encodingFor('low') });
     expect(host.call.snapshot.remoteDecision).toMatchObject({ level: 'low', reason: 'user-video' });
     guest.call.releaseOverride();
-    await seconds(5);
+    await rig.seconds(5);
     expect(guest.call.snapshot.decision?.level).toBe('audio-only');
     expect(replaced(media.calls)).toEqual([null, guest.stream.getVideoTracks()[0], null]);
   });
 
   it('forcing audio only holds on a good connection until released', async () => {
-    const { host, guest } = await connectedPair();
-    await seconds(2);
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(2);
     guest.call.forceAudioOnly();
-    await seconds(30);
+    await rig.seconds(30);
     expect(guest.call.snapshot.decision).toMatchObject({ level: 'audio-only', mode: 'forced-audio-only' });
     expect(host.call.snapshot.remoteDecision).toMatchObject({
       settledLevel: 'audio-only',
       reason: 'user-audio-only',
     });
     guest.call.releaseOverride();
-    await seconds(1);
+    await rig.seconds(1);
     expect(guest.call.snapshot.decision?.level).not.toBe('audio-only');
-    expect(replaced(peerOf(guest).media.calls)).toEqual([null, guest.stream.getVideoTracks()[0]]);
+    expect(replaced(rig.peerOf(guest).media.calls)).toEqual([null, guest.stream.getVideoTracks()[0]]);
   });
 
   it('with automatic fallback off, a poor upload lowers video but never stops it', async () => {
-    const { guest } = await connectedPair({ guestAutoFallback: false });
+    const { guest } = await rig.connectedPair({ guestAutoFallback: false });
     expect(guest.call.snapshot.autoFallback).toBe(false);
-    await seconds(6);
-    peerOf(guest).media.availableKbps = 100;
-    await seconds(20);
+    await rig.seconds(6);
+    rig.peerOf(guest).media.availableKbps = 100;
+    await rig.seconds(20);
     expect(guest.call.snapshot.decision).toMatchObject({ level: 'low', autoFallback: false });
-    expect(replaced(peerOf(guest).media.calls)).toEqual([]);
+    expect(replaced(rig.peerOf(guest).media.calls)).toEqual([]);
     // Switching it on during the call lets the policy act on the next samples.
     guest.call.setAutoFallback(true);
-    await seconds(6);
+    await rig.seconds(6);
     expect(guest.call.snapshot.decision?.level).toBe('audio-only');
   });
 
   it('hang-up stops sampling and leaves no timer behind', async () => {
-    const { host, guest } = await connectedPair();
-    await seconds(3);
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(3);
     guest.call.hangUp();
     await vi.waitFor(() => expect(host.call.state.phase).toBe('ended'), { timeout: 3000, interval: 2 });
-    const calls = [peerOf(host).media.statsCalls, peerOf(guest).media.statsCalls];
-    await seconds(5);
-    expect([peerOf(host).media.statsCalls, peerOf(guest).media.statsCalls]).toEqual(calls);
-    expect(timers.pending).toBe(0);
+    const calls = [rig.peerOf(host).media.statsCalls, rig.peerOf(guest).media.statsCalls];
+    await rig.seconds(5);
+    expect([rig.peerOf(host).media.statsCalls, rig.peerOf(guest).media.statsCalls]).toEqual(calls);
+    expect(rig.timers.pending).toBe(0);
     // Intents after the end do nothing.
     guest.call.forceAudioOnly();
-    expect(replaced(peerOf(guest).media.calls)).toEqual([]);
+    expect(replaced(rig.peerOf(guest).media.calls)).toEqual([]);
   });
 });
 

@@ -616,9 +616,14 @@ export class CallRig {
   }
 
   /** A host and a guest, connected (waits in real time for WebCrypto and the fake network). */
-  async connectedPair(): Promise<{ host: RigSide; guest: RigSide }> {
+  async connectedPair(
+    options: { guestAutoFallback?: boolean } = {},
+  ): Promise<{ host: RigSide; guest: RigSide }> {
     const host = await this.started('host');
-    const guest = await this.started('guest');
+    const guest = await this.started(
+      'guest',
+      options.guestAutoFallback === undefined ? {} : { autoFallback: options.guestAutoFallback },
+    );
     guest.call.join();
     for (
       let i = 0;
