@@ -1,54 +1,31 @@
-import { Backoff } from './backoff.js';
 import {
   initialState,
   isFinal,
   isLive,
   nextState,
-  statusText,
   type CallEvent,
   type CallState,
   type Role,
 } from './call-machine.js';
+import type { PeerMessage, RemoteQuality } from './channel/messages.js';
 import { Emitter } from './emitter.js';
 import { CallError, mediaError } from './errors.js';
+import { IceConfig } from './ice-config.js';
 import { cryptoRandomBytes, newId, type RandomBytes } from './ids.js';
+import type { LinkState } from './link/link-machine.js';
+import { PeerLink } from './link/peer-link.js';
 import { iceServersUrl, type Invite } from './link.js';
-import type {
-  FetchJson,
-  MediaStreamLike,
-  PeerConnectionState,
-  PeerFactory,
-  PeerLike,
-  SocketFactory,
-  TimerHandle,
-  Timers,
-  TrackLike,
-} from './ports.js';
-import {
-  leavePayload,
-  leaveReasonOf,
-  parseIceServers,
-  parsePeerMessage,
-  relayTypeFor,
-  type IceServer,
-  type PeerMessage,
-  type RemoteQuality,
-  type ServerMessage,
-  type SignalData,
-} from './protocol.js';
-import { sendingFor, type EncodingOptions } from './quality/actuation.js';
-import { QualityMonitor } from './quality/monitor.js';
+import { LocalMedia, type ShareSource } from './media/local-media.js';
+import type { FetchJson, MediaStreamLike, PeerFactory, SocketFactory, TimerHandle, Timers } from './ports.js';
+import { leaveReasonOf, type ServerMessage } from './protocol.js';
 import type { QualityDecision } from './quality/policy.js';
-import { summarize, type QualitySummary } from './quality/summary.js';
-import { deriveKey, seal, SealError, unseal } from './seal.js';
+import type { QualitySummary } from './quality/summary.js';
+import { deriveKey } from './seal.js';
+import { SealedRelay } from './sealed-relay.js';
 import { SignalingClient } from './signaling.js';
 
-interface Tagged {
-  readonly signal: SignalData;
-  readonly gen: number;
-  /** Made while a user's "Try again" was under way (the other side resumes too: see retry()). */
-  readonly retry: boolean;
-}
+export type { ShareSource } from './media/local-media.js';
+export { callStatus, remotePausedText, sendingAudioOnly } from './status.js';
 
 export interface CallPorts<S extends MediaStreamLike> {
   readonly socketFactory: SocketFactory;
@@ -73,6 +50,8 @@ export interface CallOptions<S extends MediaStreamLike> {
    * server hands out with its ICE servers, else 60 s).
    */
   readonly reconnectLimitMs?: number;
+  /** Our display name, told to the others over the data channel (undefined: none). */
+  readonly name?: string;
 }
 
 export interface CallSnapshot<S> {
@@ -101,104 +80,41 @@ export interface CallSnapshot<S> {
   readonly remoteSharing: string | undefined;
 }
 
-/** A shared tab as the call sends it: its video instead of the camera, `audio` instead of the microphone. */
-export interface ShareSource {
-  readonly video: TrackLike;
-  /** The microphone mixed with the tab's sound; without it the microphone goes on alone. */
-  readonly audio?: TrackLike;
-  readonly title: string;
-  /** The captured height in pixels, so that the encoding scales down to its target (default 1080). */
-  readonly height?: number;
-}
+export type CallEvents = {
+  change: [];
+  /** A data-channel message from a participant, after the link handled it. */
+  message: [from: string, message: PeerMessage];
+};
 
-/** Gives the data channel a moment to carry "bye" before the peer connection closes. */
-const BYE_FLUSH_MS = 60;
-/** ICE `disconnected` this long (it often comes back by itself within a second or two) means reconnecting. */
-const DISCONNECTED_GRACE_MS = 2000;
 const DEFAULT_RECONNECT_LIMIT_MS = 60_000;
-/**
- * ICE restarts while reconnecting: one at once, then after 1 s, 2 s, 4 s, 4 s… (with jitter). A restart
- * needs ~1.5 s after the network returns before its candidates exist (shared/FIELD-NOTES.md), so retrying
- * faster would only cancel restarts that were about to work.
- */
-const RESTART_BACKOFF = { baseMs: 1000, capMs: 4000 };
-/** After a restored connection, how long before the quality monitor judges it again. */
-const MONITOR_SETTLE_MS = 5000;
-/** After a restored connection, how long the other side has to answer a ping before another restart… */
-const CONFIRM_MS = 1000;
-/** …and how many such restarts at most. */
-const CONFIRM_ATTEMPTS = 3;
-/** A restart this recent is still under way: a request from the other side does not replace it. */
-const FRESH_RESTART_MS = 1000;
-/** Host: how long an offer may take to be answered before the next waiting one goes anyway. */
-const ANSWER_TIMEOUT_MS = 5000;
-/** After the server says the other side's socket closed, how long they have to answer a ping. */
-const GONE_CHECK_MS = 3000;
 
 /**
- * One call, host or guest, from camera start to hang-up. The host registers the room id as its PeerJS id
- * and waits; the guest registers a random id, makes its offer before "Join call" (camera, socket and ICE
- * gathering all done early), and sends it on join. Every signaling payload is sealed with the invite's
- * secret.
+ * One call, host or guest, from camera start to hang-up: the session (its phase, local media, the sealed
+ * signaling relay) and its peer links, one per remote participant. The host registers the room id as its
+ * PeerJS id and waits; the guest registers a random id, makes its offer before "Join call" (camera, socket
+ * and ICE gathering all done early), and sends it on join. Every signaling payload is sealed with the
+ * invite's secret.
  */
-export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
+export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   readonly role: Role;
   readonly invite: Invite;
   readonly peerId: string;
   readonly #token: string;
   readonly #ports: CallPorts<S>;
   readonly #signaling: SignalingClient;
+  readonly #relay: SealedRelay;
+  readonly #ice: IceConfig;
+  readonly #local = new LocalMedia<S>();
+  readonly #links = new Map<string, PeerLink<S>>();
   readonly #connectTimeoutMs: number;
-  #state: CallState = initialState;
-  #local: S | undefined;
-  #remote: S | undefined;
-  #muted = false;
-  #cameraOff = false;
-  #remoteAudio = true;
-  #remoteVideo = true;
-  #key: CryptoKey | undefined;
-  #iceServers: readonly IceServer[] = [];
-  #peer: PeerLike<S> | undefined;
+  readonly #reconnectLimitMs: number | undefined;
+  readonly #name: string | undefined;
+  /** The guest calls the room's id; the host learns its guest from the first offer. */
   #remoteId: string | undefined;
-  #held: SignalData[] | undefined;
-  /** Signals waiting to be sealed and sent, each with the ICE generation it belongs to. */
-  #outgoing: Tagged[] = [];
-  /** Host: the generation of the offer the peer is answering; one offer at a time (see #fromGuest). */
-  #answering: number | undefined;
-  #answeredGen = 0;
-  /** Host: the newest offer (with its candidates) waiting until the current one is answered. */
-  #nextOffer: { gen: number; signals: SignalData[] } | undefined;
-  #chain: Promise<void> = Promise.resolve();
+  #state: CallState = initialState;
   #timers = new Set<TimerHandle>();
   #released = false;
   #autoFallback: boolean;
-  #monitor: QualityMonitor | undefined;
-  #quality: QualitySummary | undefined;
-  #decision: QualityDecision | undefined;
-  #remoteDecision: RemoteQuality | undefined;
-  /** Whether the video sender carries the camera (false while audio-only). */
-  #sendingVideo = true;
-  /** Sender changes run one after another, in decision order. */
-  #actuation: Promise<void> = Promise.resolve();
-  /** The ICE generation both sides are on (see SealedSignals.gen); the guest starts each new one. */
-  #gen = 0;
-  #peerState: PeerConnectionState = 'new';
-  #brokenSince: number | undefined;
-  #lastRestartAt = -Infinity;
-  #announceRetry = false;
-  readonly #reconnectLimitMs: number | undefined;
-  /** The limit the server hands out, used unless the options set one. */
-  #serverReconnectLimitMs: number | undefined;
-  readonly #restartBackoff = new Backoff(RESTART_BACKOFF);
-  /** Named one-shot timers of the recovery (disconnect grace, next restart, give-up, gone check). */
-  readonly #named = new Map<string, TimerHandle>();
-  #tick: TimerHandle | undefined;
-  #pings = 0;
-  /** When our ICE servers were fetched and how long their TURN credentials last. */
-  #iceFetchedAt = 0;
-  #iceTtlMs = 0;
-  #share: ShareSource | undefined;
-  #remoteSharing: string | undefined;
 
   constructor(options: CallOptions<S>) {
     super();
@@ -208,6 +124,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
     this.#reconnectLimitMs = options.reconnectLimitMs;
     this.#autoFallback = options.autoFallback ?? true;
+    this.#name = options.name;
     const random = options.ports.random ?? cryptoRandomBytes;
     this.peerId = this.role === 'host' ? options.invite.room : newId(random);
     this.#remoteId = this.role === 'guest' ? options.invite.room : undefined;
@@ -220,7 +137,13 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
       socketFactory: options.ports.socketFactory,
       timers: options.ports.timers,
     });
-    this.#signaling.on('message', (message) => this.#enqueue(() => this.#onServerMessage(message)));
+    this.#relay = new SealedRelay(this.#signaling, this.peerId);
+    this.#ice = new IceConfig(
+      options.ports.fetchJson,
+      () => iceServersUrl(this.invite.serverUrl, { id: this.peerId, token: this.#token }),
+      options.ports.timers,
+    );
+    this.#signaling.on('message', (message) => this.#relay.enqueue(() => this.#onServerMessage(message)));
     this.#signaling.on('drop', () => this.emit('change'));
     this.#signaling.on('reopen', () => this.#onSignalingBack());
     this.#signaling.on('fatal', (error) => this.#onSignalingGone(error));
@@ -231,22 +154,23 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   }
 
   get snapshot(): CallSnapshot<S> {
+    const link = this.#link();
     return {
       state: this.#state,
-      localStream: this.#local,
-      remoteStream: this.#remote,
-      muted: this.#muted,
-      cameraOff: this.#cameraOff,
-      remoteAudio: this.#remoteAudio,
-      remoteVideo: this.#remoteVideo,
-      quality: this.#quality,
-      decision: this.#decision,
-      remoteDecision: this.#remoteDecision,
+      localStream: this.#local.stream,
+      remoteStream: link?.remoteStream,
+      muted: this.#local.muted,
+      cameraOff: this.#local.cameraOff,
+      remoteAudio: link?.remote.audio ?? true,
+      remoteVideo: link?.remote.video ?? true,
+      quality: link?.quality,
+      decision: link?.decision,
+      remoteDecision: link?.remote.decision,
       autoFallback: this.#autoFallback,
       signalingOpen: this.#signaling.isOpen,
       now: this.#ports.timers.now(),
-      sharing: this.#share?.title,
-      remoteSharing: this.#remoteSharing,
+      sharing: this.#local.share?.title,
+      remoteSharing: link?.remote.sharing,
     };
   }
 
@@ -256,15 +180,15 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#dispatch({ type: 'prepare' });
     const media = this.#ports.getUserMedia().then(
       (stream) => {
-        if (this.#released) stopTracks(stream);
-        else this.#local = stream;
+        if (this.#released) for (const track of stream.getTracks()) track.stop();
+        else this.#local.stream = stream;
       },
       (error: unknown) => {
         throw mediaError(error);
       },
     );
     const key = deriveKey(this.invite.secret, this.invite.room).then(
-      (k) => void (this.#key = k),
+      (k) => this.#relay.setKey(k),
       () => {
         throw new CallError('link-invalid', 'the secret does not make a key');
       },
@@ -282,10 +206,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     }
     await this.#loadIceServers();
     if (this.#released) return;
-    if (this.role === 'guest') {
-      this.#held = [];
-      this.#createPeer(true);
-    }
+    if (this.role === 'guest') this.#addLink(this.#remoteId!, true).hold();
     this.#dispatch({ type: 'prepared', role: this.role });
   }
 
@@ -293,45 +214,40 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
   join(): void {
     if (this.role !== 'guest' || this.#state.phase !== 'ready') return;
     this.#dispatch({ type: 'join' });
-    const held = this.#held ?? [];
-    this.#held = undefined;
-    this.#outgoing.push(...held.map((signal) => ({ signal, gen: this.#gen, retry: false })));
-    this.#flush();
+    this.#link()?.join();
     this.#armConnectTimeout();
   }
 
   setMuted(muted: boolean): void {
-    this.#muted = muted;
-    for (const track of this.#local?.getAudioTracks() ?? []) track.enabled = !muted;
-    this.#tellMedia();
+    this.#local.setMuted(muted);
+    for (const link of this.#links.values()) link.tellMedia();
     this.emit('change');
   }
 
   setCameraOff(off: boolean): void {
-    this.#cameraOff = off;
-    for (const track of this.#local?.getVideoTracks() ?? []) track.enabled = !off;
-    this.#tellMedia();
+    this.#local.setCameraOff(off);
+    for (const link of this.#links.values()) link.tellMedia();
     this.emit('change');
   }
 
   /** Sends no video until `releaseOverride()`, whatever the connection. */
   forceAudioOnly(): void {
-    this.#monitor?.forceAudioOnly();
+    for (const link of this.#links.values()) link.forceAudioOnly();
   }
 
   /** "Try video anyway": video for a while even on a poor connection. */
   tryVideo(): void {
-    this.#monitor?.tryVideo();
+    for (const link of this.#links.values()) link.tryVideo();
   }
 
   /** Ends `forceAudioOnly` or `tryVideo`; the policy decides again. */
   releaseOverride(): void {
-    this.#monitor?.releaseOverride();
+    for (const link of this.#links.values()) link.releaseOverride();
   }
 
   setAutoFallback(enabled: boolean): void {
     this.#autoFallback = enabled;
-    if (this.#monitor) this.#monitor.setAutoFallback(enabled);
+    for (const link of this.#links.values()) link.setAutoFallback(enabled);
     this.emit('change');
   }
 
@@ -340,20 +256,25 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
    * renegotiation. Only while connected; while audio-only the tab waits and comes back with video.
    */
   startSharing(source: ShareSource): boolean {
-    if (this.#released || this.#state.phase !== 'connected' || !this.#peer?.media) return false;
-    this.#share = source;
-    this.#swapSenders();
-    this.#sendPeer({ t: 'share', title: source.title });
+    const links = [...this.#links.values()];
+    if (this.#released || this.#state.phase !== 'connected' || !links.some((l) => l.hasMedia)) return false;
+    this.#local.share = source;
+    for (const link of links) {
+      link.swapSenders();
+      link.tellShare();
+    }
     this.emit('change');
     return true;
   }
 
   /** Back to the camera and microphone. The caller stops the tab's tracks. */
   stopSharing(): void {
-    if (!this.#share) return;
-    this.#share = undefined;
-    this.#swapSenders();
-    this.#sendPeer({ t: 'share', title: null });
+    if (!this.#local.share) return;
+    this.#local.share = undefined;
+    for (const link of this.#links.values()) {
+      link.swapSenders();
+      link.tellShare();
+    }
     this.emit('change');
   }
 
@@ -364,14 +285,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
    */
   retry(): void {
     if (this.#state.phase !== 'lost') return;
-    this.#announceRetry = true;
-    this.#resume();
-  }
-
-  #resume(): void {
-    if (this.#state.phase !== 'lost') return;
-    this.#dispatch({ type: 'retry', at: this.#ports.timers.now() });
-    this.#beginRecovery();
+    for (const link of this.#links.values()) link.retry();
   }
 
   /** The browser says the network is back (or changed): reconnect signaling now rather than later. */
@@ -379,16 +293,60 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#signaling.networkChanged();
   }
 
-  /** Ends the call for both sides: "bye" over the data channel and a LEAVE through the server. */
+  /** Ends the call for everyone in it: "bye" over each data channel and a LEAVE through the server. */
   hangUp(): void {
     if (isFinal(this.#state)) return this.#release();
-    this.#sendPeer({ t: 'bye' });
     // Only a peer that has heard from us is told: a guest who never joined has sent the host nothing.
     const contacted = this.#state.phase === 'connecting' || isLive(this.#state);
-    if (this.#remoteId !== undefined && contacted) {
-      this.#signaling.send('LEAVE', this.#remoteId, leavePayload('hangup'));
-    }
+    for (const link of this.#links.values()) link.hangUp(contacted);
     this.#dispatch({ type: 'hangup' });
+  }
+
+  /** The single link of a 1:1 call (the first one). */
+  #link(): PeerLink<S> | undefined {
+    return this.#links.values().next().value;
+  }
+
+  #addLink(remoteId: string, initiator: boolean): PeerLink<S> {
+    const link = new PeerLink<S>({
+      remoteId,
+      initiator,
+      createPeer: this.#ports.createPeer,
+      timers: this.#ports.timers,
+      local: this.#local,
+      relay: this.#relay,
+      ice: this.#ice,
+      autoFallback: this.#autoFallback,
+      reconnectLimitMs: () =>
+        this.#reconnectLimitMs ?? this.#ice.reconnectLimitMs ?? DEFAULT_RECONNECT_LIMIT_MS,
+      name: () => this.#name,
+    });
+    this.#links.set(remoteId, link);
+    link.on('change', () => this.emit('change'));
+    link.on('message', (message) => this.emit('message', remoteId, message));
+    link.on('state', (state) => this.#onLinkState(state));
+    return link;
+  }
+
+  /** A 1:1 call follows its link: connected, reconnecting, lost, ended. */
+  #onLinkState(state: LinkState): void {
+    switch (state.phase) {
+      case 'connected':
+        return this.#dispatch({ type: 'peer-connected' });
+      case 'reconnecting':
+        if (this.#state.phase === 'lost') return this.#dispatch({ type: 'retry', at: state.since });
+        return this.#dispatch({ type: 'interrupted', at: state.since });
+      case 'lost':
+        return this.#dispatch({ type: 'give-up' });
+      case 'closed':
+        if (state.reason === 'remote-hangup') return this.#dispatch({ type: 'remote-hangup' });
+        if (state.reason === 'peer-left') return this.#dispatch({ type: 'peer-gone' });
+        return;
+      case 'failed':
+        return this.#fail(state.error);
+      case 'connecting':
+        return;
+    }
   }
 
   #dispatch(event: CallEvent): void {
@@ -403,11 +361,6 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#dispatch({ type: 'fail', error });
   }
 
-  /** Runs signaling work strictly in arrival order (unsealing is asynchronous). */
-  #enqueue(task: () => Promise<void> | void): void {
-    this.#chain = this.#chain.then(task).catch(() => undefined);
-  }
-
   async #onServerMessage(message: Extract<ServerMessage, { src: string }>): Promise<void> {
     if (this.#released) return;
     if (message.type === 'EXPIRE') {
@@ -417,244 +370,42 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
       return;
     }
     if (message.type === 'LEAVE') {
-      if (message.src !== this.#remoteId) return;
+      const link = this.#links.get(message.src);
+      if (!link) return;
       const reason = leaveReasonOf(message.payload);
-      if (reason === 'gone') this.#onPeerSocketClosed();
+      if (reason === 'gone') link.socketClosed();
       else if (this.role === 'guest' && reason !== 'hangup') this.#fail(new CallError(reason));
-      else this.#dispatch({ type: 'remote-hangup' });
+      else link.remoteHungUp();
       return;
     }
     if (this.role === 'host' && this.#remoteId === undefined) {
       if (message.type !== 'OFFER' || this.#state.phase !== 'waiting') return;
-      const body = await this.#open(message.payload, message.src);
+      const body = await this.#relay.open(message.payload, message.src);
       if (!body) {
-        this.#signaling.send('LEAVE', message.src, leavePayload('unauthorized'));
+        this.#relay.leave(message.src, 'unauthorized');
         return;
       }
       if (this.#remoteId !== undefined || this.#state.phase !== 'waiting') return;
       this.#remoteId = message.src;
       this.#dispatch({ type: 'offer-received' });
       this.#armConnectTimeout();
-      this.#createPeer(false);
-      this.#fromGuest(body.gen ?? 0, body.signals);
+      this.#addLink(message.src, false).receive(body);
       return;
     }
     if (message.src !== this.#remoteId) {
-      if (this.role === 'host' && message.type === 'OFFER')
-        this.#signaling.send('LEAVE', message.src, leavePayload('busy'));
+      if (this.role === 'host' && message.type === 'OFFER') this.#relay.leave(message.src, 'busy');
       return;
     }
-    const body = await this.#open(message.payload, message.src);
+    const body = await this.#relay.open(message.payload, message.src);
     if (!body || this.#released) return;
-    const gen = body.gen ?? 0;
-    if (gen < this.#gen) return; // from an ICE generation since restarted: applying it would break this one
-    if (body.retry) this.#resume();
-    if (this.role === 'host') return this.#fromGuest(gen, body.signals);
-    for (const signal of body.signals) {
-      // The host asks for a restart this way; an ICE restart is what any renegotiation needs here.
-      if (signal.type === 'renegotiate') this.#onRestartRequested();
-      else this.#signalPeer(signal);
-    }
+    this.#links.get(message.src)?.receive(body);
   }
 
-  /**
-   * Host: hands the guest's signals to the peer one offer at a time. Offers can arrive in a burst — a
-   * socket that died mid-outage delivers what it buffered once the network is back — and an offer applied
-   * while the previous one is still being answered makes the answer fail, which destroys the peer. So the
-   * newest offer waits (older waiting ones are dropped) until the answer is out.
-   */
-  #fromGuest(gen: number, signals: readonly SignalData[]): void {
-    this.#gen = Math.max(this.#gen, gen);
-    const offer = signals.some((s) => s.type === 'offer');
-    if (offer && this.#answering !== undefined) {
-      this.#nextOffer = { gen, signals: [...signals] };
-      return;
-    }
-    if (!offer && this.#nextOffer?.gen === gen) {
-      this.#nextOffer.signals.push(...signals);
-      return;
-    }
-    if (offer) {
-      this.#answering = gen;
-      this.#schedule('answer', ANSWER_TIMEOUT_MS, () => this.#answered(gen));
-    }
-    for (const signal of signals) this.#signalPeer(signal);
-  }
-
-  /** Host: the answer to `gen` is out (or never came); the waiting offer goes next. */
-  #answered(gen: number): void {
-    this.#cancel('answer');
-    this.#answering = undefined;
-    this.#answeredGen = gen;
-    const next = this.#nextOffer;
-    this.#nextOffer = undefined;
-    if (next) queueMicrotask(() => !this.#released && this.#fromGuest(next.gen, next.signals));
-  }
-
-  /** Hands a signal to the peer; one it cannot take (a description in the wrong state) is dropped. */
-  #signalPeer(signal: SignalData): void {
-    try {
-      this.#peer?.signal(signal);
-    } catch {
-      // a destroyed peer: its close event ends the call
-    }
-  }
-
-  async #open(payload: unknown, sender: string) {
-    try {
-      return await unseal(this.#key!, payload, { me: this.peerId, sender });
-    } catch (error) {
-      if (error instanceof SealError || error instanceof SyntaxError) return undefined;
-      throw error;
-    }
-  }
-
-  #createPeer(initiator: boolean): void {
-    const peer = this.#ports.createPeer({ initiator, stream: this.#local!, iceServers: this.#iceServers });
-    this.#peer = peer;
-    peer.on('signal', (signal) => {
-      if (this.#held) return void this.#held.push(signal);
-      // The guest's signals belong to its current generation; the host's to the offer it answers.
-      const gen = this.role === 'guest' ? this.#gen : (this.#answering ?? this.#answeredGen);
-      this.#outgoing.push({ signal, gen, retry: this.#announceRetry });
-      if (signal.type === 'answer' && this.#answering !== undefined) this.#answered(this.#answering);
-      this.#flush();
-    });
-    peer.on('stream', (stream) => {
-      this.#remote = stream;
-      this.emit('change');
-    });
-    peer.on('connect', () => {
-      this.#dispatch({ type: 'peer-connected' });
-      this.#tellMedia();
-      this.#startMonitor();
-    });
-    peer.on('data', (data) => this.#onPeerMessage(parsePeerMessage(data)));
-    peer.on('connectionState', (state) => this.#onConnectionState(state));
-    peer.on('error', () => this.#onPeerClosed());
-    peer.on('close', () => this.#onPeerClosed());
-  }
-
-  #onPeerMessage(message: PeerMessage | undefined): void {
-    if (message?.t === 'bye') this.#dispatch({ type: 'remote-hangup' });
-    else if (message?.t === 'ping') this.#sendPeer({ t: 'pong', n: message.n });
-    else if (message?.t === 'pong') {
-      this.#cancel('gone-check');
-      if (this.#named.has('confirm')) {
-        this.#cancel('confirm');
-        this.#announceRetry = false;
-      }
-    } else if (message?.t === 'media') {
-      this.#remoteAudio = message.audio;
-      this.#remoteVideo = message.video;
-      this.emit('change');
-    } else if (message?.t === 'share') {
-      this.#remoteSharing = message.title ?? undefined;
-      this.emit('change');
-    } else if (message?.t === 'quality') {
-      const { level, settledLevel, probing, reason, figures } = message;
-      this.#remoteDecision = { level, settledLevel, probing, reason, figures };
-      this.emit('change');
-    }
-  }
-
-  /** Watches the connection once a second and adapts what we send (see quality/policy.ts). */
-  #startMonitor(): void {
-    const media = this.#peer?.media;
-    if (!media || this.#monitor || this.#state.phase !== 'connected') return;
-    const monitor = new QualityMonitor({
-      getStats: () => media.getStats(),
-      timers: this.#ports.timers,
-      autoFallback: this.#autoFallback,
-    });
-    this.#monitor = monitor;
-    monitor.on('sample', (reading) => {
-      this.#quality = summarize(reading);
-      this.emit('change');
-    });
-    monitor.on('decision', (decision) => this.#applyDecision(decision));
-    monitor.start();
-    this.#applyDecision(monitor.decision);
-  }
-
-  #applyDecision(decision: QualityDecision): void {
-    const media = this.#peer?.media;
-    if (!media || this.#released) return;
-    this.#decision = decision;
-    const sending = sendingFor(decision.level, this.#encodingOptions());
-    const camera = this.#share?.video ?? this.#local?.getVideoTracks()[0] ?? null;
-    const video = !sending.replaceTrackWithNull;
-    const replace = video !== this.#sendingVideo;
-    this.#sendingVideo = video;
-    this.#actuation = this.#actuation
-      .then(async () => {
-        if (this.#released) return;
-        // The encoding goes first so that returning video starts at the level's rate, not the last one.
-        if (video) await media.setVideoEncoding(sending.encoding, sending.degradationPreference);
-        if (replace) await media.replaceVideoTrack(video ? camera : null);
-      })
-      .catch(() => undefined);
-    const { level, settledLevel, probing, reason, figures } = decision;
-    this.#sendPeer({ t: 'quality', level, settledLevel, probing, reason, figures });
-    this.emit('change');
-  }
-
-  /** A shared tab keeps resolution over frame rate (legible text); the camera the other way round. */
-  #encodingOptions(): EncodingOptions {
-    const share = this.#share;
-    if (!share) return {};
-    return share.height === undefined ? { sharing: true } : { sharing: true, sourceHeight: share.height };
-  }
-
-  /** Puts the tab (or the camera and microphone again) on the senders, after any pending decision. */
-  #swapSenders(): void {
-    const media = this.#peer?.media;
-    if (!media || this.#released) return;
-    const video = this.#share?.video ?? this.#local?.getVideoTracks()[0] ?? null;
-    const audio = this.#share?.audio ?? this.#local?.getAudioTracks()[0] ?? null;
-    const sending = sendingFor(this.#decision?.level ?? 'high', this.#encodingOptions());
-    // While audio-only the video sender stays empty; the next decision with video picks the tab.
-    const sendVideo = this.#sendingVideo;
-    this.#actuation = this.#actuation
-      .then(async () => {
-        if (this.#released) return;
-        if (sendVideo) {
-          await media.setVideoEncoding(sending.encoding, sending.degradationPreference);
-          await media.replaceVideoTrack(video);
-        }
-        await media.replaceAudioTrack(audio);
-      })
-      .catch(() => undefined);
-  }
-
-  #onPeerClosed(): void {
-    if (this.#released) return;
-    if (this.#state.phase === 'connecting') this.#fail(new CallError('connection-failed', 'peer closed'));
-    else this.#dispatch({ type: 'peer-gone' });
-  }
-
-  /**
-   * The server says the other side's socket closed without a hang-up: a browser killed, or only their
-   * signaling dropped (their media may be fine, and their socket comes back by itself). Before it connects
-   * that means they left; after, they get a few seconds to answer a ping over the media path.
-   */
-  #onPeerSocketClosed(): void {
-    if (!isLive(this.#state)) return this.#onPeerClosed();
-    if (this.#named.has('gone-check')) return;
-    this.#schedule('gone-check', GONE_CHECK_MS, () => this.#dispatch({ type: 'peer-gone' }));
-    this.#sendPeer({ t: 'ping', n: ++this.#pings });
-  }
-
-  /** Signaling is back after a drop: send what waited, and restart ICE at once if the call needs it. */
+  /** Signaling is back after a drop: every link sends what waited and restarts ICE at once if it needs to. */
   #onSignalingBack(): void {
     this.emit('change');
-    this.#flush();
-    if (this.#state.phase !== 'reconnecting') this.#signaling.setUrgent(false);
-    if (this.#state.phase === 'reconnecting') {
-      this.#cancel('restart');
-      this.#restartBackoff.reset();
-      this.#attemptRestart();
-    }
+    if (this.#links.size === 0) this.#relay.setUrgent(this.peerId, false);
+    for (const link of this.#links.values()) link.signalingBack();
   }
 
   /** The server refused us on a reconnect: a call that still needs it fails; a live one goes on without. */
@@ -663,207 +414,14 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     else this.emit('change');
   }
 
-  // ---------------------------------------------------------------------------------------------------
-  // Recovery: a live call whose connection breaks restarts ICE through signaling until it is back, or
-  // says "Connection lost" at the limit.
-
-  #onConnectionState(state: PeerConnectionState): void {
-    if (this.#released) return;
-    this.#peerState = state;
-    if (state === 'connected') return this.#onRestored();
-    if (this.#state.phase === 'connecting') {
-      if (state === 'failed') this.#fail(new CallError('connection-failed', 'ICE failed'));
-      return;
-    }
-    if (this.#state.phase !== 'connected') return;
-    // The outage started at the first sign of it; "Reconnecting… (n s)" counts from there.
-    const at = (this.#brokenSince ??= this.#ports.timers.now());
-    if (state === 'failed') this.#interrupt(at);
-    else if (state === 'disconnected' && !this.#named.has('disconnected')) {
-      this.#schedule('disconnected', DISCONNECTED_GRACE_MS, () => {
-        if (this.#peerState !== 'connected') this.#interrupt(at);
-      });
-    }
-  }
-
-  #interrupt(at: number): void {
-    if (this.#state.phase !== 'connected') return;
-    this.#dispatch({ type: 'interrupted', at });
-    this.#beginRecovery();
-  }
-
-  #beginRecovery(): void {
-    this.#cancel('disconnected');
-    this.#cancel('confirm');
-    this.#cancel('monitor');
-    // A broken path says nothing about the connection's quality: the policy must not learn from it.
-    this.#monitor?.stop();
-    this.#signaling.setUrgent(true);
-    this.#signaling.probe();
-    this.#restartBackoff.reset();
-    this.#attemptRestart();
-    const limit = this.#reconnectLimitMs ?? this.#serverReconnectLimitMs ?? DEFAULT_RECONNECT_LIMIT_MS;
-    this.#schedule('give-up', limit, () => {
-      this.#endRecovery();
-      this.#dispatch({ type: 'give-up' });
-    });
-    this.#tick ??= this.#ports.timers.setInterval(() => this.emit('change'), 1000);
-  }
-
-  /** One restart now (when signaling can carry it), and the next one scheduled in case it does not work. */
-  #attemptRestart(): void {
-    this.#cancel('restart');
-    if (this.#state.phase !== 'reconnecting' || this.#released) return;
-    if (this.#signaling.isOpen) void this.#restartIce();
-    this.#schedule('restart', this.#restartBackoff.next(), () => this.#attemptRestart());
-  }
-
   /**
-   * The guest, asked by the host: the host alone saw the failure, or its signaling is back while ours
-   * was not lost. A restart of ours younger than a second is left to finish (a new one would cancel it).
-   */
-  #onRestartRequested(): void {
-    const sinceLast = this.#ports.timers.now() - this.#lastRestartAt;
-    if (this.#state.phase === 'reconnecting' && sinceLast < FRESH_RESTART_MS) return;
-    void this.#restartIce();
-  }
-
-  /** The guest restarts ICE (a new generation); the host asks the guest to, through its peer. */
-  async #restartIce(): Promise<void> {
-    const peer = this.#peer;
-    if (!peer || this.#released) return;
-    if (this.role === 'guest') this.#gen += 1;
-    const gen = this.#gen;
-    this.#lastRestartAt = this.#ports.timers.now();
-    // TURN credentials may have expired in a long call; fresh ones first when past half their life.
-    const stale = this.#iceTtlMs > 0 && this.#ports.timers.now() - this.#iceFetchedAt > this.#iceTtlMs / 2;
-    if (stale) await this.#loadIceServers();
-    if (this.#released || gen !== this.#gen) return;
-    peer.restartIce(stale ? this.#iceServers : undefined);
-  }
-
-  #onRestored(): void {
-    this.#cancel('disconnected');
-    this.#brokenSince = undefined;
-    if (this.#state.phase !== 'reconnecting' && this.#state.phase !== 'lost') return;
-    const retried = this.#announceRetry;
-    this.#endRecovery();
-    this.#dispatch({ type: 'peer-connected' });
-    this.#confirmRestored(retried, CONFIRM_ATTEMPTS);
-    // The first seconds of a restored path show the outage's wake (a collapsed bandwidth estimate, a burst
-    // of loss), not the path: judged on them, the policy would drop a recovered call to audio only.
-    this.#schedule('monitor', MONITOR_SETTLE_MS, () => this.#monitor?.start());
-    // What changed while the path was down is said again (the channel may have dropped it).
-    this.#tellMedia();
-    this.#sendPeer({ t: 'share', title: this.#share?.title ?? null });
-  }
-
-  /**
-   * Our side of the path is back; is theirs? One side's ICE can recover by itself (it was only
-   * `disconnected`) while the other's had `failed` and waits for a restart that was lost with the
-   * signaling. A ping over the data channel tells: no pong within a second, restart once more (a user's
-   * "Try again" still said, so that a side showing "Connection lost" comes back too).
-   */
-  #confirmRestored(retried: boolean, attempts: number): void {
-    if (attempts <= 0) return;
-    this.#schedule('confirm', CONFIRM_MS, () => {
-      if (this.#state.phase !== 'connected') return;
-      this.#announceRetry = retried;
-      void this.#restartIce();
-      this.#confirmRestored(retried, attempts - 1);
-    });
-    this.#sendPeer({ t: 'ping', n: ++this.#pings });
-  }
-
-  #endRecovery(): void {
-    this.#announceRetry = false;
-    this.#cancel('restart');
-    this.#cancel('give-up');
-    if (this.#tick !== undefined) this.#ports.timers.clearInterval(this.#tick);
-    this.#tick = undefined;
-    // Signals still waiting for the socket (a restart offer the other side needs) keep it urgent.
-    if (this.#outgoing.length === 0 || this.#signaling.isOpen) this.#signaling.setUrgent(false);
-    this.#restartBackoff.reset();
-  }
-
-  #schedule(name: string, ms: number, fn: () => void): void {
-    this.#cancel(name);
-    const handle = this.#ports.timers.setTimeout(() => {
-      this.#named.delete(name);
-      fn();
-    }, ms);
-    this.#named.set(name, handle);
-  }
-
-  #cancel(name: string): void {
-    const handle = this.#named.get(name);
-    if (handle === undefined) return;
-    this.#ports.timers.clearTimeout(handle);
-    this.#named.delete(name);
-  }
-
-  /**
-   * Seals and sends, as one message, every signal gathered until the signaling chain gets to it
-   * (sealing is asynchronous, so candidates trickling in meanwhile ride along).
-   */
-  #flush(): void {
-    const remote = this.#remoteId;
-    if (remote === undefined) return;
-    this.#enqueue(async () => {
-      // Signals wait while the socket is down, and go once it is back (#onSignalingBack).
-      while (this.#outgoing.length > 0 && this.#signaling.isOpen && !this.#released) {
-        // One message per generation: those of a generation since restarted are dropped on arrival.
-        const gen = this.#outgoing[0]!.gen;
-        const count = this.#outgoing.findIndex((t) => t.gen !== gen);
-        const batch = this.#outgoing.splice(0, count === -1 ? this.#outgoing.length : count);
-        const signals = batch.map((t) => t.signal);
-        // A restart offer made during a user's retry keeps saying so, even if it leaves after we connected.
-        const retry = batch.some((t) => t.retry);
-        const body = { from: this.peerId, to: remote, signals, gen, ...(retry ? { retry } : {}) };
-        const box = await seal(this.#key!, body);
-        if (this.#released) return;
-        if (!this.#signaling.send(relayTypeFor(signals), remote, box)) this.#outgoing.unshift(...batch);
-      }
-    });
-  }
-
-  #tellMedia(): void {
-    this.#sendPeer({ t: 'media', audio: !this.#muted, video: !this.#cameraOff });
-  }
-
-  #sendPeer(message: PeerMessage): void {
-    if (!isLive(this.#state)) return;
-    try {
-      this.#peer?.send(JSON.stringify(message));
-    } catch {
-      // channel already closing: the peer's close event tells the other side instead
-    }
-  }
-
-  /**
-   * Gets STUN/TURN servers once registered (the server hands TURN credentials only to registered peers).
-   * A failure leaves host candidates only, which still connect on one network. A waiting host refreshes
-   * them halfway through their lifetime so that a late guest still gets valid credentials.
+   * Gets STUN/TURN servers once registered. A waiting host refreshes them halfway through their lifetime
+   * so that a late guest still gets valid credentials.
    */
   async #loadIceServers(): Promise<void> {
-    const fetchJson = this.#ports.fetchJson;
-    if (!fetchJson) return;
-    let ttlSeconds = 0;
-    try {
-      const answer = parseIceServers(
-        await fetchJson(iceServersUrl(this.invite.serverUrl, { id: this.peerId, token: this.#token })),
-      );
-      this.#iceServers = answer.iceServers;
-      ttlSeconds = answer.ttlSeconds;
-      this.#iceFetchedAt = this.#ports.timers.now();
-      this.#iceTtlMs = ttlSeconds * 1000;
-      if (answer.reconnectLimitSeconds !== undefined)
-        this.#serverReconnectLimitMs = answer.reconnectLimitSeconds * 1000;
-    } catch {
-      // keep what we have: none at first, the last good ones on a refresh
-    }
-    if (this.role === 'host' && ttlSeconds > 0) {
-      this.#after((ttlSeconds * 1000) / 2, () => {
+    const ttlMs = await this.#ice.load();
+    if (this.role === 'host' && ttlMs > 0) {
+      this.#after(ttlMs / 2, () => {
         if (this.#state.phase === 'waiting') void this.#loadIceServers();
       });
     }
@@ -884,56 +442,14 @@ export class Call<S extends MediaStreamLike> extends Emitter<{ change: [] }> {
     this.#timers.add(handle);
   }
 
-  /** Releases camera, peer connection, socket and timers; safe to call more than once. */
+  /** Releases camera, peer links, socket and timers; safe to call more than once. */
   #release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#monitor?.stop();
     for (const handle of this.#timers) this.#ports.timers.clearTimeout(handle);
     this.#timers.clear();
-    for (const handle of this.#named.values()) this.#ports.timers.clearTimeout(handle);
-    this.#named.clear();
-    if (this.#tick !== undefined) this.#ports.timers.clearInterval(this.#tick);
-    this.#tick = undefined;
-    if (this.#local) stopTracks(this.#local);
+    for (const link of this.#links.values()) link.close();
+    this.#local.stop();
     this.#signaling.close();
-    const peer = this.#peer;
-    if (peer) this.#ports.timers.setTimeout(() => peer.destroy(), BYE_FLUSH_MS);
   }
-}
-
-function stopTracks(stream: MediaStreamLike): void {
-  for (const track of stream.getTracks()) track.stop();
-}
-
-/**
- * Whether we send no video, by the policy or by choice. A trial of video from audio-only still counts until
- * it holds, since the policy may take it back (the other side is told the same: it shows `settledLevel`).
- */
-export function sendingAudioOnly(snapshot: CallSnapshot<unknown>): boolean {
-  const decision = snapshot.decision;
-  return (
-    decision !== undefined && (decision.level === 'audio-only' || decision.settledLevel === 'audio-only')
-  );
-}
-
-/** What the receiver says while the other side sends no video, or undefined while it does. */
-export function remotePausedText(snapshot: CallSnapshot<unknown>): string | undefined {
-  const remote = snapshot.remoteDecision;
-  if (remote?.settledLevel !== 'audio-only') return undefined;
-  return remote.reason === 'user-audio-only'
-    ? 'The other person switched to audio only'
-    : "The other person's video is paused: poor connection";
-}
-
-/**
- * The status line: the call's phase, plus "Audio only" while we send no video, or "reconnecting to the
- * server" while a call that still needs the server (to be joined, or to connect) has lost it.
- */
-export function callStatus(snapshot: CallSnapshot<unknown>): string {
-  const { state } = snapshot;
-  const text = statusText(state, snapshot.now);
-  if (state.phase === 'connected' && sendingAudioOnly(snapshot)) return `${text} · Audio only`;
-  const needsServer = state.phase === 'waiting' || state.phase === 'ready' || state.phase === 'connecting';
-  return needsServer && !snapshot.signalingOpen ? `${text} · reconnecting to the server…` : text;
 }

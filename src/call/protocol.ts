@@ -4,9 +4,6 @@
  * those: a batch holding an offer goes as OFFER, one holding an answer as ANSWER, anything else
  * (candidates, renegotiate, transceiverRequest) as CANDIDATE.
  */
-import { qualityLevels, type QualityLevel } from './quality/config.js';
-import type { DecisionFigures, DecisionReason } from './quality/policy.js';
-
 /** What simple-peer emits on 'signal' and accepts in `signal()`. */
 export type SignalData =
   | { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string }
@@ -83,97 +80,6 @@ export function leavePayload(reason: LeaveReason): { reason: LeaveReason } {
 export function leaveReasonOf(payload: unknown): LeaveReason {
   const reason = (payload as { reason?: unknown } | null | undefined)?.reason;
   return typeof reason === 'string' && LEAVE_REASONS.has(reason) ? (reason as LeaveReason) : 'hangup';
-}
-
-/** What one side tells the other of its own quality decision (the receiver gets no event otherwise). */
-export interface RemoteQuality {
-  readonly level: QualityLevel;
-  /** Show this one: `level` differs only while `probing` (a trial that may be undone). */
-  readonly settledLevel: QualityLevel;
-  readonly probing: boolean;
-  readonly reason: DecisionReason;
-  readonly figures: DecisionFigures;
-}
-
-/** Messages on the peer-to-peer data channel. */
-export type PeerMessage =
-  | { t: 'bye' }
-  /** "Are you still there?" and its answer: a server notice that a peer's socket closed is checked so. */
-  | { t: 'ping'; n: number }
-  | { t: 'pong'; n: number }
-  | { t: 'media'; audio: boolean; video: boolean }
-  | ({ t: 'quality' } & RemoteQuality)
-  /** The sender shows a tab instead of its camera (`title`), or is back to the camera (`null`). */
-  | { t: 'share'; title: string | null };
-
-/** A shared tab's title is shown as text, never as markup; a longer one is cut. */
-export const MAX_SHARE_TITLE = 200;
-
-const DECISION_REASONS: ReadonlySet<string> = new Set<DecisionReason>([
-  'start',
-  'bandwidth',
-  'loss',
-  'recovered',
-  'probe',
-  'probe-succeeded',
-  'probe-failed',
-  'user-audio-only',
-  'user-video',
-  'user-released',
-  'override-expired',
-  'fallback-disabled',
-]);
-const LEVELS: ReadonlySet<string> = new Set<string>(qualityLevels);
-
-export function parsePeerMessage(data: unknown): PeerMessage | undefined {
-  const text =
-    typeof data === 'string' ? data : data instanceof Uint8Array ? new TextDecoder().decode(data) : undefined;
-  if (text === undefined) return undefined;
-  try {
-    const msg = JSON.parse(text) as Record<string, unknown> | null;
-    if (msg?.t === 'bye') return { t: 'bye' };
-    if ((msg?.t === 'ping' || msg?.t === 'pong') && Number.isSafeInteger(msg.n)) {
-      return { t: msg.t, n: msg.n as number };
-    }
-    if (msg?.t === 'media' && typeof msg.audio === 'boolean' && typeof msg.video === 'boolean') {
-      return { t: 'media', audio: msg.audio, video: msg.video };
-    }
-    if (msg?.t === 'quality') return parseQuality(msg);
-    if (msg?.t === 'share' && (typeof msg.title === 'string' || msg.title === null)) {
-      return { t: 'share', title: msg.title === null ? null : msg.title.slice(0, MAX_SHARE_TITLE) };
-    }
-  } catch {
-    // not ours: ignore
-  }
-  return undefined;
-}
-
-function parseQuality(msg: Record<string, unknown>): PeerMessage | undefined {
-  const { level, settledLevel, probing, reason, figures } = msg;
-  if (typeof level !== 'string' || !LEVELS.has(level)) return undefined;
-  if (typeof settledLevel !== 'string' || !LEVELS.has(settledLevel)) return undefined;
-  if (typeof probing !== 'boolean' || typeof reason !== 'string' || !DECISION_REASONS.has(reason))
-    return undefined;
-  if (typeof figures !== 'object' || figures === null || Array.isArray(figures)) return undefined;
-  const f = figures as Record<string, unknown>;
-  const figure = (value: unknown): number | undefined | null =>
-    value === undefined || value === null
-      ? undefined
-      : typeof value === 'number' && Number.isFinite(value) && value >= 0
-        ? value
-        : null;
-  const availableKbps = figure(f.availableKbps);
-  const lossPercent = figure(f.lossPercent);
-  const sendKbps = figure(f.sendKbps);
-  if (availableKbps === null || lossPercent === null || sendKbps === null) return undefined;
-  return {
-    t: 'quality',
-    level: level as QualityLevel,
-    settledLevel: settledLevel as QualityLevel,
-    probing,
-    reason: reason as DecisionReason,
-    figures: { availableKbps, lossPercent, sendKbps },
-  };
 }
 
 /** An RTCIceServer as the server hands it out; anything else in the answer is dropped. */

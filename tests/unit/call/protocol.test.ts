@@ -3,8 +3,6 @@ import {
   encodeClientMessage,
   leavePayload,
   leaveReasonOf,
-  MAX_SHARE_TITLE,
-  parsePeerMessage,
   parseServerMessage,
   relayTypeFor,
   type SignalData,
@@ -131,104 +129,5 @@ describe('leave reasons', () => {
     ['a sealed box', { v: 1, iv: 'x', ct: 'y' }],
   ])('reads %s as hangup', (_, payload) => {
     expect(leaveReasonOf(payload)).toBe('hangup');
-  });
-});
-
-describe('parsePeerMessage', () => {
-  const bytes = (text: string) => new TextEncoder().encode(text);
-
-  it('reads bye and media from a string', () => {
-    expect(parsePeerMessage('{"t":"bye"}')).toEqual({ t: 'bye' });
-    expect(parsePeerMessage('{"t":"media","audio":false,"video":true}')).toEqual({
-      t: 'media',
-      audio: false,
-      video: true,
-    });
-  });
-
-  it('reads ping and pong with their counter, and nothing without a whole number', () => {
-    expect(parsePeerMessage('{"t":"ping","n":3}')).toEqual({ t: 'ping', n: 3 });
-    expect(parsePeerMessage('{"t":"pong","n":0}')).toEqual({ t: 'pong', n: 0 });
-    expect(parsePeerMessage('{"t":"ping"}')).toBeUndefined();
-    expect(parsePeerMessage('{"t":"pong","n":1.5}')).toBeUndefined();
-    expect(parsePeerMessage('{"t":"ping","n":"1"}')).toBeUndefined();
-  });
-
-  it('reads the same from bytes', () => {
-    expect(parsePeerMessage(bytes('{"t":"bye"}'))).toEqual({ t: 'bye' });
-    expect(parsePeerMessage(bytes('{"t":"media","audio":true,"video":false}'))).toEqual({
-      t: 'media',
-      audio: true,
-      video: false,
-    });
-    expect(parsePeerMessage(Buffer.from('{"t":"bye"}'))).toEqual({ t: 'bye' });
-  });
-
-  it('keeps only the known fields', () => {
-    expect(parsePeerMessage('{"t":"bye","extra":1}')).toEqual({ t: 'bye' });
-    expect(parsePeerMessage('{"t":"media","audio":true,"video":true,"x":2}')).toEqual({
-      t: 'media',
-      audio: true,
-      video: true,
-    });
-  });
-
-  it.each([
-    ['a number', 5],
-    ['null', null],
-    ['an object', { t: 'bye' }],
-    ['an ArrayBuffer', bytes('{"t":"bye"}').buffer],
-    ['bad JSON', '{"t":'],
-    ['JSON null', 'null'],
-    ['an unknown t', '{"t":"hello"}'],
-    ['media without video', '{"t":"media","audio":true}'],
-    ['media with a string flag', '{"t":"media","audio":"yes","video":true}'],
-    ['bad JSON bytes', bytes('not json')],
-  ])('ignores %s', (_, data) => {
-    expect(parsePeerMessage(data)).toBeUndefined();
-  });
-
-  it('reads a quality message strictly', () => {
-    const message = {
-      t: 'quality',
-      level: 'audio-only',
-      settledLevel: 'audio-only',
-      probing: false,
-      reason: 'bandwidth',
-      figures: { availableKbps: 96, lossPercent: 0 },
-    };
-    expect(parsePeerMessage(JSON.stringify({ ...message, extra: 1 }))).toEqual({
-      ...message,
-      figures: { availableKbps: 96, lossPercent: 0, sendKbps: undefined },
-    });
-    for (const broken of [
-      { level: 'ultra' },
-      { settledLevel: undefined },
-      { probing: 'no' },
-      { reason: 'because' },
-      { figures: null },
-      { figures: [] },
-      { figures: { availableKbps: -1 } },
-      { figures: { sendKbps: '100' } },
-    ]) {
-      expect(
-        parsePeerMessage(JSON.stringify({ ...message, ...broken })),
-        JSON.stringify(broken),
-      ).toBeUndefined();
-    }
-  });
-
-  it('reads a share message: a title while sharing, null when back to the camera', () => {
-    expect(parsePeerMessage('{"t":"share","title":"Quarterly report — Docs","x":1}')).toEqual({
-      t: 'share',
-      title: 'Quarterly report — Docs',
-    });
-    expect(parsePeerMessage(bytes('{"t":"share","title":""}'))).toEqual({ t: 'share', title: '' });
-    expect(parsePeerMessage('{"t":"share","title":null}')).toEqual({ t: 'share', title: null });
-    const long = parsePeerMessage(JSON.stringify({ t: 'share', title: 'x'.repeat(5000) }));
-    expect(long).toEqual({ t: 'share', title: 'x'.repeat(MAX_SHARE_TITLE) });
-    for (const broken of ['{"t":"share"}', '{"t":"share","title":5}', '{"t":"share","title":{}}']) {
-      expect(parsePeerMessage(broken), broken).toBeUndefined();
-    }
   });
 });

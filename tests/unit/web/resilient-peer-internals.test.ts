@@ -40,7 +40,14 @@ describe('simple-peer internals that ResilientPeer relies on', () => {
 
   it('finds the internals it touches in its own source (the list below is not empty by accident)', () => {
     const used = internalsUsed(ours);
-    for (const name of ['_pc', '_isNegotiating', '_queuedNegotiation', '_pcReady', '_maybeReady', '__destroy'])
+    for (const name of [
+      '_pc',
+      '_isNegotiating',
+      '_queuedNegotiation',
+      '_pcReady',
+      '_maybeReady',
+      '__destroy',
+    ])
       expect(used).toContain(name);
   });
 

@@ -1,0 +1,147 @@
+import type { SignalData } from '../protocol.js';
+import type { SealedRelay } from '../sealed-relay.js';
+import type { NamedTimers } from './named-timers.js';
+
+interface Tagged {
+  readonly signal: SignalData;
+  readonly gen: number;
+  /** Made while a user's "Try again" was under way (the other side resumes too). */
+  readonly retry: boolean;
+}
+
+/** The answering side: how long an offer may take to be answered before the next waiting one goes anyway. */
+const ANSWER_TIMEOUT_MS = 5000;
+
+export interface NegotiationOptions {
+  readonly remoteId: string;
+  /** The initiator offers and starts each ICE generation; the other side answers, one offer at a time. */
+  readonly initiator: boolean;
+  readonly relay: SealedRelay;
+  readonly timers: NamedTimers;
+  /** Hands a signal to the peer connection. */
+  readonly signalPeer: (signal: SignalData) => void;
+  /** The other side asks the initiator for an ICE restart. */
+  readonly onRestartRequested: () => void;
+  /** Whether signals made now say "a user's Try again is under way". */
+  readonly retrying: () => boolean;
+  readonly released: () => boolean;
+}
+
+/**
+ * One link's signaling: the ICE generation both sides are on, our signals waiting to be sealed and sent (one
+ * message per generation), and on the answering side one offer at a time.
+ */
+export class Negotiation {
+  /** The ICE generation both sides are on (see SealedSignals.gen); the initiator starts each new one. */
+  gen = 0;
+  readonly #o: NegotiationOptions;
+  /** The initiator's first signals, kept until the user joins. */
+  #held: SignalData[] | undefined;
+  #outgoing: Tagged[] = [];
+  /** Answering side: the generation of the offer the peer is answering. */
+  #answering: number | undefined;
+  #answeredGen = 0;
+  /** Answering side: the newest offer (with its candidates) waiting until the current one is answered. */
+  #nextOffer: { gen: number; signals: SignalData[] } | undefined;
+
+  constructor(options: NegotiationOptions) {
+    this.#o = options;
+  }
+
+  /** Signals still waiting for the socket. */
+  get pending(): boolean {
+    return this.#outgoing.length > 0;
+  }
+
+  hold(): void {
+    this.#held = [];
+  }
+
+  /** Sends what was held (the offer prepared before the user joined). */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    this.#outgoing.push(...held.map((signal) => ({ signal, gen: this.gen, retry: false })));
+    this.flush();
+  }
+
+  /** A signal from our peer connection. */
+  local(signal: SignalData): void {
+    if (this.#held) return void this.#held.push(signal);
+    // The initiator's signals belong to its current generation; the answerer's to the offer it answers.
+    const gen = this.#o.initiator ? this.gen : (this.#answering ?? this.#answeredGen);
+    this.#outgoing.push({ signal, gen, retry: this.#o.retrying() });
+    if (signal.type === 'answer' && this.#answering !== undefined) this.#answered(this.#answering);
+    this.flush();
+  }
+
+  /** Signals from the other side, already unsealed and of a current generation. */
+  remote(gen: number, signals: readonly SignalData[]): void {
+    if (!this.#o.initiator) return this.#fromInitiator(gen, signals);
+    for (const signal of signals) {
+      // The answerer asks for a restart this way; an ICE restart is what any renegotiation needs here.
+      if (signal.type === 'renegotiate') this.#o.onRestartRequested();
+      else this.#o.signalPeer(signal);
+    }
+  }
+
+  /**
+   * Answering side: hands the initiator's signals to the peer one offer at a time. Offers can arrive in a
+   * burst — a socket that died mid-outage delivers what it buffered once the network is back — and an offer
+   * applied while the previous one is still being answered makes the answer fail, which destroys the peer.
+   * So the newest offer waits (older waiting ones are dropped) until the answer is out.
+   */
+  #fromInitiator(gen: number, signals: readonly SignalData[]): void {
+    this.gen = Math.max(this.gen, gen);
+    const offer = signals.some((s) => s.type === 'offer');
+    if (offer && this.#answering !== undefined) {
+      this.#nextOffer = { gen, signals: [...signals] };
+      return;
+    }
+    if (!offer && this.#nextOffer?.gen === gen) {
+      this.#nextOffer.signals.push(...signals);
+      return;
+    }
+    if (offer) {
+      this.#answering = gen;
+      this.#o.timers.schedule('answer', ANSWER_TIMEOUT_MS, () => this.#answered(gen));
+    }
+    for (const signal of signals) this.#o.signalPeer(signal);
+  }
+
+  /** The answer to `gen` is out (or never came); the waiting offer goes next. */
+  #answered(gen: number): void {
+    this.#o.timers.cancel('answer');
+    this.#answering = undefined;
+    this.#answeredGen = gen;
+    const next = this.#nextOffer;
+    this.#nextOffer = undefined;
+    if (next) queueMicrotask(() => !this.#o.released() && this.#fromInitiator(next.gen, next.signals));
+  }
+
+  /**
+   * Seals and sends, as one message, every signal gathered until the signaling chain gets to it (sealing is
+   * asynchronous, so candidates trickling in meanwhile ride along). Signals wait while the socket is down.
+   */
+  flush(): void {
+    const { relay, remoteId } = this.#o;
+    relay.enqueue(async () => {
+      while (this.#outgoing.length > 0 && relay.isOpen && !this.#o.released()) {
+        // One message per generation: those of a generation since restarted are dropped on arrival.
+        const gen = this.#outgoing[0]!.gen;
+        const count = this.#outgoing.findIndex((t) => t.gen !== gen);
+        const batch = this.#outgoing.splice(0, count === -1 ? this.#outgoing.length : count);
+        // A restart offer made during a user's retry keeps saying so, even if it leaves after we connected.
+        const retry = batch.some((t) => t.retry);
+        const sent = await relay.send(
+          remoteId,
+          batch.map((t) => t.signal),
+          gen,
+          retry,
+        );
+        if (this.#o.released()) return;
+        if (!sent) this.#outgoing.unshift(...batch);
+      }
+    });
+  }
+}
