@@ -12,6 +12,12 @@ export interface SharedTab {
   readonly title: string;
 }
 
+/**
+ * What the browser can share: one tab it names beforehand (Chrome's tabCapture), or a window or screen the
+ * user picks in the browser's own dialog (Firefox's getDisplayMedia: no tabs, no sound).
+ */
+export type ShareSource = 'tab' | 'display';
+
 /** Why a share could not start, in categories the user can act on. */
 export type ShareProblem =
   | 'not-invoked'
@@ -53,8 +59,8 @@ export type ShareEvent =
   | { readonly type: 'request'; readonly tab: SharedTab }
   | { readonly type: 'confirm' }
   | { readonly type: 'cancel' }
-  /** The capture runs and the call sends it. */
-  | { readonly type: 'started' }
+  /** The capture runs and the call sends it; `title`: what the browser says was picked, when it says. */
+  | { readonly type: 'started'; readonly title?: string }
   | { readonly type: 'failed'; readonly problem: ShareProblem }
   /** The share ended (`user`: "Stop sharing"). */
   | { readonly type: 'ended'; readonly reason: ShareEndReason }
@@ -80,7 +86,12 @@ export function nextShare(state: ShareState, event: ShareEvent): ShareState {
     case 'cancel':
       return state.phase === 'confirming' ? { phase: 'camera', consented: state.consented } : state;
     case 'started':
-      return state.phase === 'starting' ? { phase: 'sharing', consented: true, tab: state.tab } : state;
+      if (state.phase !== 'starting') return state;
+      return {
+        phase: 'sharing',
+        consented: true,
+        tab: event.title?.trim() ? { ...state.tab, title: event.title } : state.tab,
+      };
     case 'failed':
       if (state.phase === 'starting' && state.previous) {
         // Switching tabs failed: the tab already on the call stays on it.
@@ -111,16 +122,28 @@ export function tabName(tab: SharedTab): string {
 }
 
 /** The consent question. */
-export function shareQuestion(tab: SharedTab): string {
-  return `Share ${tabName(tab)} with the call?`;
+export function shareQuestion(tab: SharedTab, source: ShareSource = 'tab'): string {
+  return source === 'display'
+    ? 'Share a window or your screen with the call?'
+    : `Share ${tabName(tab)} with the call?`;
 }
 
 /** What sharing shows the other person, said once, next to the question. */
 export const SHARE_EXPLANATION =
   'The other person will see this tab and hear its sound until you stop sharing. Your other tabs stay private.';
 
+/** The same for a window or screen the browser lets the user pick (it carries no sound). */
+export const SHARE_DISPLAY_EXPLANATION =
+  'The browser asks which window or screen to show. The other person will see it until you stop sharing.';
+
+/** The share button's words. */
+export function shareButtonText(source: ShareSource): string {
+  return source === 'display' ? 'Share a window or your screen' : 'Share this tab';
+}
+
 /** The indicator's line while sharing. */
-export function sharingText(tab: SharedTab): string {
+export function sharingText(tab: SharedTab, source: ShareSource = 'tab'): string {
+  if (source === 'display' && tab.title.trim() === '') return 'You are sharing a window or your screen';
   return `You are sharing ${tabName(tab)}`;
 }
 

@@ -2,7 +2,8 @@
  * Capturing a tab for the call. Chrome: `chrome.tabCapture.getMediaStreamId` for the tab, turned into a
  * stream here, in the document that owns the call (getUserMedia with `chromeMediaSource: 'tab'`); it works
  * only after the user clicked our toolbar button on that tab (Chrome's "invocation"; a click inside the
- * side panel does not count). Firefox has no tabCapture: getDisplayMedia, where Firefox asks which tab.
+ * side panel does not count). Firefox has no tabCapture: getDisplayMedia, where Firefox asks which window or
+ * screen (it offers no tabs and no sound).
  *
  * A captured tab goes silent for the user, so its sound is played back here, and mixed with the microphone
  * into the one track the call's audio sender carries.
@@ -23,10 +24,14 @@ function hasTabCapture(): boolean {
 }
 
 export const tabCapturer: TabCapturer = {
+  get source() {
+    return hasTabCapture() ? 'tab' : 'display';
+  },
+
   async activeTab() {
     const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
     if (tab?.id === undefined) return undefined;
-    if (!hasTabCapture()) return { title: tab.title ?? '' }; // Firefox's own prompt picks the tab
+    if (!hasTabCapture()) return { title: '' }; // Firefox's own dialog picks a window or screen
     // Chrome shows a tab's address only to an extension the user invoked on it (activeTab), and that
     // invocation is exactly what tabCapture needs: without it, capturing would fail after the question.
     if (tab.url === undefined) throw new ShareError('not-invoked');
@@ -52,8 +57,9 @@ export const tabCapturer: TabCapturer = {
     const stream = await navigator.mediaDevices.getDisplayMedia({
       video: { height: { max: MAX_HEIGHT }, frameRate: { max: MAX_FRAME_RATE } },
     });
+    // The track's label is what the user picked ("Primary Monitor", a window's title): both sides show it.
     const label = stream.getVideoTracks()[0]?.label ?? '';
-    return startCapture(stream, label || tab.title, microphone, undefined);
+    return startCapture(stream, label, microphone, undefined);
   },
 };
 

@@ -8,9 +8,27 @@ export function openCallPanel(windowId: number | undefined): Promise<void> {
   if (typeof chrome !== 'undefined' && chrome.sidePanel && windowId !== undefined) {
     return chrome.sidePanel.open({ windowId });
   }
-  const sidebar = (browser as unknown as { sidebarAction?: { open(): Promise<void> } }).sidebarAction;
-  if (sidebar) return sidebar.open();
+  const sidebar = sidebarAction();
+  if (sidebar) {
+    try {
+      return sidebar.open();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
   return Promise.reject(new Error('This browser has no side panel for Diyalog.'));
+}
+
+/**
+ * Whether the call panel is Firefox's sidebar (not Chrome's side panel): its `sidebarAction.open()` throws once
+ * the click handler has awaited anything, and its permission prompt offers "Remember this decision".
+ */
+export function usesSidebar(): boolean {
+  return !(typeof chrome !== 'undefined' && chrome.sidePanel) && sidebarAction() !== undefined;
+}
+
+function sidebarAction(): { open(): Promise<void> } | undefined {
+  return (browser as unknown as { sidebarAction?: { open(): Promise<void> } }).sidebarAction;
 }
 
 export async function currentWindowId(): Promise<number | undefined> {

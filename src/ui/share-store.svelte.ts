@@ -6,6 +6,7 @@ import {
   shareProblemOf,
   type ShareEndReason,
   type ShareEvent,
+  type ShareSource,
   type SharedTab,
   type ShareState,
 } from '../call/share.js';
@@ -26,6 +27,8 @@ export interface TabCapture {
 
 /** The browser's side of sharing (src/ext/capture.ts); a page without it cannot share. */
 export interface TabCapturer {
+  /** A tab named beforehand, or a window or screen picked in the browser's dialog. */
+  readonly source: ShareSource;
   /** The tab the user is looking at, to name it in the question (undefined: none, or not known). */
   activeTab(): Promise<SharedTab | undefined>;
   /**
@@ -61,6 +64,10 @@ export class ShareStore {
     this.#off = call.on('change', () => {
       if (isFinal(call.state) && (this.state.phase !== 'camera' || this.#capture)) this.#end('call-ended');
     });
+  }
+
+  get source(): ShareSource {
+    return this.#capturer.source;
   }
 
   /**
@@ -145,7 +152,8 @@ export class ShareStore {
     // Switching tabs: the call already sends the new one, so the old capture can go.
     this.#capture?.stop();
     this.#capture = capture;
-    this.#dispatch({ type: 'started' });
+    // The host is told what the other side is told: the browser's name for what was picked.
+    this.#dispatch({ type: 'started', title: capture.title });
     capture.onEnd((reason) => {
       if (this.#capture === capture) this.#end(reason);
     });

@@ -30,6 +30,16 @@ export function browserPorts(rtcConfig: RTCConfiguration = { iceServers: [] }): 
         configFor,
         sdpTransform: withStartBitrate,
       });
+      // Chromium takes the start bitrate for what it sends from the remote description, and Firefox's
+      // descriptions drop the parameter we add to our own (toward Firefox video started at 320×180): add it
+      // to what arrives too.
+      const signal = peer.signal.bind(peer);
+      peer.signal = (data) =>
+        signal(
+          (data.type === 'offer' || data.type === 'answer') && data.sdp !== undefined
+            ? { ...data, sdp: withStartBitrate(data.sdp) }
+            : data,
+        );
       return Object.assign(peer, { media: peerMedia(peer._pc) }) as unknown as PeerLike<MediaStream>;
     },
     getUserMedia: () => navigator.mediaDevices.getUserMedia(MEDIA_CONSTRAINTS),

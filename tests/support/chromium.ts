@@ -10,7 +10,11 @@ export const CHROMIUM =
 export const DIST = resolve(import.meta.dirname, '../../dist');
 
 /** Flags measured in shared/FIELD-NOTES.md: quiet on a closed network, fake camera/mic, loopback ICE. */
-export function chromiumArgs({ fakeMedia = true, autoGrant = true } = {}): string[] {
+/**
+ * `loopback: false` for calls with Firefox: with the flag Chromium may gather only 127.0.0.1, which Firefox
+ * never pairs with; without it, it offers the machine's own address.
+ */
+export function chromiumArgs({ fakeMedia = true, autoGrant = true, loopback = true } = {}): string[] {
   return [
     '--no-sandbox',
     '--disable-gpu',
@@ -19,7 +23,7 @@ export function chromiumArgs({ fakeMedia = true, autoGrant = true } = {}): strin
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
-    '--allow-loopback-in-peer-connection',
+    ...(loopback ? ['--allow-loopback-in-peer-connection'] : []),
     '--autoplay-policy=no-user-gesture-required',
     ...(fakeMedia ? ['--use-fake-device-for-media-stream'] : []),
     // Without it, camera and microphone are left for the user to allow, as in a fresh profile.
@@ -43,7 +47,7 @@ export interface ExtensionBrowser {
  * camera and microphone granted to the extension over CDP instead.
  */
 export async function launchWithExtension(
-  options: { serverUrl?: string; autoGrantMedia?: boolean; capture?: boolean } = {},
+  options: { serverUrl?: string; autoGrantMedia?: boolean; capture?: boolean; loopback?: boolean } = {},
 ): Promise<ExtensionBrowser> {
   if (!existsSync(join(DIST, 'manifest.json')))
     throw new Error('dist/ is missing: run `npm run build` first');
@@ -53,7 +57,10 @@ export async function launchWithExtension(
     headless: true,
     ...(options.capture ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
     args: [
-      ...chromiumArgs({ autoGrant: !options.capture && (options.autoGrantMedia ?? true) }),
+      ...chromiumArgs({
+        autoGrant: !options.capture && (options.autoGrantMedia ?? true),
+        loopback: options.loopback ?? true,
+      }),
       `--disable-extensions-except=${DIST}`,
       `--load-extension=${DIST}`,
       '--remote-debugging-port=0',
@@ -123,8 +130,12 @@ export async function launchKillable(): Promise<{ page: Page; kill(): void; clea
 }
 
 /** A plain Chromium without the extension: the invitee's browser. */
-export async function launchPlain(): Promise<{ browser: Browser; page: Page }> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs() });
+export async function launchPlain({ loopback = true } = {}): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: chromiumArgs({ loopback }),
+  });
   const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
   return { browser, page: await context.newPage() };
 }

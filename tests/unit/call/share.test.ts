@@ -7,6 +7,8 @@ import {
   remoteSharingText,
   ShareError,
   shareProblemOf,
+  SHARE_DISPLAY_EXPLANATION,
+  shareButtonText,
   shareQuestion,
   sharingText,
   type ShareEvent,
@@ -136,6 +138,28 @@ describe('the share state machine', () => {
     expect(shareQuestion({ tabId: 1, title: '  ' })).toBe('Share this tab with the call?');
     expect(remoteSharingText('Red page')).toBe('The other person is sharing ‘Red page’');
     expect(remoteSharingText('')).toBe('The other person is sharing a tab');
+  });
+
+  it("Firefox's window-or-screen share promises no tab and no sound, and names what was picked", () => {
+    expect(shareButtonText('display')).toBe('Share a window or your screen');
+    expect(shareButtonText('tab')).toBe('Share this tab');
+    const picker = { title: '' };
+    const confirming = run({ type: 'request', tab: picker });
+    expect(shareQuestion(picker, 'display')).toBe('Share a window or your screen with the call?');
+    expect(SHARE_DISPLAY_EXPLANATION).not.toMatch(/tab|sound|hear/i);
+    // The host is told the browser's name for the pick, the same words the other side reads.
+    const sharing = nextShare(nextShare(confirming, { type: 'confirm' }), {
+      type: 'started',
+      title: 'Primary Monitor',
+    });
+    expect(sharing).toEqual({ phase: 'sharing', consented: true, tab: { title: 'Primary Monitor' } });
+    if (sharing.phase !== 'sharing') throw new Error('not sharing');
+    expect(sharingText(sharing.tab, 'display')).toBe('You are sharing ‘Primary Monitor’');
+    expect(remoteSharingText('Primary Monitor')).toBe('The other person is sharing ‘Primary Monitor’');
+    expect(sharingText(picker, 'display')).toBe('You are sharing a window or your screen');
+    // Chrome's tab keeps its own title when the capture names none.
+    const tab = run({ type: 'request', tab: report }, { type: 'confirm' }, { type: 'started', title: '' });
+    expect(tab).toEqual({ phase: 'sharing', consented: true, tab: report });
   });
 
   it('reads what the browser said into a problem the user can act on', () => {
