@@ -5,7 +5,7 @@ import ts from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
 
 export default ts.config(
-  { ignores: ['dist/', 'dist-web/', 'node_modules/', '.tmp/'] },
+  { ignores: ['dist/', 'dist-web/', 'node_modules/', '.tmp/', 'artifacts/'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,
