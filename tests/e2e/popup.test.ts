@@ -49,10 +49,17 @@ describe('the toolbar popup', () => {
     expect(link).toMatch(new RegExp(`^${server.url}/join/[A-Za-z0-9_-]{22}#s=[A-Za-z0-9_-]{22}$`));
     await host.cdp.screenshot(panel, `${SHOTS}/real-sidepanel-waiting.png`);
 
-    // The clipboard holds the same link (read from an ordinary page the test may grant clipboard access).
+    // The panel says the link is copied only once its own copy succeeded: the popup's write alone can be lost
+    // when its document dies as the panel opens.
+    await expect
+      .poll(() => host.cdp.evaluate<string>(panel, `document.querySelector('.hint')?.textContent ?? ''`))
+      .toBe('Link copied. Paste it to the person you want to call.');
+
+    // The clipboard holds the same link (read from an ordinary page the test may grant clipboard access). The
+    // copy is done by now, so one read must see it: a poll here would hide a copy that lands late or not at all.
     await host.context.grantPermissions(['clipboard-read'], { origin: server.url });
     await tab.bringToFront();
-    await expect.poll(() => tab.evaluate(() => navigator.clipboard.readText()), { timeout: 5000 }).toBe(link);
+    expect(await tab.evaluate(() => navigator.clipboard.readText())).toBe(link);
 
     // Clicked again while the call runs, the popup shows the call's state and offers to reopen the panel.
     await host.cdp.clickToolbarButton(host.extensionId, tabUrl);
