@@ -7,6 +7,8 @@ import { iceServersApi } from './api/ice-servers.js';
 import { peerjsApi } from './api/peerjs.js';
 import { roomsApi } from './api/rooms.js';
 import type { DiyalogConfig } from './config.js';
+import type { Cluster } from './cluster/cluster.js';
+import { createCluster } from './cluster/create-cluster.js';
 import { joinPage } from './join-page.js';
 import { errorReason, jsonLogger, type Logger } from './log.js';
 import { createMetrics, renderMetrics, type ServerMetrics } from './metrics.js';
@@ -22,6 +24,8 @@ export interface DiyalogServerOptions {
   readonly log?: Logger;
   /** Room state; defaults to Redis when `config.redisUrl` is set, else memory. */
   readonly store?: RoomStore;
+  /** Peer directory, bus and presence; defaults to Redis when `config.redisUrl` is set, else memory. */
+  readonly cluster?: Cluster;
 }
 
 export interface DiyalogServer {
@@ -48,7 +52,13 @@ export function createDiyalogServer(
     log({ event: 'store-error', operation, reason: errorReason(error) });
   const store = options.store ?? createRoomStore(config, (error) => storeError('connection', error));
   const rooms = new Rooms(store, config.roomTtlSeconds, storeError);
-  const signal = createSignalServer({ config, log, metrics, rooms });
+  const cluster =
+    options.cluster ??
+    createCluster(config, {
+      onDown: (error) => log({ event: 'cluster-degraded', reason: errorReason(error) }),
+      onBadMessage: () => metrics.busMessagesRejected.inc(),
+    });
+  const signal = createSignalServer({ config, log, metrics, rooms, cluster });
   const origins = new OriginPolicy([new URL(config.publicUrl).origin], config.allowedOrigins);
   const cors = corsFor(origins);
   let closing = false;
@@ -63,13 +73,24 @@ export function createDiyalogServer(
   app.use(securityHeaders);
   app.get('/health', (_req, res) => {
     const uptimeSeconds = Math.floor((Date.now() - startedAt) / 1000);
-    res.set('Cache-Control', 'no-store').json({ status: 'ok', peers: signal.peerCount, uptimeSeconds });
+    // Degraded: Redis is away; peers on this instance are served, peers on others are out of reach.
+    const status = cluster.healthy ? 'ok' : 'degraded';
+    const instance = cluster.distributed ? { instance: cluster.instanceId } : {};
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ status, peers: signal.peerCount, uptimeSeconds, ...instance });
   });
   app.get('/metrics', (_req, res) => {
     res
       .set('Cache-Control', 'no-store')
       .type('text/plain; version=0.0.4')
-      .send(renderMetrics(metrics, { peers: signal.peerCount, rooms: rooms.activeHere }));
+      .send(
+        renderMetrics(
+          metrics,
+          { peers: signal.peerCount, rooms: rooms.activeHere, ...clusterGauges(cluster) },
+          cluster.distributed ? cluster.instanceId : undefined,
+        ),
+      );
   });
   app.use('/api/rooms', cors, roomsApi(signal, rooms, log));
   app.use('/api/ice-servers', cors, iceServersApi(config, signal, metrics));
@@ -101,6 +122,7 @@ export function createDiyalogServer(
     metrics,
     listen: async () => {
       await store.open();
+      await cluster.open();
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => {
@@ -115,6 +137,7 @@ export function createDiyalogServer(
             url,
             publicUrl: config.publicUrl,
             store: store.kind,
+            ...(cluster.distributed ? { instance: cluster.instanceId } : {}),
           });
           resolve({ url, port });
         });
@@ -137,6 +160,10 @@ export function createDiyalogServer(
     }
     log({ event: 'server-stopped' });
   }
+}
+
+function clusterGauges(cluster: Cluster) {
+  return cluster.distributed ? { redisUp: cluster.healthy ? 1 : 0 } : {};
 }
 
 function parseRequestUrl(req: IncomingMessage): URL | undefined {

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +37,13 @@ export interface DiyalogConfig {
   readonly allowedOrigins: readonly string[];
   /** How many reverse proxies in front of us append to X-Forwarded-For (0: use the socket's address). */
   readonly trustProxy: number;
+  /** This instance's name among several on one Redis (directory, presence, `/metrics` labels). */
+  readonly instanceId: string;
+  /**
+   * How often an instance on Redis says it is alive and refreshes its room members' last-seen times; one
+   * silent for 3 beats is dead and its members leave their rooms at the next beat of any live instance.
+   */
+  readonly clusterHeartbeatMs: number;
 }
 
 /** A configuration problem a person can fix; main.ts prints the message without a stack. */
@@ -64,6 +73,8 @@ const SETTINGS = [
   'RATE_LIMIT_BURST',
   'ALLOWED_ORIGINS',
   'TRUST_PROXY',
+  'INSTANCE_ID',
+  'CLUSTER_HEARTBEAT_MS',
 ] as const;
 type Setting = (typeof SETTINGS)[number];
 
@@ -144,7 +155,29 @@ export function loadConfig(
     rateLimitBurst,
     allowedOrigins: parseOrigins(values.ALLOWED_ORIGINS ?? ''),
     trustProxy: parseInteger('TRUST_PROXY', values.TRUST_PROXY ?? '0', 0, 10),
+    instanceId: parseInstanceId(values.INSTANCE_ID),
+    // At most 10 s: 3 beats of silence plus one beat of the reaper stay within 30 s (README, "Several instances").
+    clusterHeartbeatMs: parseInteger(
+      'CLUSTER_HEARTBEAT_MS',
+      values.CLUSTER_HEARTBEAT_MS ?? '5000',
+      100,
+      10_000,
+    ),
   };
+}
+
+/** Unique per process by default: a restarted instance is a new one, and the old one's members go. */
+function parseInstanceId(text: string | undefined): string {
+  if (text === undefined) {
+    const host =
+      hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '')
+        .slice(0, 40) || 'host';
+    return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  }
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(text.trim()))
+    throw new ConfigError(`INSTANCE_ID must be 1–64 letters, digits, ".", "_" or "-", got "${text}".`);
+  return text.trim();
 }
 
 function parseInteger(name: Setting, text: string, min: number, max: number): number {

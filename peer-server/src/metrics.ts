@@ -77,6 +77,18 @@ export function createMetrics() {
       'diyalog_turn_credentials_issued_total',
       'TURN credentials handed to registered peers.',
     ),
+    busFramesReceived: new Counter(
+      'diyalog_bus_frames_received_total',
+      'Frames for peers of this instance that other instances relayed through Redis (with REDIS_URL).',
+    ),
+    busMessagesRejected: new Counter(
+      'diyalog_bus_messages_rejected_total',
+      'Messages on our Redis channels that were not ours and were dropped.',
+    ),
+    membersReaped: new Counter(
+      'diyalog_room_members_reaped_total',
+      'Room members of dead instances that this instance removed from their rooms.',
+    ),
   };
 }
 
@@ -85,15 +97,27 @@ export type ServerMetrics = ReturnType<typeof createMetrics>;
 export interface Gauges {
   readonly peers: number;
   readonly rooms: number;
+  /** With REDIS_URL: 1 while Redis is reachable. */
+  readonly redisUp?: number;
 }
 
-/** The Prometheus text exposition format (version 0.0.4). */
-export function renderMetrics(metrics: ServerMetrics, gauges: Gauges): string {
+/**
+ * The Prometheus text exposition format (version 0.0.4). With `instance` (several instances on one Redis)
+ * every sample carries `instance="…"`, so that one dashboard can sum them or tell them apart.
+ */
+export function renderMetrics(metrics: ServerMetrics, gauges: Gauges, instance?: string): string {
   const gauge = (name: string, help: string, value: number) =>
     `${header(name, help, 'gauge')}${name} ${value}\n`;
-  return [
+  const text = [
     gauge('diyalog_peers_connected', 'Peers registered on this instance.', gauges.peers),
     gauge('diyalog_rooms_active', 'Rooms with at least one member connected to this instance.', gauges.rooms),
+    gauges.redisUp === undefined
+      ? ''
+      : gauge('diyalog_redis_up', 'Whether this instance reaches Redis (0: degraded).', gauges.redisUp),
     ...Object.values(metrics).map((counter) => counter.render()),
   ].join('');
+  if (instance === undefined) return text;
+  return text.replace(/^([a-z_]+)(?:\{(.*)\})? /gm, (_, name: string, labels?: string) =>
+    labels ? `${name}{${labels},instance="${instance}"} ` : `${name}{instance="${instance}"} `,
+  );
 }

@@ -23,7 +23,11 @@ describe('loadConfig', () => {
       rateLimitBurst: 200,
       allowedOrigins: [],
       trustProxy: 0,
+      instanceId: expect.stringMatching(/^[A-Za-z0-9_.-]+-\d+-[0-9a-f]{6}$/),
+      clusterHeartbeatMs: 5000,
     });
+    // Two processes (or one restarted) never share a name by default.
+    expect(loadConfig({}, []).instanceId).not.toBe(loadConfig({}, []).instanceId);
   });
 
   it('reads rooms, Redis, TURN, limits and origins from env and flags', () => {
@@ -38,6 +42,8 @@ describe('loadConfig', () => {
         MAX_CONNECTIONS_PER_IP: '20',
         RATE_LIMIT_PER_SECOND: '10',
         ALLOWED_ORIGINS: 'https://App.Example.net, http://localhost:5173',
+        INSTANCE_ID: 'signal-b.eu_1',
+        CLUSTER_HEARTBEAT_MS: '2000',
       },
       ['--turn-ttl=900', '--rate-limit-burst=40', '--trust-proxy=1', '--reconnect-limit-seconds=20'],
     );
@@ -58,6 +64,8 @@ describe('loadConfig', () => {
       rateLimitBurst: 40,
       allowedOrigins: ['https://app.example.net', 'http://localhost:5173'],
       trustProxy: 1,
+      instanceId: 'signal-b.eu_1',
+      clusterHeartbeatMs: 2000,
     });
   });
 
@@ -109,6 +117,8 @@ describe('loadConfig', () => {
     [{}, ['--rate-limit-burst=0'], /RATE_LIMIT_BURST must be a whole number from 1/],
     [{ ALLOWED_ORIGINS: 'https://app.example.net/path' }, [], /ALLOWED_ORIGINS entries must be origins/],
     [{ TRUST_PROXY: '11' }, [], /TRUST_PROXY must be a whole number from 0 to 10/],
+    [{ INSTANCE_ID: 'a b' }, [], /INSTANCE_ID must be 1–64 letters, digits/],
+    [{ CLUSTER_HEARTBEAT_MS: '20000' }, [], /CLUSTER_HEARTBEAT_MS must be a whole number from 100 to 10000/],
   ] as const)('rejects %o %o with a clear message', (env, argv, message) => {
     expect(() => loadConfig(env, argv)).toThrow(ConfigError);
     expect(() => loadConfig(env, argv)).toThrow(message);

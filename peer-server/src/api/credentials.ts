@@ -3,14 +3,14 @@ import { PEER_ID_PATTERN } from '../ids.js';
 import type { RegisteredPeer, SignalServer } from '../signal/signal-server.js';
 
 /**
- * The peer making an API call, proven by the id and token its WebSocket registered with. Answers 401 when
- * they are missing or malformed and 403 when no such peer is connected here, and returns undefined then.
+ * The peer making an API call, proven by the id and token its WebSocket registered with (on any instance).
+ * Answers 401 when they are missing or malformed and 403 when no such peer is connected, and returns undefined then.
  */
-export function authenticatePeer(
+export async function authenticatePeer(
   req: Request,
   res: Response,
   signal: SignalServer,
-): RegisteredPeer | undefined {
+): Promise<RegisteredPeer | undefined> {
   const { id, token } = req.query;
   if (
     typeof id !== 'string' ||
@@ -21,7 +21,14 @@ export function authenticatePeer(
     res.status(401).json({ error: 'id and token of a registered peer required' });
     return undefined;
   }
-  const peer = signal.authenticate(id, token);
+  let peer: RegisteredPeer | undefined;
+  try {
+    peer = await signal.authenticate(id, token);
+  } catch {
+    // Redis away: the peer may well be registered on another instance; nobody can tell now.
+    res.status(503).json({ error: 'peer directory unavailable' });
+    return undefined;
+  }
   if (!peer) res.status(403).json({ error: 'not a registered peer' });
   return peer;
 }

@@ -13,9 +13,9 @@ import { authenticatePeer } from './credentials.js';
 export function iceServersApi(config: DiyalogConfig, signal: SignalServer, metrics: ServerMetrics): Router {
   const router = express.Router();
   const turn = { urls: config.turnUrls, secret: config.turnSecret, ttlSeconds: config.turnTtlSeconds };
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    const peer = authenticatePeer(req, res, signal);
+    const peer = await authenticatePeer(req, res, signal);
     if (!peer) return;
     const answer = iceServersFor(turn, peer.id, Date.now());
     if (answer.ttlSeconds > 0) metrics.turnCredentialsIssued.inc();

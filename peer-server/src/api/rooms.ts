@@ -23,12 +23,12 @@ export function roomsApi(signal: SignalServer, rooms: Rooms, log: Logger): Route
 
   router.get('/:room', async (req, res) => {
     const { room } = req.params;
-    // A host registered without `room=` (older clients) counts as well.
-    if (signal.isConnected(room)) {
-      res.json({ waiting: true });
-      return;
-    }
     try {
+      // A host registered without `room=` (older clients) counts as well.
+      if (await signal.isConnected(room)) {
+        res.json({ waiting: true });
+        return;
+      }
       res.json({ waiting: (await rooms.members(room)).includes(room) });
     } catch (error) {
       storeUnavailable(res, log, error);
@@ -36,7 +36,7 @@ export function roomsApi(signal: SignalServer, rooms: Rooms, log: Logger): Route
   });
 
   router.get('/:room/members', async (req, res) => {
-    const peer = authenticatePeer(req, res, signal);
+    const peer = await authenticatePeer(req, res, signal);
     if (!peer) return;
     if (peer.room !== req.params.room) {
       res.status(403).json({ error: 'not a member of this room' });

@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
 import { clientIp } from '../client-ip.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { ClusterNode, hashToken } from '../cluster/cluster-node.js';
 import type { DiyalogConfig } from '../config.js';
 import { PEER_ID_PATTERN, ROOM_ID_PATTERN } from '../ids.js';
 import { errorReason, type Logger } from '../log.js';
@@ -25,6 +27,10 @@ interface Connection {
   readonly ws: WebSocket;
   readonly id: string;
   readonly token: string;
+  /** This registration's name in the peer directory. */
+  readonly registration: string;
+  /** Whether it holds `id` in the directory (and the bus channel) and must release it. */
+  claimed: boolean;
   /** The room it is in (or joining); undefined for plain PeerJS clients and after it left. */
   room: string | undefined;
   /** Whether the server said OPEN: only then are messages relayed to and from it. */
@@ -50,10 +56,10 @@ export interface RegisteredPeer {
 export interface SignalServer {
   /** Takes over a WebSocket that just completed its upgrade on the signaling path. */
   accept(ws: WebSocket, req: IncomingMessage, url: URL): void;
-  /** A peer registered here whose token matches, else undefined. */
-  authenticate(id: string, token: string): RegisteredPeer | undefined;
-  /** Whether `id` is registered (and OPEN) on this instance. */
-  isConnected(id: string): boolean;
+  /** A peer registered on any instance whose token matches, else undefined. */
+  authenticate(id: string, token: string): Promise<RegisteredPeer | undefined>;
+  /** Whether `id` is registered (and OPEN here, or claimed on another instance). */
+  isConnected(id: string): Promise<boolean>;
   readonly peerCount: number;
   /** Says goodbye to every socket (ERROR server-shutting-down, then close 1001) and waits for them. */
   close(): Promise<void>;
@@ -64,6 +70,7 @@ export interface SignalServerDeps {
   readonly log: Logger;
   readonly metrics: ServerMetrics;
   readonly rooms: Rooms;
+  readonly cluster: Cluster;
 }
 
 /**
@@ -72,7 +79,7 @@ export interface SignalServerDeps {
  * Written on `ws` directly rather than around the `peer` package, whose state we could not reach, whose
  * queues are unbounded and which lets one bad frame throw (shared/FIELD-NOTES.md).
  */
-export function createSignalServer({ config, log, metrics, rooms }: SignalServerDeps): SignalServer {
+export function createSignalServer({ config, log, metrics, rooms, cluster }: SignalServerDeps): SignalServer {
   const registry = new Map<string, Connection>();
   const connectionsPerIp = new Map<string, number>();
   const sockets = new Set<WebSocket>();
@@ -84,6 +91,21 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
   const softBufferLimit = Math.max(1024 * 1024, 16 * config.maxFrameBytes);
   const hardBufferLimit = 8 * softBufferLimit;
   let closing = false;
+  const node = new ClusterNode(cluster, {
+    deliver: deliverFromBus,
+    replaced: replacedElsewhere,
+    reaped: ({ room, id }) => {
+      metrics.membersReaped.inc();
+      log({ event: 'room-left', room, id, reason: 'instance-lost' });
+      tellRoom(room, id, { type: 'LEAVE', src: id, payload: { reason: 'gone' } });
+    },
+    expire: tellExpire,
+    members: () =>
+      [...openConnections()].flatMap(({ id, room }) => (room === undefined ? [] : [{ room, id }])),
+    ids: () => [...openConnections()].map(({ id }) => id),
+    restored: () => void reassert(),
+    error: (operation, reason) => log({ event: 'cluster-error', operation, reason }),
+  });
 
   const sweeper = setInterval(sweep, SWEEP_EVERY_MS);
   sweeper.unref();
@@ -113,30 +135,65 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
     return registry.get(id)?.room === room;
   }
 
-  function tellRoom(room: string, exceptId: string, message: object): void {
+  /** Tells the members of `room`; those on other instances through the bus (`members`: if known already). */
+  function tellRoom(
+    room: string,
+    exceptId: string,
+    message: object,
+    members?: readonly string[],
+    elsewhereOnly = false,
+  ): void {
     const data = JSON.stringify(message);
-    for (const member of rooms.connectedHere(room)) {
+    const here = rooms.connectedHere(room);
+    for (const member of elsewhereOnly ? [] : here) {
       const conn = registry.get(member);
       if (member !== exceptId && conn?.open && conn.ws.readyState === WebSocket.OPEN) conn.ws.send(data);
     }
+    if (!node.distributed) return;
+    const tellElsewhere = (all: readonly string[]) => {
+      for (const member of all)
+        if (member !== exceptId && !here.has(member)) node.relay.send(member, { src: exceptId, data }, false);
+    };
+    if (members) return tellElsewhere(members);
+    node.track(
+      rooms
+        .members(room)
+        .then(tellElsewhere, (error: unknown) =>
+          log({ event: 'store-error', operation: 'members', reason: errorReason(error) }),
+        ),
+    );
+  }
+
+  function* openConnections(): Iterable<Connection> {
+    for (const conn of registry.values()) if (conn.open) yield conn;
   }
 
   function leaveRoom(conn: Connection, reason: 'closed' | 'leave' | 'replaced'): void {
     const room = conn.room;
     if (room === undefined) return;
     conn.room = undefined;
-    rooms.disconnect(room, conn.id, !holdsMembership(conn.id, room));
+    const fromStore = !holdsMembership(conn.id, room);
+    rooms.disconnect(room, conn.id, fromStore);
+    if (fromStore) node.left({ room, id: conn.id }, conn.registration);
     log({ event: 'room-left', room, id: conn.id, reason });
-    // At shutdown everyone is told the server is going; a flurry of LEAVEs would only be noise.
-    if (!closing) tellRoom(room, conn.id, { type: 'LEAVE', src: conn.id, payload: { reason: 'gone' } });
+    tellLeave(room, conn.id);
+  }
+
+  function tellLeave(room: string, id: string): void {
+    const leave = { type: 'LEAVE', src: id, payload: { reason: 'gone' } };
+    // At shutdown everyone here is told the server is going; a flurry of LEAVEs would only be noise.
+    // Members on other instances stay, and do need to hear it.
+    if (!closing) tellRoom(room, id, leave);
+    else if (node.distributed) tellRoom(room, id, leave, undefined, true);
   }
 
   /** A reconnect that did not make it back in: the membership its old socket left behind ends here. */
   function dropStaleMembership(room: string, id: string): boolean {
     if (!rooms.connectedHere(room).has(id)) return false;
     rooms.disconnect(room, id, true);
+    node.left({ room, id }, '');
     log({ event: 'room-left', room, id, reason: 'closed' });
-    if (!closing) tellRoom(room, id, { type: 'LEAVE', src: id, payload: { reason: 'gone' } });
+    tellLeave(room, id);
     return true;
   }
 
@@ -182,6 +239,8 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
       ws,
       id,
       token,
+      registration: node.nextConnection(),
+      claimed: false,
       room,
       open: false,
       lastSeen: Date.now(),
@@ -231,6 +290,22 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
   async function register(conn: Connection): Promise<void> {
     let members: readonly string[] | undefined;
     const room = conn.room;
+    const claim = await node.claim(conn.id, {
+      connection: conn.registration,
+      instance: cluster.instanceId,
+      tokenHash: hashToken(conn.token),
+      room,
+    });
+    conn.claimed = claim.ok;
+    // Closed meanwhile: onClose has run and found nothing to release yet.
+    if (conn.ws.readyState === WebSocket.CLOSED) releaseClaim(conn);
+    if (!isCurrent(conn)) return;
+    if (!claim.ok) {
+      // Held on another instance with another token.
+      registry.delete(conn.id);
+      reject(conn.ws, 'id-taken');
+      return;
+    }
     if (room !== undefined) {
       // Frames that arrive meanwhile wait in `early`; pausing keeps that short.
       conn.ws.pause();
@@ -268,15 +343,24 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
     }
     if (room !== undefined && members !== undefined) {
       rooms.connect(room, conn.id);
+      node.joined({ room, id: conn.id }, conn.registration);
       log({ event: 'room-joined', room, id: conn.id, members: members.length });
-      tellRoom(room, conn.id, { type: 'ROOM-JOIN', src: conn.id, payload: { members } });
+      tellRoom(room, conn.id, { type: 'ROOM-JOIN', src: conn.id, payload: { members } }, members);
     }
+    node.online(conn.id);
     for (const [data, isBinary] of conn.early.splice(0)) {
       if (conn.ws.readyState === WebSocket.OPEN) handleFrame(conn, data, isBinary);
     }
   }
 
+  function releaseClaim(conn: Connection): void {
+    if (!conn.claimed) return;
+    conn.claimed = false;
+    node.release(conn.id, conn.registration);
+  }
+
   function onClose(conn: Connection): void {
+    releaseClaim(conn);
     if (registry.get(conn.id) !== conn) return; // replaced or refused: nothing of it is registered
     registry.delete(conn.id);
     // A room join still in flight cleans up after itself in register().
@@ -341,6 +425,9 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
       metrics.messagesRelayed.inc();
       return;
     }
+    // Not here at all: maybe on another instance (which holds it, or tells EXPIRE after the usual wait).
+    if (target === undefined && node.distributed)
+      return node.relay.send(dst, { src: from.id, data }, type !== 'LEAVE');
     // A LEAVE for someone who is not here has nobody to tell; the others may be just about to connect.
     if (type === 'LEAVE') return;
     if (!pending.add({ src: from.id, dst, data })) {
@@ -349,10 +436,8 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
   }
 
   function sweep(): void {
-    for (const { src, dst } of pending.expire()) {
-      const sender = registry.get(src);
-      if (sender?.open) send(sender.ws, { type: 'EXPIRE', src: dst, dst: src });
-    }
+    for (const { src, dst } of pending.expire()) tellExpire(src, dst);
+    node.relay.sweep();
     const silentSince = Date.now() - ALIVE_TIMEOUT_MS;
     for (const conn of registry.values()) {
       if (conn.lastSeen >= silentSince) continue;
@@ -361,14 +446,110 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
     }
   }
 
+  /** Frames from `src` to `dst` were not delivered: `src` hears EXPIRE, wherever it is. */
+  function tellExpire(src: string, dst: string): void {
+    const sender = registry.get(src);
+    const expire = { type: 'EXPIRE', src: dst, dst: src };
+    if (sender?.open) send(sender.ws, expire);
+    else if (sender === undefined && node.distributed)
+      node.relay.send(src, { src: dst, data: JSON.stringify(expire) }, false);
+  }
+
+  /** A frame another instance relayed to a peer of ours. */
+  function deliverFromBus(dst: string, { src, data }: { src: string; data: string }): void {
+    const target = registry.get(dst);
+    if (target?.open && target.ws.readyState === WebSocket.OPEN) {
+      if (target.ws.bufferedAmount > hardBufferLimit) return tellExpire(src, dst);
+      target.ws.send(data);
+      metrics.messagesRelayed.inc();
+      metrics.busFramesReceived.inc();
+    } else if (target !== undefined && !target.open) {
+      if (!pending.add({ src, dst, data })) tellExpire(src, dst);
+    }
+    // Gone from here meanwhile: like a frame for a peer that just left, nobody is told.
+  }
+
+  /** `id` registered again on another instance (same token): the socket here goes, as in replace(). */
+  function replacedElsewhere(id: string, by: string, room: string | undefined): void {
+    const old = registry.get(id);
+    if (!old || old.registration === by) return;
+    registry.delete(id);
+    log({ event: 'peer-replaced', id });
+    if (old.open && old.room !== undefined && old.room !== room) leaveRoom(old, 'replaced');
+    else if (old.room !== undefined) {
+      // Same room: the membership is the new socket's now; only this instance's part of it goes.
+      rooms.disconnect(old.room, id, false);
+      node.left({ room: old.room, id }, '');
+    }
+    old.room = undefined;
+    old.open = false;
+    old.ws.close(4000, 'replaced by a newer connection');
+  }
+
+  /**
+   * Redis is back after an outage: say again which ids this instance holds and which rooms they are in.
+   * Members another instance reaped meanwhile are back in their room, and the room hears ROOM-JOIN.
+   */
+  async function reassert(): Promise<void> {
+    log({ event: 'cluster-restored', peers: registry.size });
+    await cluster
+      .resubscribe()
+      .catch((error: unknown) =>
+        log({ event: 'cluster-error', operation: 'resubscribe', reason: errorReason(error) }),
+      );
+    for (const conn of [...openConnections()]) {
+      try {
+        const claim = await cluster.directory.claim(conn.id, {
+          connection: conn.registration,
+          instance: cluster.instanceId,
+          tokenHash: hashToken(conn.token),
+          room: conn.room,
+        });
+        if (!claim.ok) {
+          // Someone else took the id (another token) while we could not tell them it was ours.
+          registry.delete(conn.id);
+          leaveRoom(conn, 'replaced');
+          conn.open = false;
+          reject(conn.ws, 'id-taken');
+          continue;
+        }
+        const room = conn.room;
+        if (room === undefined || !conn.open) continue;
+        const wasThere = (await rooms.members(room)).includes(conn.id);
+        const result = await rooms.join(room, conn.id);
+        if (!result.ok || conn.room !== room) continue;
+        node.joined({ room, id: conn.id }, conn.registration);
+        if (!wasThere)
+          tellRoom(
+            room,
+            conn.id,
+            { type: 'ROOM-JOIN', src: conn.id, payload: { members: result.members } },
+            result.members,
+          );
+      } catch (error) {
+        log({ event: 'cluster-error', operation: 'reassert', reason: errorReason(error) });
+        return;
+      }
+    }
+  }
+
   return {
     accept,
-    authenticate(id, token) {
+    async authenticate(id, token) {
       const conn = registry.get(id);
-      if (!conn?.open || !sameToken(conn.token, token)) return undefined;
-      return { id: conn.id, room: conn.room };
+      if (conn?.open) return sameToken(conn.token, token) ? { id: conn.id, room: conn.room } : undefined;
+      if (!node.distributed) return undefined;
+      const entry = await node.lookup(id);
+      if (!entry || entry.instance === cluster.instanceId || !sameToken(entry.tokenHash, hashToken(token)))
+        return undefined;
+      return { id, room: entry.room };
     },
-    isConnected: (id) => registry.get(id)?.open === true,
+    async isConnected(id) {
+      if (registry.get(id)?.open === true) return true;
+      if (!node.distributed) return false;
+      const entry = await node.lookup(id);
+      return entry !== undefined && entry.instance !== cluster.instanceId;
+    },
     get peerCount() {
       let count = 0;
       for (const conn of registry.values()) if (conn.open) count += 1;
@@ -380,6 +561,7 @@ export function createSignalServer({ config, log, metrics, rooms }: SignalServer
       await Promise.all([...sockets].map((ws) => sayGoodbye(ws)));
       await Promise.all(registering);
       await rooms.settled();
+      await node.close();
     },
   };
 }
