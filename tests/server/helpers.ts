@@ -180,9 +180,10 @@ export function parseMetrics(text: string): Map<string, number> {
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"\})?) (-?[0-9.e+]+)$/.exec(
-      line,
-    );
+    const match =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*")*\})?) (-?[0-9.e+]+)$/.exec(
+        line,
+      );
     if (!match) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
     values.set(match[1]!, Number(match[2]));
   }

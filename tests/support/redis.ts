@@ -23,12 +23,13 @@ export async function freeLoopbackPort(): Promise<number> {
 
 /**
  * Debian's redis-server on a free loopback port, in memory only (no RDB snapshots, no AOF) with a temp
- * working directory. Throws if Redis does not answer PING within a few seconds.
+ * working directory, on `options.port` if given. Throws if Redis does not answer PING within a few seconds.
  */
-export async function startRedis(): Promise<RunningRedis> {
+export async function startRedis(options: { port?: number } = {}): Promise<RunningRedis> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freeLoopbackPort();
+    // A given port (a restart where the clients expect it) is retried: the old one may linger a moment.
+    const port = options.port ?? (await freeLoopbackPort());
     const dir = await mkdtemp(join(tmpdir(), 'diyalog-redis-'));
     const child = spawn(
       'redis-server',

@@ -17,6 +17,8 @@ export interface Presence {
   left(membership: Membership): Promise<void>;
   /** Removes from their rooms the members of instances that stopped beating; each is returned once, cluster-wide. */
   reap(): Promise<readonly Membership[]>;
+  /** Members of this instance that others reaped while it could not beat (now forgotten): their rooms heard LEAVE. */
+  takeReaped(): Promise<readonly Membership[]>;
   /** A graceful stop: forget this instance. */
   retire(): Promise<void>;
 }
@@ -27,5 +29,6 @@ export const localPresence: Presence = {
   joined: async () => undefined,
   left: async () => undefined,
   reap: async () => [],
+  takeReaped: async () => [],
   retire: async () => undefined,
 };

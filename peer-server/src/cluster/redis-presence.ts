@@ -10,7 +10,8 @@ return now
 `;
 
 /**
- * KEYS[1] instances, KEYS[2] presence; ARGV stale ms, peer key prefix, room key prefix, most entries.
+ * KEYS[1] instances, KEYS[2] presence; ARGV stale ms, peer key prefix, room key prefix, most entries,
+ * reaped-set prefix.
  * Members last seen before the cutoff whose instance stopped beating leave their room, unless their id is
  * back on a live instance in the same room (then the membership is the new socket's). Returns room, id
  * pairs actually removed; ZREM makes each entry one reaper's, cluster-wide.
@@ -31,6 +32,9 @@ for _, entry in ipairs(entries) do
     if not back and redis.call('HDEL', ARGV[3] .. room, id) == 1 then
       table.insert(removed, room)
       table.insert(removed, id)
+      -- If the instance was only cut off, it finds out whom the rooms were told had left.
+      redis.call('SADD', ARGV[5] .. instance, room .. ' ' .. id)
+      redis.call('PEXPIRE', ARGV[5] .. instance, 3600000)
     end
   end
 end
@@ -84,11 +88,21 @@ export class RedisPresence implements Presence {
         `${this.options.prefix}peer:`,
         this.options.roomPrefix,
         '500',
+        `${this.options.prefix}reaped:`,
       ],
     })) as string[];
     const removed: Membership[] = [];
     for (let i = 0; i + 1 < reply.length; i += 2) removed.push({ room: reply[i]!, id: reply[i + 1]! });
     return removed;
+  }
+
+  async takeReaped(): Promise<readonly Membership[]> {
+    const key = `${this.options.prefix}reaped:${this.options.instance}`;
+    const [entries] = (await this.client.multi().sMembers(key).del(key).exec()) as unknown as [string[]];
+    return entries.flatMap((entry) => {
+      const [room, id] = entry.split(' ');
+      return room && id ? [{ room, id }] : [];
+    });
   }
 
   async retire(): Promise<void> {

@@ -490,15 +490,13 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
    * Redis is back after an outage: say again which ids this instance holds and which rooms they are in.
    * Members another instance reaped meanwhile are back in their room, and the room hears ROOM-JOIN.
    */
-  async function reassert(): Promise<void> {
-    log({ event: 'cluster-restored', peers: registry.size });
-    await cluster
-      .resubscribe()
-      .catch((error: unknown) =>
-        log({ event: 'cluster-error', operation: 'resubscribe', reason: errorReason(error) }),
-      );
-    for (const conn of [...openConnections()]) {
-      try {
+  async function reassert(attempt = 1): Promise<void> {
+    if (closing) return;
+    if (attempt === 1) log({ event: 'cluster-restored', peers: registry.size });
+    try {
+      await cluster.resubscribe();
+      const reaped = new Set((await cluster.presence.takeReaped()).map(({ room, id }) => `${room} ${id}`));
+      for (const conn of [...openConnections()]) {
         const claim = await cluster.directory.claim(conn.id, {
           connection: conn.registration,
           instance: cluster.instanceId,
@@ -515,21 +513,19 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
         }
         const room = conn.room;
         if (room === undefined || !conn.open) continue;
-        const wasThere = (await rooms.members(room)).includes(conn.id);
         const result = await rooms.join(room, conn.id);
         if (!result.ok || conn.room !== room) continue;
         node.joined({ room, id: conn.id }, conn.registration);
-        if (!wasThere)
-          tellRoom(
-            room,
-            conn.id,
-            { type: 'ROOM-JOIN', src: conn.id, payload: { members: result.members } },
-            result.members,
-          );
-      } catch (error) {
-        log({ event: 'cluster-error', operation: 'reassert', reason: errorReason(error) });
-        return;
+        // Another instance reaped it while this one was cut off, and the room heard LEAVE: now it is back.
+        if (reaped.has(`${room} ${conn.id}`)) {
+          const members = result.members;
+          tellRoom(room, conn.id, { type: 'ROOM-JOIN', src: conn.id, payload: { members } }, members);
+        }
       }
+    } catch (error) {
+      // E.g. the room store's connection is not back yet: try again (claims and joins are idempotent).
+      log({ event: 'cluster-error', operation: 'reassert', reason: errorReason(error) });
+      if (attempt < 30) setTimeout(() => void reassert(attempt + 1), 1000).unref();
     }
   }
 
