@@ -13,6 +13,7 @@
  * Reported, not asserted: p99 on a 2-core machine moves with GC pauses and the load generator.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChildRpc } from './lib/child-rpc.js';
@@ -26,6 +27,7 @@ import {
   type WorkerReport,
 } from './lib/signal-bench-messages.js';
 import { summarize, type Summary } from './lib/summary.js';
+import { startRedis, type RunningRedis } from '../tests/support/redis.js';
 
 const PEERS = (process.env.BENCH_PEERS ?? '1000,5000').split(',').map((n) => Number(n.trim()));
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
@@ -59,6 +61,11 @@ interface Row {
   /** Server CPU per relayed message, net of the idle (heartbeat) load. */
   readonly cpuMicrosPerMessage: number;
   readonly latency: Summary & { readonly p99: number };
+  /** With two instances: messages between peers on the same instance, and across instances. */
+  readonly localLatency: Summary & { readonly p99: number };
+  readonly crossLatency: Summary & { readonly p99: number };
+  /** redis-server's CPU while relaying (% of one core), for the Redis kinds. */
+  readonly redisCpuPercent: number;
   readonly sent: number;
   readonly delivered: number;
   readonly unexpected: Readonly<Record<string, number>>;
@@ -98,16 +105,48 @@ function percentile(values: readonly number[], q: number): number {
 
 let runNumber = 0;
 
+/** redis-server's user + system CPU so far, µs (Linux: /proc, 100 ticks per second). */
+function redisCpuMicros(redis: RunningRedis | undefined): number {
+  if (!redis) return 0;
+  const fields = readFileSync(`/proc/${redis.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** The summed usage of every instance (RSS, heap, CPU); the worst event-loop delay. */
+function sumUsage(usages: readonly Usage[]): Usage {
+  return {
+    rss: usages.reduce((sum, u) => sum + u.rss, 0),
+    heapUsed: usages.reduce((sum, u) => sum + u.heapUsed, 0),
+    cpuMicros: usages.reduce((sum, u) => sum + u.cpuMicros, 0),
+    loopDelayP99Ms: Math.max(...usages.map((u) => u.loopDelayP99Ms)),
+    loopDelayMaxMs: Math.max(...usages.map((u) => u.loopDelayMaxMs)),
+  };
+}
+
 async function measure(kind: ServerKind, peers: number, cpus: ReturnType<typeof cpuPlan>): Promise<Row> {
   runNumber += 1;
-  const server = ChildRpc.start(`${kind} server`, SERVER_CHILD, [kind], cpus.server);
+  // The Redis kinds: a fresh redis-server on the servers' CPU (its work is the cluster's cost).
+  const redis = kind.startsWith('redis') ? await startRedis() : undefined;
+  if (redis && cpus.server !== undefined)
+    execFileSync('taskset', ['-cp', cpus.server, String(redis.pid)], { stdio: 'ignore' });
+  const servers = Array.from({ length: kind === 'redis×2' ? 2 : 1 }, (_, n) =>
+    ChildRpc.start(
+      `${kind} server ${n}`,
+      SERVER_CHILD,
+      redis ? [kind, redis.url, `bench-${n}`] : [kind],
+      cpus.server,
+    ),
+  );
   const workerCount = Math.ceil(peers / PEERS_PER_WORKER);
   const workers = Array.from({ length: workerCount }, (_, w) =>
     ChildRpc.start(`load ${w}`, LOAD_WORKER, [], cpus.load),
   );
   try {
-    const { port, path } = await server.request<Started>({ type: 'start' });
-    const usage = (gc = false) => server.request<Usage>({ type: 'usage', gc });
+    const started = await Promise.all(servers.map((server) => server.request<Started>({ type: 'start' })));
+    const ports = started.map((s) => s.port);
+    const path = started[0]!.path;
+    const usage = async (gc = false) =>
+      sumUsage(await Promise.all(servers.map((server) => server.request<Usage>({ type: 'usage', gc }))));
     const all = <T>(body: unknown) => Promise.all(workers.map((worker) => worker.request<T>(body)));
     const loadIdle = await all<WorkerReport>({ type: 'report' }); // every worker is up
     const before = await usage(true);
@@ -117,7 +156,7 @@ async function measure(kind: ServerKind, peers: number, cpus: ReturnType<typeof 
       workers.map((worker, w) =>
         worker.request<Connected>({
           type: 'connect',
-          port,
+          ports,
           path,
           from: Math.floor((peers * w) / workerCount),
           to: Math.floor((peers * (w + 1)) / workerCount),
@@ -141,6 +180,7 @@ async function measure(kind: ServerKind, peers: number, cpus: ReturnType<typeof 
     const idleEnd = await usage();
 
     const loadBefore = await all<WorkerReport>({ type: 'report' });
+    const redisBefore = redisCpuMicros(redis);
     const relayStarted = performance.now();
     const relayed = await all<Relayed>({
       type: 'relay',
@@ -151,11 +191,15 @@ async function measure(kind: ServerKind, peers: number, cpus: ReturnType<typeof 
     });
     const relayEnd = await usage();
     const relayWallMs = performance.now() - relayStarted;
+    const redisCpu = redisCpuMicros(redis) - redisBefore;
     await sleep(500); // the last messages land
     const reports = await all<WorkerReport>({ type: 'report' });
 
     const sent = relayed.reduce((sum, r) => sum + r.sent, 0);
-    const latencies = reports.flatMap((r) => r.latencies);
+    const localLatencies = reports.flatMap((r) => r.latencies);
+    const crossLatencies = reports.flatMap((r) => r.crossLatencies);
+    const latencies = [...localLatencies, ...crossLatencies];
+    const withP99 = (values: readonly number[]) => ({ ...summarize(values), p99: percentile(values, 0.99) });
     const unexpected: Record<string, number> = {};
     for (const r of reports)
       for (const [key, n] of Object.entries(r.unexpected)) unexpected[key] = (unexpected[key] ?? 0) + n;
@@ -178,7 +222,10 @@ async function measure(kind: ServerKind, peers: number, cpus: ReturnType<typeof 
       idleCpuPercent: idleCpuPerMs / 10,
       relayCpuPercent: relayCpu / relayWallMs / 10,
       cpuMicrosPerMessage: (relayCpu - idleCpuPerMs * relayWallMs) / Math.max(1, sent),
-      latency: { ...summarize(latencies), p99: percentile(latencies, 0.99) },
+      latency: withP99(latencies),
+      localLatency: withP99(localLatencies),
+      crossLatency: withP99(crossLatencies),
+      redisCpuPercent: redisCpu / relayWallMs / 10,
       sent,
       delivered: latencies.length,
       unexpected,
@@ -186,7 +233,8 @@ async function measure(kind: ServerKind, peers: number, cpus: ReturnType<typeof 
       loadCpuPercent: cpuSince(reports, loadBefore) / relayWallMs / 10,
     };
   } finally {
-    await Promise.all([server.stop(), ...workers.map((worker) => worker.stop())]);
+    await Promise.all([...servers.map((server) => server.stop()), ...workers.map((worker) => worker.stop())]);
+    await redis?.stop();
   }
 }
 
@@ -205,7 +253,7 @@ function printTables(peers: number, rows: readonly Row[]): void {
   console.log(`\n${peers.toLocaleString('en')} peers: connect, memory, idle (heartbeats only)`);
   printColumns(
     [
-      ['server', 7],
+      ['server', 8],
       ['connected', 11],
       ['seconds', 8],
       ['peers/s', 8],
@@ -234,7 +282,7 @@ function printTables(peers: number, rows: readonly Row[]): void {
   );
   printColumns(
     [
-      ['server', 7],
+      ['server', 8],
       ['delivered', 13],
       ['server CPU', 11],
       ['µs/msg', 7],
@@ -268,7 +316,8 @@ function printTables(peers: number, rows: readonly Row[]): void {
   const ours = rows.find((r) => r.kind === 'ours');
   if (!ours) return;
   console.log('');
-  for (const other of rows.filter((r) => r.kind !== 'ours')) {
+  printInstances(rows);
+  for (const other of rows.filter((r) => r.kind !== 'ours' && !r.kind.startsWith('redis'))) {
     const ratio = (a: number, b: number) => `${fixed(a / b, 2)}×`;
     console.log(
       `ours/${other.kind}: server CPU per connect ${ratio(ours.connectCpuMs, other.connectCpuMs)}, ` +
@@ -279,6 +328,42 @@ function printTables(peers: number, rows: readonly Row[]): void {
         `connect time ${ratio(ours.connectMs, other.connectMs)}`,
     );
   }
+}
+
+/** One instance against two on one Redis, at the same message rate, and cross-instance against local relay. */
+function printInstances(rows: readonly Row[]): void {
+  const ours = rows.find((r) => r.kind === 'ours');
+  const one = rows.find((r) => r.kind === 'redis×1');
+  const two = rows.find((r) => r.kind === 'redis×2');
+  const ratio = (a: number, b: number) => `${fixed(a / b, 2)}×`;
+  for (const r of [one, two]) {
+    if (r) console.log(`${r.kind}: redis-server CPU while relaying ${fixed(r.redisCpuPercent)}% of one core`);
+  }
+  if (two) {
+    const { localLatency: l, crossLatency: c } = two;
+    console.log(
+      `redis×2 relay latency ms, same instance (${l.n}): min ${fixed(l.min, 2)} median ${fixed(l.median, 2)} ` +
+        `p95 ${fixed(l.p95, 2)} p99 ${fixed(l.p99, 2)} max ${fixed(l.max, 1)}; across instances (${c.n}): ` +
+        `min ${fixed(c.min, 2)} median ${fixed(c.median, 2)} p95 ${fixed(c.p95, 2)} p99 ${fixed(c.p99, 2)} ` +
+        `max ${fixed(c.max, 1)}; a cross-instance relay adds ${fixed(c.median - l.median, 2)} ms at the median ` +
+        `(${ratio(c.median, l.median)}), ${fixed(c.p99 - l.p99, 2)} ms at p99`,
+    );
+  }
+  for (const base of [ours, one]) {
+    if (!two || !base) continue;
+    console.log(
+      `redis×2/${base.kind}: peers held ${two.peers - two.failed} vs ${base.peers - base.failed}, ` +
+        `p50 ${ratio(two.latency.median, base.latency.median)}, p99 ${ratio(two.latency.p99, base.latency.p99)}, ` +
+        `server CPU/msg (both instances) ${ratio(two.cpuMicrosPerMessage, base.cpuMicrosPerMessage)}, ` +
+        `RSS/1k ${ratio(two.rssPerKMb, base.rssPerKMb)}, connect time ${ratio(two.connectMs, base.connectMs)}`,
+    );
+  }
+  if (one && ours)
+    console.log(
+      `redis×1/ours: p50 ${ratio(one.latency.median, ours.latency.median)}, ` +
+        `p99 ${ratio(one.latency.p99, ours.latency.p99)}, CPU/msg ${ratio(one.cpuMicrosPerMessage, ours.cpuMicrosPerMessage)}, ` +
+        `connect CPU ${ratio(one.connectCpuMs, ours.connectCpuMs)}`,
+    );
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,8 @@
 /** What `bench/signal.ts` says to its children over IPC, and what they answer. */
 
-export type ServerKind = 'ours' | 'stock' | 'bare';
-export const SERVER_KINDS: readonly ServerKind[] = ['ours', 'stock', 'bare'];
+/** `redis×1`: ours with REDIS_URL; `redis×2`: two instances of ours on one Redis, peers alternating between them. */
+export type ServerKind = 'ours' | 'stock' | 'bare' | 'redis×1' | 'redis×2';
+export const SERVER_KINDS: readonly ServerKind[] = ['ours', 'stock', 'bare', 'redis×1', 'redis×2'];
 
 /** Parent → server child. */
 export type ServerCommand =
@@ -29,7 +30,8 @@ export interface Usage {
 export type WorkerCommand =
   | {
       readonly type: 'connect';
-      readonly port: number;
+      /** Peer `i` connects to `ports[i % ports.length]` (one port per server instance). */
+      readonly ports: readonly number[];
       readonly path: string;
       readonly from: number;
       readonly to: number;
@@ -60,8 +62,10 @@ export interface Relayed {
 }
 
 export interface WorkerReport {
-  /** Send → receive, ms, for relayed messages this worker received. */
+  /** Send → receive, ms, for relayed messages this worker received from a peer on the same instance… */
   readonly latencies: readonly number[];
+  /** …and from a peer on another instance (through Redis). */
+  readonly crossLatencies: readonly number[];
   /** Messages that were not our relayed CANDIDATEs (EXPIRE, ERROR …) by type and message. */
   readonly unexpected: Readonly<Record<string, number>>;
   readonly cpuMicros: number;

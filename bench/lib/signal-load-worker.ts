@@ -23,13 +23,19 @@ let peers: RawWebSocket[] = [];
 let firstId = 0;
 let heartbeatTimer: NodeJS.Timeout | undefined;
 let latencies: number[] = [];
+let crossLatencies: number[] = [];
+/** Server instances the peers alternate between. */
+let instances = 1;
 let unexpected: Record<string, number> = {};
 
-function onText(text: string): void {
-  // Our relayed messages start like this on all three servers; parse only those.
+function onText(text: string, receiver: number): void {
+  // Our relayed messages start like this on every server; parse only those.
   if (text.startsWith('{"type":"CANDIDATE"')) {
-    const message = JSON.parse(text) as { payload: { t: number } };
-    latencies.push(now() - message.payload.t);
+    const message = JSON.parse(text) as { src: string; payload: { t: number } };
+    const sender = Number(message.src.slice(1));
+    (sender % instances === receiver % instances ? latencies : crossLatencies).push(
+      now() - message.payload.t,
+    );
     return;
   }
   const { type, payload } = JSON.parse(text) as { type?: string; payload?: { msg?: string } };
@@ -38,8 +44,9 @@ function onText(text: string): void {
 }
 
 function connectAll(command: Extract<WorkerCommand, { type: 'connect' }>): Promise<Connected> {
-  const { port, path, from, to, sourcePrefix, concurrency } = command;
+  const { ports, path, from, to, sourcePrefix, concurrency } = command;
   firstId = from;
+  instances = ports.length;
   peers = new Array<RawWebSocket>(to - from);
   const failures: string[] = [];
   let ok = 0;
@@ -62,7 +69,7 @@ function connectAll(command: Extract<WorkerCommand, { type: 'connect' }>): Promi
       let opened = false;
       const socket = new RawWebSocket(
         {
-          port,
+          port: ports[i % ports.length]!,
           target: `${path}?key=peerjs&id=p${i}&token=t${i}`,
           localAddress: `${sourcePrefix}.${1 + Math.floor(slot / PORTS_PER_ADDRESS)}`,
           localPort: FIRST_PORT + (slot % PORTS_PER_ADDRESS),
@@ -70,7 +77,7 @@ function connectAll(command: Extract<WorkerCommand, { type: 'connect' }>): Promi
         {
           onUpgrade: () => {},
           onText: (text) => {
-            if (opened) return onText(text);
+            if (opened) return onText(text, i);
             opened = text.startsWith('{"type":"OPEN"');
             if (opened) ok += 1;
             else {
@@ -143,8 +150,9 @@ function relay(command: Extract<WorkerCommand, { type: 'relay' }>): Promise<Rela
 
 function report(): WorkerReport {
   const cpu = process.cpuUsage();
-  const result = { latencies, unexpected, cpuMicros: cpu.user + cpu.system };
+  const result = { latencies, crossLatencies, unexpected, cpuMicros: cpu.user + cpu.system };
   latencies = [];
+  crossLatencies = [];
   unexpected = {};
   return result;
 }

@@ -16,6 +16,8 @@ const HOST = '127.0.0.1';
 const MAX_FRAME_BYTES = 64 * 1024;
 
 const kind = process.argv[2] as ServerKind;
+/** For the Redis kinds: the Redis URL and this instance's name. */
+const [redisUrl, instanceId] = process.argv.slice(3);
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 
@@ -24,6 +26,21 @@ async function start(): Promise<Started> {
     // Every benchmark peer comes from loopback: lift the per-IP cap; all else stays at its default.
     // Logging is off: one JSON line per connect on stdout would measure the terminal, and stock logs nothing.
     const config = loadConfig({ PORT: '0', HOST, MAX_CONNECTIONS_PER_IP: '1000000' }, []);
+    const server = createDiyalogServer(config, { log: () => {} });
+    const { port } = await server.listen();
+    return { port, path: '/signal/peerjs' };
+  }
+  if (kind === 'redis×1' || kind === 'redis×2') {
+    const config = loadConfig(
+      {
+        PORT: '0',
+        HOST,
+        MAX_CONNECTIONS_PER_IP: '1000000',
+        REDIS_URL: redisUrl ?? '',
+        INSTANCE_ID: instanceId ?? 'bench',
+      },
+      [],
+    );
     const server = createDiyalogServer(config, { log: () => {} });
     const { port } = await server.listen();
     return { port, path: '/signal/peerjs' };

@@ -8,6 +8,8 @@ export interface RunningRedis {
   /** `redis://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /** The redis-server process (the benchmark pins it to a CPU and reads its CPU time). */
+  readonly pid: number;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startRedis(options: { port?: number } = {}): Promise<Runni
       return {
         url: `redis://127.0.0.1:${port}`,
         port,
+        pid: child.pid!,
         stop: async () => {
           await stopProcess(child);
           await rm(dir, { recursive: true, force: true });
