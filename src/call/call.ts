@@ -84,6 +84,8 @@ export type CallEvents = {
   change: [];
   /** A data-channel message from a participant, after the link handled it. */
   message: [from: string, message: PeerMessage];
+  /** A participant's link changed phase (features such as chat resend what it missed). */
+  link: [id: string, state: LinkState];
 };
 
 const DEFAULT_RECONNECT_LIMIT_MS = 60_000;
@@ -302,6 +304,23 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.#dispatch({ type: 'hangup' });
   }
 
+  /** Everyone we have a link with, and whether it is connected (chat and files address each). */
+  participants(): { id: string; name: string | undefined; connected: boolean }[] {
+    return [...this.#links.values()].map((l) => ({
+      id: l.remoteId,
+      name: l.remote.name,
+      connected: l.state.phase === 'connected',
+    }));
+  }
+
+  /** Sends over one participant's data channel; false when that link is not connected. */
+  sendTo(id: string, message: PeerMessage): boolean {
+    const link = this.#links.get(id);
+    if (!link || link.state.phase !== 'connected') return false;
+    link.send(message);
+    return true;
+  }
+
   /** The single link of a 1:1 call (the first one). */
   #link(): PeerLink<S> | undefined {
     return this.#links.values().next().value;
@@ -324,7 +343,10 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.#links.set(remoteId, link);
     link.on('change', () => this.emit('change'));
     link.on('message', (message) => this.emit('message', remoteId, message));
-    link.on('state', (state) => this.#onLinkState(state));
+    link.on('state', (state) => {
+      this.#onLinkState(state);
+      this.emit('link', remoteId, state);
+    });
     return link;
   }
 

@@ -22,7 +22,11 @@ export type PeerMessage =
   /** The sender shows a tab instead of its camera (`title`), or is back to the camera (`null`). */
   | { t: 'share'; title: string | null }
   /** The sender's display name (already bounded by the sender; bounded again on arrival). */
-  | { t: 'name'; name: string };
+  | { t: 'name'; name: string }
+  /** A chat message (see chat/): `id` is the sender's, for acks and de-duplication; `at` its send time. */
+  | { t: 'chat'; id: string; at: number; text: string }
+  /** "Your chat message `id` arrived": the sender stops marking it undelivered to us. */
+  | { t: 'chat-ack'; id: string };
 
 export type MessageType = PeerMessage['t'];
 export type MessageOf<K extends MessageType> = Extract<PeerMessage, { t: K }>;

@@ -1,5 +1,7 @@
 import type { ChannelContext, ChannelHandler } from './handler.js';
 import { bye } from './handlers/bye.js';
+import { chat } from './handlers/chat.js';
+import { chatAck } from './handlers/chat-ack.js';
 import { media } from './handlers/media.js';
 import { name } from './handlers/name.js';
 import { ping } from './handlers/ping.js';
@@ -17,6 +19,8 @@ const HANDLERS: { readonly [K in MessageType]: ChannelHandler<K> } = {
   quality,
   share,
   name,
+  chat,
+  'chat-ack': chatAck,
 };
 
 /** Data-channel frames larger than this are not ours (the largest real one, quality, is ~250 bytes). */

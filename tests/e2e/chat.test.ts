@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { joinCall, startWaitingCall } from '../support/call-flow.js';
+import { launchPlain, launchWithExtension, type ExtensionBrowser } from '../support/chromium.js';
+import { startServer } from '../support/server.js';
+
+const SHOTS = process.env.SHOTS_DIR ?? resolve(import.meta.dirname, '../../test-results/screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+const status = (page: Page) => page.getByRole('status').first();
+const messages = (page: Page) => page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+
+/** Chat between the extension's side panel (as a tab) and a join page in another Chromium. */
+describe('chat during a call', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let host: ExtensionBrowser;
+  let guest: Awaited<ReturnType<typeof launchPlain>>;
+  let panel: Page;
+  let join: Page;
+
+  beforeAll(async () => {
+    server = await startServer();
+    [host, guest] = await Promise.all([launchWithExtension({ serverUrl: server.url }), launchPlain()]);
+    panel = await host.open('sidepanel.html');
+    join = guest.page;
+    await joinCall(join, await startWaitingCall(panel));
+    for (const page of [join, panel])
+      await status(page).getByText('Connected', { exact: true }).waitFor({ timeout: 15_000 });
+  });
+  afterAll(async () => {
+    await Promise.all([host?.close(), guest?.browser.close()]);
+    await server?.close();
+  });
+
+  test('messages go both ways, with an unread count while the chat is hidden', async () => {
+    // The guest writes while the host's chat is closed: the host's button counts.
+    await join.getByRole('button', { name: /^Chat/ }).click();
+    expect(await join.getByText('Messages sent before you joined are not shown').count()).toBe(1);
+    const box = join.getByRole('textbox', { name: 'Message' });
+    await box.fill('Merhaba!');
+    await box.press('Enter');
+    await box.fill('second line one');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('line two');
+    expect(await box.inputValue()).toBe('second line one\nline two');
+    await join.getByRole('button', { name: 'Send' }).click();
+    expect(await box.inputValue()).toBe('');
+
+    await panel.getByRole('button', { name: 'Chat, 2 unread' }).waitFor({ timeout: 10_000 });
+    await panel.getByRole('button', { name: 'Chat, 2 unread' }).click();
+    await expect.poll(() => messages(panel).count()).toBe(2);
+    expect(await panel.getByRole('button', { name: /^Chat/ }).getAttribute('aria-label')).toBe('Chat');
+    expect(await messages(panel).nth(1).locator('.text').textContent()).toBe('second line one\nline two');
+    expect(await messages(panel).nth(0).textContent()).toMatch(/Merhaba!/);
+    // The host is not told about earlier messages: nothing was said before it.
+    expect(await panel.getByText('Messages sent before you joined are not shown').count()).toBe(0);
+
+    // The host answers with a link and an XSS attempt; the guest sees a real link and plain text.
+    const pbox = panel.getByRole('textbox', { name: 'Message' });
+    await pbox.fill('see https://example.org/docs?a=1 and <img src=x onerror="window.__xss=1"><b>bold</b>');
+    await pbox.press('Enter');
+    await expect.poll(() => messages(join).count(), { timeout: 10_000 }).toBe(3);
+    const last = messages(join).nth(2);
+    expect(await last.locator('.text').textContent()).toBe(
+      'see https://example.org/docs?a=1 and <img src=x onerror="window.__xss=1"><b>bold</b>',
+    );
+    const link = last.getByRole('link', { name: 'https://example.org/docs?a=1' });
+    expect(await link.getAttribute('href')).toBe('https://example.org/docs?a=1');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await last.locator('img, b').count()).toBe(0);
+    expect(await join.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    // The sender's own copy names them "You"; the other side's copy names nobody by a made-up name.
+    expect(await messages(panel).nth(2).locator('.name').textContent()).toBe('You');
+
+    // A message over 4 KiB is refused before it leaves, with a reason.
+    await pbox.fill('x'.repeat(5000));
+    await panel.getByRole('button', { name: 'Send' }).click();
+    await panel
+      .getByRole('alert')
+      .getByText(/too long \(5,000 bytes; at most 4 KiB\)/)
+      .waitFor();
+    expect(await messages(panel).count()).toBe(3);
+
+    for (const scheme of ['light', 'dark'] as const) {
+      await panel.emulateMedia({ colorScheme: scheme });
+      await panel.screenshot({ path: `${SHOTS}/chat-panel-${scheme}.png` });
+    }
+    await join.screenshot({ path: `${SHOTS}/chat-join.png` });
+  });
+});
