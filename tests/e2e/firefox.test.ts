@@ -1,11 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { joinCall, startWaitingCall, statusText } from '../support/call-flow.js';
 import { framesAdvancing, launchPlain, launchWithExtension } from '../support/chromium.js';
 import { FIREFOX_ORIGIN, firefoxFrames, launchFirefox, type FirefoxBrowser } from '../support/firefox.js';
 import { startServer } from '../support/server.js';
+import { stageFor, zip } from '../../scripts/package.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
@@ -44,17 +46,24 @@ async function startFromPopup(firefox: FirefoxBrowser): Promise<Page> {
 
 describe('Firefox', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
+  /** The package `npm run package` makes for AMO, made here from the dist/ under test. */
+  let xpi: string;
+  let staged: string;
 
   beforeAll(async () => {
     server = await startServer();
+    staged = stageFor('firefox');
+    xpi = zip(staged, mkdtempSync(join(tmpdir(), 'diyalog-xpi-')), 'diyalog-firefox.xpi');
   });
   afterAll(async () => {
     await server?.close();
+    rmSync(staged, { recursive: true, force: true });
+    rmSync(dirname(xpi), { recursive: true, force: true });
   });
 
   test('the popup opens the real sidebar with a waiting call over plain http; a Chromium guest joins and hangs up', async () => {
     const [firefox, guest] = await Promise.all([
-      launchFirefox({ serverUrl: server.url }),
+      launchFirefox({ serverUrl: server.url, extension: xpi }),
       launchPlain({ loopback: false }),
     ]);
     try {
@@ -161,7 +170,7 @@ describe('Firefox', () => {
   });
 
   test('camera not yet allowed (the permission query says "prompt"): one permission tab, then the call starts', async () => {
-    const firefox = await launchFirefox({ serverUrl: server.url, mediaAllowed: false });
+    const firefox = await launchFirefox({ serverUrl: server.url, mediaAllowed: false, extension: xpi });
     try {
       const popup = await firefox.openExtensionPage('popup.html');
       const permissionState = await popup.evaluate(
