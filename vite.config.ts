@@ -50,6 +50,7 @@ export default defineConfig(({ mode }) => {
               popup: resolve(root, 'popup.html'),
               sidepanel: resolve(root, 'sidepanel.html'),
               permission: resolve(root, 'permission.html'),
+              options: resolve(root, 'options.html'),
               background: resolve(root, 'background/index.ts'),
             },
         output: {

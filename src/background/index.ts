@@ -1,8 +1,10 @@
 /**
- * The service worker only wires: it mirrors the side panel's call status on the toolbar badge.
+ * The service worker only wires: it mirrors the side panel's call status on the toolbar badge, and
+ * answers the keyboard shortcut.
  * The call itself lives in the side panel, since service workers have no RTCPeerConnection.
  */
 import browser from 'webextension-polyfill';
+import { onStartCallShortcut } from '../ext/shortcut.js';
 import { onSessionChange, type CallStatus } from '../ext/storage.js';
 
 const BADGE: Partial<Record<CallStatus['phase'], { text: string; color: string }>> = {
@@ -18,3 +20,5 @@ onSessionChange('callStatus', (value) => {
   void browser.action.setBadgeText({ text: badge?.text ?? '' });
   if (badge) void browser.action.setBadgeBackgroundColor({ color: badge.color });
 });
+
+onStartCallShortcut();

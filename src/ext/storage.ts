@@ -13,6 +13,9 @@ const SERVER_URL = 'serverUrl';
 const PENDING_INVITE = 'pendingInvite';
 const CALL_STATUS = 'callStatus';
 const AUTO_FALLBACK = 'autoFallback';
+const DISPLAY_NAME = 'displayName';
+const CAMERA_ID = 'cameraId';
+const MICROPHONE_ID = 'microphoneId';
 
 /** The server URL setting (storage.local), defaulting to the one the build was made for. */
 export async function getServerUrl(): Promise<string> {
@@ -31,6 +34,29 @@ export async function getAutoFallback(): Promise<boolean> {
 
 export async function setAutoFallback(enabled: boolean): Promise<void> {
   await browser.storage.local.set({ [AUTO_FALLBACK]: enabled });
+}
+
+/** The name the others see (storage.local; '' when the user gave none). */
+export async function getDisplayName(): Promise<string> {
+  const stored = (await browser.storage.local.get(DISPLAY_NAME))[DISPLAY_NAME];
+  return typeof stored === 'string' ? stored : '';
+}
+
+export async function setDisplayName(name: string): Promise<void> {
+  await browser.storage.local.set({ [DISPLAY_NAME]: name });
+}
+
+/** The camera and microphone picked in the options (device ids; undefined: the browser's default). */
+export async function getMediaChoice(): Promise<{ cameraId?: string; microphoneId?: string }> {
+  const stored = await browser.storage.local.get([CAMERA_ID, MICROPHONE_ID]);
+  const id = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const cameraId = id(stored[CAMERA_ID]);
+  const microphoneId = id(stored[MICROPHONE_ID]);
+  return { ...(cameraId ? { cameraId } : {}), ...(microphoneId ? { microphoneId } : {}) };
+}
+
+export async function setMediaChoice(choice: { cameraId: string; microphoneId: string }): Promise<void> {
+  await browser.storage.local.set({ [CAMERA_ID]: choice.cameraId, [MICROPHONE_ID]: choice.microphoneId });
 }
 
 /** The popup hands a new call to the side panel through session storage (it survives the popup closing). */

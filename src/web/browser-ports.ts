@@ -9,11 +9,29 @@ export const MEDIA_CONSTRAINTS: MediaStreamConstraints = {
   video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
 };
 
+/** The camera and microphone the user picked in the options (undefined: the browser's default). */
+export interface MediaChoice {
+  readonly cameraId?: string | undefined;
+  readonly microphoneId?: string | undefined;
+}
+
+/** The call's constraints with the chosen devices; `ideal`, so that an unplugged one falls back to another. */
+export function mediaConstraints(choice: MediaChoice = {}): MediaStreamConstraints {
+  const pick = (id: string | undefined) => (id ? { deviceId: { ideal: id } } : {});
+  return {
+    audio: { ...(MEDIA_CONSTRAINTS.audio as MediaTrackConstraints), ...pick(choice.microphoneId) },
+    video: { ...(MEDIA_CONSTRAINTS.video as MediaTrackConstraints), ...pick(choice.cameraId) },
+  };
+}
+
 /**
  * The real browser behind the call core's ports. ICE servers are empty on purpose: simple-peer's
  * default would send every call's address to a public STUN server; TURN/STUN come from our own server.
  */
-export function browserPorts(rtcConfig: RTCConfiguration = { iceServers: [] }): CallPorts<MediaStream> {
+export function browserPorts(
+  rtcConfig: RTCConfiguration = { iceServers: [] },
+  choice: MediaChoice = {},
+): CallPorts<MediaStream> {
   return {
     // The DOM's WebSocket handler types are narrower than the core's structural ones.
     socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
@@ -42,7 +60,7 @@ export function browserPorts(rtcConfig: RTCConfiguration = { iceServers: [] }): 
         );
       return Object.assign(peer, { media: peerMedia(peer._pc) }) as unknown as PeerLike<MediaStream>;
     },
-    getUserMedia: () => navigator.mediaDevices.getUserMedia(MEDIA_CONSTRAINTS),
+    getUserMedia: () => navigator.mediaDevices.getUserMedia(mediaConstraints(choice)),
     timers: realTimers,
     fetchJson: async (url) => {
       const response = await fetch(url, { cache: 'no-store' });

@@ -68,6 +68,8 @@ describe('Firefox', () => {
     ]);
     try {
       const popup = await startFromPopup(firefox);
+      // The keyboard shortcut (manifest `commands`) is shown as the browser has it bound.
+      expect(await popup.evaluate(() => document.body.innerText)).toContain('Shortcut: Alt+Shift+D');
       // No "sidebarAction.open may only be called from a user input handler", and the link was copied.
       await expect
         .poll(() => popup.evaluate(() => document.body.innerText), { timeout: 5000 })
