@@ -51,6 +51,7 @@ export default defineConfig(({ mode }) => {
               sidepanel: resolve(root, 'sidepanel.html'),
               permission: resolve(root, 'permission.html'),
               options: resolve(root, 'options.html'),
+              welcome: resolve(root, 'welcome.html'),
               background: resolve(root, 'background/index.ts'),
             },
         output: {

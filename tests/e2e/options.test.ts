@@ -1,12 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { framesAdvancing, launchWithExtension, type ExtensionBrowser } from '../support/chromium.js';
+import { DIST, framesAdvancing, launchWithExtension, type ExtensionBrowser } from '../support/chromium.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
-describe('the options page', () => {
+describe('the options and welcome pages', () => {
   let host: ExtensionBrowser;
 
   beforeAll(async () => {
@@ -62,5 +63,24 @@ describe('the options page', () => {
     await page.screenshot({ path: `${SHOTS}/options.png`, fullPage: true });
     await page.getByRole('button', { name: 'Stop the test' }).click();
     await page.getByRole('button', { name: 'Test my camera and microphone' }).waitFor();
+  });
+
+  test('the welcome page npm start opens says how to pin Diyalog and start a call, with the shortcut', async () => {
+    // scripts/start.mjs opens chrome-extension://<id from the manifest key>/welcome.html: the same id.
+    const key = (JSON.parse(readFileSync(resolve(DIST, 'manifest.json'), 'utf8')) as { key: string }).key;
+    const hex = createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 32);
+    expect(host.extensionId).toBe([...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join(''));
+
+    const page = await host.open('welcome.html');
+    await page.getByRole('heading', { name: 'Welcome to Diyalog' }).waitFor();
+    await page.getByRole('heading', { name: 'Pin Diyalog to the toolbar' }).waitFor();
+    await page.getByText('press Alt+Shift+D').waitFor();
+    await page.setViewportSize({ width: 760, height: 760 });
+    await page.screenshot({ path: `${SHOTS}/welcome.png`, fullPage: true });
+    // An options tab already open would only be brought forward.
+    for (const open of host.context.pages()) if (open.url().endsWith('/options.html')) await open.close();
+    const options = host.context.waitForEvent('page');
+    await page.getByRole('button', { name: /^Options/ }).click();
+    expect((await options).url()).toBe(`chrome-extension://${host.extensionId}/options.html`);
   });
 });
