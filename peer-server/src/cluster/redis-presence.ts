@@ -23,9 +23,11 @@ local removed = {}
 local entries = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - stale, 'LIMIT', 0, tonumber(ARGV[4]))
 for _, entry in ipairs(entries) do
   local instance, room, id = string.match(entry, '^(%S+) (%S+) (%S+)$')
-  if not instance then
+  if not instance or live(instance) then
+    -- A live instance refreshes every member it holds each beat: one it left stale is not its member (a
+    -- leave whose ZREM failed while Redis was away). Dropped so that such leftovers never fill the LIMIT.
     redis.call('ZREM', KEYS[2], entry)
-  elseif not live(instance) then
+  else
     redis.call('ZREM', KEYS[2], entry)
     local holder = redis.call('HMGET', ARGV[2] .. id, 'i', 'r')
     local back = holder[1] and live(holder[1]) and holder[2] == room
