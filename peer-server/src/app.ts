@@ -5,6 +5,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import { WebSocketServer } from 'ws';
 import { iceServersApi } from './api/ice-servers.js';
 import { peerjsApi } from './api/peerjs.js';
+import { reportsApi, type ReportsLimits } from './api/reports.js';
 import { roomsApi } from './api/rooms.js';
 import type { DiyalogConfig } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
@@ -26,6 +27,8 @@ export interface DiyalogServerOptions {
   readonly store?: RoomStore;
   /** Peer directory, bus and presence; defaults to Redis when `config.redisUrl` is set, else memory. */
   readonly cluster?: Cluster;
+  /** Limits of POST /api/reports; defaults to DEFAULT_REPORTS_LIMITS. */
+  readonly reportsLimits?: ReportsLimits;
 }
 
 export interface DiyalogServer {
@@ -94,6 +97,7 @@ export function createDiyalogServer(
   });
   app.use('/api/rooms', cors, roomsApi(signal, rooms, log));
   app.use('/api/ice-servers', cors, iceServersApi(config, signal, metrics));
+  app.use('/api/reports', cors, reportsApi(metrics.reports, config.trustProxy, options.reportsLimits));
   app.use('/join', joinPage(config.joinDir));
   app.use('/signal', cors, peerjsApi());
   app.use((_req, res) => {

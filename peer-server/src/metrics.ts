@@ -1,3 +1,4 @@
+import { createReportMetrics } from './reports/report-metrics.js';
 import type { ConnectionRejection, FrameRejection } from './signal/rejections.js';
 
 /** A monotonically increasing count. */
@@ -89,6 +90,8 @@ export function createMetrics() {
       'diyalog_room_members_reaped_total',
       'Room members of dead instances that this instance removed from their rooms.',
     ),
+    /** What opted-in clients report about their calls (POST /api/reports). */
+    reports: createReportMetrics(),
   };
 }
 
@@ -114,7 +117,8 @@ export function renderMetrics(metrics: ServerMetrics, gauges: Gauges, instance?:
     gauges.redisUp === undefined
       ? ''
       : gauge('diyalog_redis_up', 'Whether this instance reaches Redis (0: degraded).', gauges.redisUp),
-    ...Object.values(metrics).map((counter) => counter.render()),
+    ...Object.values(metrics).map((counter) => ('render' in counter ? counter.render() : '')),
+    ...Object.values(metrics.reports).map((metric) => metric.render()),
   ].join('');
   if (instance === undefined) return text;
   return text.replace(/^([a-z_]+)(?:\{(.*)\})? /gm, (_, name: string, labels?: string) =>
