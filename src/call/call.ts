@@ -19,6 +19,7 @@ import { LocalMedia, type ShareSource } from './media/local-media.js';
 import type { FetchJson, MediaStreamLike, PeerFactory, SocketFactory, TimerHandle, Timers } from './ports.js';
 import { leaveReasonOf, type ServerMessage } from './protocol.js';
 import type { QualityDecision } from './quality/policy.js';
+import type { StatsInput } from './quality/stats.js';
 import type { QualitySummary } from './quality/summary.js';
 import { deriveKey } from './seal.js';
 import { SealedRelay } from './sealed-relay.js';
@@ -174,6 +175,11 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       sharing: this.#local.share?.title,
       remoteSharing: link?.remote.sharing,
     };
+  }
+
+  /** The current link's raw stats, for diagnostics; undefined when no connection has media. */
+  connectionStats(): Promise<StatsInput> | undefined {
+    return this.#link()?.getStats();
   }
 
   /** Starts camera, key and socket together; ends in `waiting` (host), `ready` (guest) or `failed`. */

@@ -10,6 +10,7 @@ import type { MediaStreamLike, PeerConnectionState, PeerFactory, PeerLike, Timer
 import type { SignalData } from '../protocol.js';
 import { QualityMonitor } from '../quality/monitor.js';
 import type { QualityDecision } from '../quality/policy.js';
+import type { StatsInput } from '../quality/stats.js';
 import { summarize, type QualitySummary } from '../quality/summary.js';
 import type { SealedSignals } from '../seal.js';
 import type { SealedRelay } from '../sealed-relay.js';
@@ -173,6 +174,11 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
 
   get decision(): QualityDecision | undefined {
     return this.#actuator?.decision;
+  }
+
+  /** The connection's raw stats, for diagnostics (ICE candidates, the selected pair); undefined without media. */
+  getStats(): Promise<StatsInput> | undefined {
+    return this.#peer.media?.getStats();
   }
 
   get gen(): number {
