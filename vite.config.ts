@@ -52,6 +52,7 @@ export default defineConfig(({ mode }) => {
               permission: resolve(root, 'permission.html'),
               options: resolve(root, 'options.html'),
               welcome: resolve(root, 'welcome.html'),
+              history: resolve(root, 'history.html'),
               background: resolve(root, 'background/index.ts'),
             },
         output: {

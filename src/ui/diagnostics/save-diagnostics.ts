@@ -4,8 +4,8 @@ import type { CallRecording } from '../../call/diagnostics/recording.js';
 
 /** The extension's version where there is one (the join page is not an extension: "web"). */
 function appVersion(): string {
-  const runtime = (globalThis as { chrome?: { runtime?: { getManifest?: () => { version: string } } } }).chrome
-    ?.runtime;
+  const runtime = (globalThis as { chrome?: { runtime?: { getManifest?: () => { version: string } } } })
+    .chrome?.runtime;
   return runtime?.getManifest?.().version ?? 'web';
 }
 
