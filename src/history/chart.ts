@@ -14,8 +14,10 @@ export interface ChartGeometry {
  * (no chart library): two lines of at most 60 points each.
  */
 export function chartGeometry(series: HistoryEntry['series'], width = 300, height = 80): ChartGeometry {
-  const last = series.at(-1)?.t ?? 0;
-  const first = series[0]?.t ?? 0;
+  // The first second often has no bitrate yet (it is a difference of two readings): start where data does.
+  const measured = series.filter((p) => p.mos !== undefined || p.kbps !== undefined);
+  const last = measured.at(-1)?.t ?? 0;
+  const first = measured[0]?.t ?? 0;
   const span = Math.max(1, last - first);
   const x = (t: number) => (((t - first) / span) * width).toFixed(1);
   const maxKbps = Math.max(1, ...series.map((p) => p.kbps ?? 0));
