@@ -1,21 +1,14 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Peer } from 'peerjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumArgs } from '../../support/chromium.js';
+import { openPeerjsPage } from '../../support/peerjs-page.js';
 import { startRedis, type RunningRedis } from '../../support/redis.js';
 import { startServerProcess, stopOnExit, type ServerProcess } from '../../support/resilience.js';
 
 /** The stock peerjs client, unchanged, with its two peers registered on different instances on one Redis. */
-const PEERJS_SCRIPT = createRequire(import.meta.url).resolve('peerjs/dist/peerjs.min.js');
-
-declare global {
-  interface Window {
-    Peer: typeof Peer;
-    testPeer: Peer;
-  }
-}
+const openPeer = (id: string, server: ServerProcess): Promise<Page> =>
+  openPeerjsPage(browser, server.url, id, pageErrors);
 
 let browser: Browser;
 let redis: RunningRedis;
@@ -38,51 +31,6 @@ afterAll(async () => {
   await Promise.allSettled((instances ?? []).map((server) => server.stop()));
   await redis?.stop();
 });
-
-/** As in peerjs-client.test.ts: a blank page on the instance's own origin, with a Peer registered there. */
-async function openPeer(id: string, server: ServerProcess): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['local-network-access'] });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(`${id}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(`${id} console: ${message.text()}`);
-  });
-  const pageUrl = `${server.url}/peerjs-test.html`;
-  await page.route(pageUrl, (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'text/html',
-      body: '<!doctype html><title>peerjs test</title>',
-    }),
-  );
-  await page.goto(pageUrl);
-  await page.addScriptTag({ path: PEERJS_SCRIPT });
-  await page.evaluate(
-    ({ id, port }) =>
-      new Promise<void>((resolve, reject) => {
-        const peer = new window.Peer(id, {
-          host: '127.0.0.1',
-          port,
-          path: '/signal',
-          key: 'peerjs',
-          config: { iceServers: [] },
-          debug: 1,
-        });
-        window.testPeer = peer;
-        const timer = setTimeout(() => reject(new Error(`peer ${id}: no 'open' in 10 s`)), 10_000);
-        peer.on('open', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        peer.on('error', (error) => {
-          clearTimeout(timer);
-          reject(new Error(`peer ${id}: ${error.type} ${error.message}`));
-        });
-      }),
-    { id, port: server.port },
-  );
-  return page;
-}
 
 describe('the real peerjs client (1.5, in Chromium) across two instances', () => {
   it('opens a DataConnection between peers registered on different instances', async () => {
