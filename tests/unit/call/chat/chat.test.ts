@@ -91,7 +91,7 @@ describe('Chat', () => {
     const result = chat.send('ş'.repeat(2049)); // 4098 bytes of UTF-8
     expect(result).toEqual({
       ok: false,
-      error: 'This message is too long (4,098 bytes; at most 4 KiB). Split it or send it as a file.',
+      error: 'This message is too long (4,098 bytes; at most 4 KiB). Split it into shorter messages.',
     });
     expect(chat.send('x'.repeat(4096))).toEqual({ ok: true });
     expect(room.sent).toHaveLength(2);
