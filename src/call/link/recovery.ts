@@ -99,9 +99,13 @@ export class Recovery {
    * was not lost. A restart of ours younger than a second is left to finish (a new one would cancel it).
    */
   requested(): void {
+    if (this.host.state.phase !== 'reconnecting') return void this.host.restartIce();
+    // While we restart on our own schedule, a request is a hint to try now: it takes the place of our
+    // next attempt (which then follows the backoff from here), so that the two sides' schedules together
+    // never restart faster than one of them would.
     const sinceLast = this.timers.now() - this.#lastRestartAt;
-    if (this.host.state.phase === 'reconnecting' && sinceLast < FRESH_RESTART_MS) return;
-    void this.host.restartIce();
+    if (sinceLast < FRESH_RESTART_MS) return;
+    this.#attempt();
   }
 
   /** The other side answered a ping: a restored path is confirmed. */
