@@ -395,6 +395,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       if (this.role === 'guest' && message.src === this.#remoteId && this.#state.phase === 'connecting') {
         this.#fail(new CallError('room-empty'));
       }
+      this.#links.get(message.src)?.undelivered();
       return;
     }
     if (message.type === 'LEAVE') {

@@ -198,8 +198,12 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   receive(body: SealedSignals): void {
     if (this.#released) return;
     const gen = body.gen ?? 0;
-    // From an ICE generation since restarted: applying it would break this one.
-    if (gen < this.#negotiation.gen) return;
+    // From an ICE generation since restarted: applying it would break this one. A restart request still
+    // asks for what it needs: the other side never saw our later generations (lost while its socket was down).
+    if (gen < this.#negotiation.gen) {
+      if (this.initiator && body.signals.some((s) => s.type === 'renegotiate')) this.#recovery.requested();
+      return;
+    }
     if (body.retry) this.#recovery.resume();
     this.#negotiation.remote(gen, body.signals);
   }
@@ -209,6 +213,12 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     if (this.#released) return;
     this.#negotiation.flush();
     this.#recovery.signalingBack();
+  }
+
+  /** The server could not deliver our signals (the other side was not registered): a restart never arrived. */
+  undelivered(): void {
+    if (this.#released) return;
+    this.#recovery.undelivered();
   }
 
   /** The server says the other side's socket closed without a hang-up. */

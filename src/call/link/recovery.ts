@@ -108,6 +108,14 @@ export class Recovery {
     this.#attempt();
   }
 
+  /**
+   * Our signals did not reach the other side (its socket was down): our last restart is not under way, so
+   * its request, which comes as soon as it is back, is answered at once rather than left to that restart.
+   */
+  undelivered(): void {
+    this.#lastRestartAt = -Infinity;
+  }
+
   /** The other side answered a ping: a restored path is confirmed. */
   answered(): void {
     if (!this.named.has('confirm')) return;
