@@ -99,7 +99,10 @@ export class Recovery {
    * was not lost. A restart of ours younger than a second is left to finish (a new one would cancel it).
    */
   requested(): void {
-    if (this.host.state.phase !== 'reconnecting') return void this.host.restartIce();
+    const phase = this.host.state.phase;
+    // "Connection lost" stays until a user's "Try again" (which comes as `resume`, not as a plain request).
+    if (phase === 'lost') return;
+    if (phase !== 'reconnecting') return void this.host.restartIce();
     // While we restart on our own schedule, a request is a hint to try now: it takes the place of our
     // next attempt (which then follows the backoff from here), so that the two sides' schedules together
     // never restart faster than one of them would.
