@@ -80,34 +80,7 @@ export function isLive(state: { readonly phase: CallPhase }): boolean {
   return state.phase === 'connected' || state.phase === 'reconnecting' || state.phase === 'lost';
 }
 
-const ENDED_TEXT: Readonly<Record<EndReason, string>> = {
-  hangup: 'Call ended',
-  'remote-hangup': 'Call ended — the other person hung up',
-  'peer-left': 'Call ended — the other person left or lost their connection',
-};
-
-/** The words the status line shows for a state; `now` on the state's clock, for the elapsed time. */
-export function statusText(state: CallState, now = 0): string {
-  switch (state.phase) {
-    case 'idle':
-      return 'Ready to start a call';
-    case 'preparing':
-      return 'Starting your camera…';
-    case 'waiting':
-      return 'Waiting for someone to join';
-    case 'ready':
-      return 'Ready to join';
-    case 'connecting':
-      return 'Connecting…';
-    case 'connected':
-      return 'Connected';
-    case 'reconnecting':
-      return `Reconnecting… (${Math.max(0, Math.floor((now - state.since) / 1000))} s)`;
-    case 'lost':
-      return 'Connection lost';
-    case 'ended':
-      return ENDED_TEXT[state.reason];
-    case 'failed':
-      return state.error.message;
-  }
+/** Whole seconds since the media path broke, for "Reconnecting… (12 s)"; `now` on the state's clock. */
+export function reconnectingSeconds(state: CallState, now = 0): number {
+  return state.phase === 'reconnecting' ? Math.max(0, Math.floor((now - state.since) / 1000)) : 0;
 }

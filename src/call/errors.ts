@@ -1,6 +1,6 @@
 /**
- * Every failure a user can meet, with words that say what happened and what to do.
- * The UI shows `message` as is; `kind` lets code and tests tell failures apart.
+ * Every failure a user can meet. The UI words each `kind` (what happened and what to do) in the user's
+ * language (src/ui/text/); `message` is the kind, for logs and diagnostics.
  */
 export type CallErrorKind =
   | 'media-denied'
@@ -14,33 +14,13 @@ export type CallErrorKind =
   | 'busy'
   | 'connection-failed';
 
-const MESSAGES: Readonly<Record<CallErrorKind, string>> = {
-  'media-denied':
-    'Diyalog is not allowed to use your camera and microphone. Allow them for this page in the browser’s site settings (the icon left of the address bar), then try again.',
-  'media-unavailable':
-    'No camera or microphone could be started. Check that one is connected and not in use by another app, then try again.',
-  'server-unreachable':
-    'The Diyalog server cannot be reached. Check your connection (or that the server is running) and try again.',
-  'server-error': 'The Diyalog server refused the connection. Try again in a moment.',
-  'link-invalid':
-    'This invite link is incomplete or damaged. Ask the person who invited you to copy the link again.',
-  'room-empty':
-    'Nobody is waiting in this call. The person who invited you may have hung up — ask them for a new link.',
-  'id-taken': 'This call is already open in another window.',
-  unauthorized:
-    'The call refused this invite link: its secret part is wrong or missing. Ask for the link again and paste all of it.',
-  busy: 'This call already has someone in it.',
-  'connection-failed':
-    'Could not connect to the other person. A firewall may be blocking the call; try again, or from another network.',
-};
-
 export class CallError extends Error {
   override readonly name = 'CallError';
   constructor(
     readonly kind: CallErrorKind,
     detail?: string,
   ) {
-    super(MESSAGES[kind], detail === undefined ? undefined : { cause: detail });
+    super(kind, detail === undefined ? undefined : { cause: detail });
   }
 }
 

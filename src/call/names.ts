@@ -18,11 +18,6 @@ export function boundName(raw: string): string | undefined {
   return cut === '' ? undefined : cut;
 }
 
-/** "Guest 1", "Guest 2"… for a participant who has not said their name. */
-export function defaultName(index: number): string {
-  return `Guest ${index}`;
-}
-
 /** Up to two initials for the camera-off placeholder ("Ayşe Yılmaz" → "AY"). */
 export function initials(name: string): string {
   const words = name.split(' ').filter((w) => w !== '');

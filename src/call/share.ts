@@ -115,77 +115,12 @@ export function nextShare(state: ShareState, event: ShareEvent): ShareState {
   }
 }
 
-/** How a tab is named to the user: its title in quotes, or "this tab". */
-export function tabName(tab: SharedTab): string {
-  const title = tab.title.trim();
-  return title === '' ? 'this tab' : `‘${title}’`;
-}
-
-/** The consent question. */
-export function shareQuestion(tab: SharedTab, source: ShareSource = 'tab'): string {
-  return source === 'display'
-    ? 'Share a window or your screen with the call?'
-    : `Share ${tabName(tab)} with the call?`;
-}
-
-/** What sharing shows the other person, said once, next to the question. */
-export const SHARE_EXPLANATION =
-  'The other person will see this tab and hear its sound until you stop sharing. Your other tabs stay private.';
-
-/** The same for a window or screen the browser lets the user pick (it carries no sound). */
-export const SHARE_DISPLAY_EXPLANATION =
-  'The browser asks which window or screen to show. The other person will see it until you stop sharing.';
-
-/** The share button's words. */
-export function shareButtonText(source: ShareSource): string {
-  return source === 'display' ? 'Share a window or your screen' : 'Share this tab';
-}
-
-/** The indicator's line while sharing. */
-export function sharingText(tab: SharedTab, source: ShareSource = 'tab'): string {
-  if (source === 'display' && tab.title.trim() === '') return 'You are sharing a window or your screen';
-  return `You are sharing ${tabName(tab)}`;
-}
-
-/** What the receiver reads above the shared tab. */
-export function remoteSharingText(title: string): string {
-  return title.trim() === ''
-    ? 'The other person is sharing a tab'
-    : `The other person is sharing ‘${title.trim()}’`;
-}
-
-/** A capture failure whose cause is already known. */
+/** A capture failure whose cause is already known (the UI words `problem`; `message` is the same code). */
 export class ShareError extends Error {
   override readonly name = 'ShareError';
   constructor(readonly problem: ShareProblem) {
-    super(PROBLEMS[problem]);
+    super(problem);
   }
-}
-
-const PROBLEMS: Readonly<Record<ShareProblem, string>> = {
-  'not-invoked':
-    'Chrome lets Diyalog share a tab only after you click the Diyalog button in the toolbar while that tab is open. Go to the tab, click the Diyalog button, then “Share this tab”.',
-  'not-capturable':
-    'This tab cannot be shared: browsers do not let extensions show their own pages (such as chrome:// pages, settings or the Web Store). Open the page you want to show in a normal tab and share that.',
-  'permission-denied':
-    'The browser did not allow sharing the tab, so the call still shows your camera. Try again, and allow it if the browser asks.',
-  'no-tab': 'There is no tab to share in this window. Open the page you want to show, then “Share this tab”.',
-  unsupported: 'This browser cannot share a tab from Diyalog. The call goes on with your camera.',
-  'not-connected': 'You can share a tab once the other person has joined the call.',
-  failed: 'The tab could not be shared. Try again; if it keeps failing, reload the tab first.',
-};
-
-const ENDED: Readonly<Record<Exclude<ShareEndReason, 'user' | 'call-ended'>, string>> = {
-  'tab-closed': 'Sharing stopped: the shared tab was closed. The call shows your camera again.',
-  'tab-navigated':
-    'Sharing stopped: the shared tab went to another page. Share it again if you want to show the new page.',
-  'stopped-in-browser': 'Sharing was stopped from the browser. The call shows your camera again.',
-};
-
-/** The notice's words for the user. */
-export function noticeText(notice: ShareNotice): string {
-  if (notice.kind === 'problem') return PROBLEMS[notice.problem];
-  return notice.reason === 'user' || notice.reason === 'call-ended' ? '' : ENDED[notice.reason];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { statusText } from './call-machine.js';
+import { reconnectingSeconds, type CallState } from './call-machine.js';
 import type { CallSnapshot } from './call.js';
 
 /**
@@ -12,23 +12,34 @@ export function sendingAudioOnly(snapshot: CallSnapshot<unknown>): boolean {
   );
 }
 
-/** What the receiver says while the other side sends no video, or undefined while it does. */
-export function remotePausedText(snapshot: CallSnapshot<unknown>): string | undefined {
+/** Why the other side sends no video (the receiver words it), or undefined while it does. */
+export type RemotePause = 'user' | 'poor-connection';
+
+export function remotePause(snapshot: CallSnapshot<unknown>): RemotePause | undefined {
   const remote = snapshot.remoteDecision;
   if (remote?.settledLevel !== 'audio-only') return undefined;
-  return remote.reason === 'user-audio-only'
-    ? 'The other person switched to audio only'
-    : "The other person's video is paused: poor connection";
+  return remote.reason === 'user-audio-only' ? 'user' : 'poor-connection';
 }
 
-/**
- * The status line: the call's phase, plus "Audio only" while we send no video, or "reconnecting to the
- * server" while a call that still needs the server (to be joined, or to connect) has lost it.
- */
-export function callStatus(snapshot: CallSnapshot<unknown>): string {
+/** What the status line says, as facts the UI words (src/ui/text/). */
+export interface StatusFacts {
+  readonly state: CallState;
+  /** While reconnecting: whole seconds since the media path broke. */
+  readonly seconds: number;
+  /** Connected while we send no video (by the policy or by choice). */
+  readonly audioOnly: boolean;
+  /** A call that still needs the server (to be joined, or to connect) has lost it. */
+  readonly serverLost: boolean;
+}
+
+/** The status line: the call's phase, plus "Audio only" or "reconnecting to the server" where they apply. */
+export function callStatus(snapshot: CallSnapshot<unknown>): StatusFacts {
   const { state } = snapshot;
-  const text = statusText(state, snapshot.now);
-  if (state.phase === 'connected' && sendingAudioOnly(snapshot)) return `${text} · Audio only`;
   const needsServer = state.phase === 'waiting' || state.phase === 'ready' || state.phase === 'connecting';
-  return needsServer && !snapshot.signalingOpen ? `${text} · reconnecting to the server…` : text;
+  return {
+    state,
+    seconds: reconnectingSeconds(state, snapshot.now),
+    audioOnly: state.phase === 'connected' && sendingAudioOnly(snapshot),
+    serverLost: needsServer && !snapshot.signalingOpen,
+  };
 }

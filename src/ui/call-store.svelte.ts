@@ -1,11 +1,13 @@
 import { callStatus, type Call, type CallSnapshot } from '../call/call.js';
 import { CallRecorder } from '../call/diagnostics/recorder.js';
 import { realTimers } from '../call/ports.js';
+import { text } from './text/index.js';
+import { statusText } from './text/status.js';
 
 /** Rune state around one Call: components read `snapshot` and send intents to `call`. */
 export class CallStore {
   snapshot: CallSnapshot<MediaStream> = $state.raw(undefined as never);
-  readonly status: string = $derived(callStatus(this.snapshot));
+  readonly status: string = $derived(statusText(text, callStatus(this.snapshot)));
   readonly #off: () => void;
   /** What "Save diagnostics" and the call history read; it keeps the call's story after it ends. */
   readonly recorder: CallRecorder;

@@ -6,12 +6,13 @@ export interface ChatEntry {
   readonly id: string;
   /** The participant who wrote it (undefined: us). */
   readonly from: string | undefined;
-  readonly name: string;
+  /** The sender's name (undefined: us, or someone who gave none; the UI words both). */
+  readonly name: string | undefined;
   /** The sender's clock when it was sent (ms since the epoch). */
   readonly at: number;
   readonly text: string;
   /** Participants it has not reached yet (ours only; empty: delivered to everyone). */
-  readonly undelivered: readonly string[];
+  readonly undelivered: readonly (string | undefined)[];
 }
 
 /**

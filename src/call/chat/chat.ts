@@ -4,7 +4,6 @@ import type { LinkState } from '../link/link-machine.js';
 import type { TimerHandle, Timers } from '../ports.js';
 import { ChatLog, type ChatEntry } from './chat-log.js';
 import { MAX_CHAT_BYTES, MAX_CHAT_MESSAGES, utf8Bytes } from './limits.js';
-import { chatText } from './text.js';
 
 /** The call as the chat sees it: who is in it, a message to one of them, and what they send. */
 export interface ChatRoom {
@@ -26,7 +25,16 @@ export interface ChatOptions {
   readonly ackTimeoutMs?: number;
 }
 
-export type SendResult = { ok: true } | { ok: false; error: string };
+/** Why a message was not sent (the UI words it). */
+export type ChatRefusal = { readonly kind: 'empty' } | { readonly kind: 'too-long'; readonly bytes: number };
+
+export type SendResult = { ok: true } | { ok: false; error: ChatRefusal };
+
+/** A message from someone that was not shown: longer than 4 KiB (`name`: undefined when unknown). */
+export interface ChatNotice {
+  readonly kind: 'refused-too-long';
+  readonly name: string | undefined;
+}
 
 export type ChatEvents = { change: [] };
 
@@ -49,7 +57,7 @@ export class Chat extends Emitter<ChatEvents> {
   readonly #o: ChatOptions;
   readonly #log = new ChatLog(MAX_CHAT_MESSAGES);
   readonly #pending = new Map<string, Pending>();
-  readonly #notices: string[] = [];
+  readonly #notices: ChatNotice[] = [];
   readonly #offs: (() => void)[];
   #unread = 0;
   #visible = false;
@@ -78,7 +86,7 @@ export class Chat extends Emitter<ChatEvents> {
   }
 
   /** Messages refused from others (too long), newest last; at most 20. */
-  get notices(): readonly string[] {
+  get notices(): readonly ChatNotice[] {
     return this.#notices;
   }
 
@@ -90,10 +98,9 @@ export class Chat extends Emitter<ChatEvents> {
   }
 
   send(text: string): SendResult {
-    if (this.#disposed) return { ok: false, error: chatText.empty };
-    if (text.trim() === '') return { ok: false, error: chatText.empty };
+    if (this.#disposed || text.trim() === '') return { ok: false, error: { kind: 'empty' } };
     const bytes = utf8Bytes(text);
-    if (bytes > MAX_CHAT_BYTES) return { ok: false, error: chatText.tooLong(bytes) };
+    if (bytes > MAX_CHAT_BYTES) return { ok: false, error: { kind: 'too-long', bytes } };
     const message = { t: 'chat', id: this.#o.newId(), at: this.#o.timers.now(), text } as const;
     const pending: Pending = { message, waiting: new Set(), failed: new Set(), timer: undefined };
     for (const { id, connected } of this.#o.room.participants()) {
@@ -105,7 +112,7 @@ export class Chat extends Emitter<ChatEvents> {
       key,
       id: message.id,
       from: undefined,
-      name: chatText.you,
+      name: undefined,
       at: message.at,
       text,
       undelivered: [],
@@ -145,7 +152,7 @@ export class Chat extends Emitter<ChatEvents> {
     if (this.#log.has(key)) return;
     const name = this.#nameOf(from);
     if (utf8Bytes(message.text) > MAX_CHAT_BYTES) {
-      this.#notices.push(chatText.refusedTooLong(name));
+      this.#notices.push({ kind: 'refused-too-long', name });
       if (this.#notices.length > 20) this.#notices.shift();
       this.emit('change');
       return;
@@ -221,7 +228,8 @@ export class Chat extends Emitter<ChatEvents> {
     this.#log.update(`:${pending.message.id}`, (entry) => ({ ...entry, undelivered: names }));
   }
 
-  #nameOf(id: string): string {
-    return this.#o.room.participants().find((p) => p.id === id)?.name ?? chatText.someone;
+  /** A participant's name; undefined when they gave none or are gone (the UI says "someone"). */
+  #nameOf(id: string): string | undefined {
+    return this.#o.room.participants().find((p) => p.id === id)?.name;
   }
 }

@@ -1,74 +1,78 @@
 import { qualityConfig, type QualityConfig, type VideoLevel } from './config.js';
 import type { QualityDecision } from './policy.js';
 
-const QUALITY: Readonly<Record<VideoLevel, string>> = {
-  high: 'full quality',
-  medium: 'medium quality',
-  low: 'low quality',
-};
-
 /**
- * The sentence the call window shows for a decision, e.g.
+ * What the call window says about a decision, as facts the UI words in the user's language
+ * (src/ui/text/), e.g. `audio-only-slow` with 118 kbps →
  * "Audio only — your connection is too slow for video (upload ~120 kbps). Video will come back by itself."
+ * Figures are undefined where the connection did not report them.
  */
-export function describeDecision(d: QualityDecision, config: QualityConfig = qualityConfig): string {
-  if (d.mode === 'forced-audio-only')
-    return 'Audio only, as you chose. Video stays off until you turn it back on.';
+export type DecisionMessage =
+  | { readonly kind: 'forced-audio-only' }
+  /** `pausedForMs`: how long automatic audio-only stays paused (undefined: until switched back on). */
+  | { readonly kind: 'forced-video'; readonly quality: VideoLevel; readonly pausedForMs: number | undefined }
+  | { readonly kind: 'probing-released' }
+  | { readonly kind: 'probing-audio' }
+  | { readonly kind: 'probing-video'; readonly quality: VideoLevel }
+  | { readonly kind: 'audio-only-loss'; readonly lossPercent: number | undefined }
+  | { readonly kind: 'audio-only-slow'; readonly uploadKbps: number | undefined }
+  /** `noFallback`: video is at its lowest and automatic audio-only is off in the settings. */
+  | {
+      readonly kind: 'lowered-slow';
+      readonly quality: VideoLevel;
+      readonly uploadKbps: number | undefined;
+      readonly noFallback: boolean;
+    }
+  | {
+      readonly kind: 'lowered-loss';
+      readonly quality: VideoLevel;
+      readonly lossPercent: number | undefined;
+      readonly noFallback: boolean;
+    }
+  | { readonly kind: 'stays'; readonly quality: VideoLevel; readonly uploadKbps: number | undefined }
+  | { readonly kind: 'back-low-no-fallback' }
+  | { readonly kind: 'back'; readonly quality: VideoLevel }
+  | { readonly kind: 'at'; readonly quality: VideoLevel };
+
+export function describeDecision(d: QualityDecision, config: QualityConfig = qualityConfig): DecisionMessage {
+  if (d.mode === 'forced-audio-only') return { kind: 'forced-audio-only' };
   if (d.mode === 'forced-video') {
-    const quality = d.level === 'audio-only' ? QUALITY.low : QUALITY[d.level];
     const until = d.overrideUntil ?? Infinity;
-    const paused = until === Infinity ? 'until you switch it back on' : `for ${duration(until - d.at)}`;
-    return `Video on at ${quality}, as you asked — it may freeze on this connection. Automatic audio-only is paused ${paused}.`;
+    return {
+      kind: 'forced-video',
+      quality: d.level === 'audio-only' ? 'low' : d.level,
+      pausedForMs: until === Infinity ? undefined : until - d.at,
+    };
   }
   if (d.probing) {
-    if (d.reason === 'user-released') return 'Turning video back on — checking your connection first…';
+    if (d.reason === 'user-released') return { kind: 'probing-released' };
     return d.settledLevel === 'audio-only'
-      ? 'Audio only — checking whether your connection can carry video again…'
-      : `Video at ${QUALITY[d.settledLevel]} — checking whether your connection can carry better video…`;
+      ? { kind: 'probing-audio' }
+      : { kind: 'probing-video', quality: d.settledLevel };
   }
-  const { availableKbps, lossPercent } = d.figures;
-  const upload = availableKbps === undefined ? '' : ` (upload ${rate(availableKbps)})`;
-  const lost = lossPercent === undefined ? '' : ` (~${Math.round(lossPercent)}% lost)`;
+  const { availableKbps: uploadKbps, lossPercent } = d.figures;
   const lossy =
     d.reason === 'loss' ||
     (d.reason !== 'bandwidth' && lossPercent !== undefined && lossPercent > config.levels.low.maxLossPercent);
 
-  if (d.level === 'audio-only') {
-    const cause = lossy
-      ? `your connection is losing too much data for video${lost}`
-      : `your connection is too slow for video${upload}`;
-    return `Audio only — ${cause}. Video will come back by itself.`;
-  }
+  if (d.level === 'audio-only')
+    return lossy ? { kind: 'audio-only-loss', lossPercent } : { kind: 'audio-only-slow', uploadKbps };
 
-  const quality = QUALITY[d.level];
-  const noFallback =
-    d.level === 'low' && !d.autoFallback ? ' Automatic audio-only is off in your settings.' : '';
+  const quality = d.level;
+  const noFallback = d.level === 'low' && !d.autoFallback;
   switch (d.reason) {
     case 'bandwidth':
-      return `Video lowered to ${quality} — your connection is slow${upload}.${noFallback}`;
+      return { kind: 'lowered-slow', quality, uploadKbps, noFallback };
     case 'loss':
-      return `Video lowered to ${quality} — your connection is losing data${lost}.${noFallback}`;
+      return { kind: 'lowered-loss', quality, lossPercent, noFallback };
     case 'probe-failed':
-      return `Video stays at ${quality} — your connection cannot carry more right now${upload}.`;
+      return { kind: 'stays', quality, uploadKbps };
     case 'fallback-disabled':
-      return 'Video is back at low quality — automatic audio-only is off in your settings.';
+      return { kind: 'back-low-no-fallback' };
     case 'recovered':
     case 'probe-succeeded':
-      return d.level === 'high'
-        ? 'Video is back to full quality.'
-        : `Video is back at ${quality} — it will improve by itself if your connection allows.`;
+      return { kind: 'back', quality };
     default:
-      return `Video at ${quality}.`;
+      return { kind: 'at', quality };
   }
-}
-
-function rate(kbps: number): string {
-  return kbps >= 1000 ? `~${(kbps / 1000).toFixed(1)} Mbps` : `~${Math.round(kbps / 10) * 10} kbps`;
-}
-
-function duration(ms: number): string {
-  const seconds = Math.max(1, Math.round(ms / 1000));
-  if (seconds < 90) return `${seconds} seconds`;
-  const minutes = Math.round(seconds / 60);
-  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }

@@ -1,13 +1,15 @@
 import type { Call } from '../../call/call.js';
 import { Chat } from '../../call/chat/chat.js';
 import type { ChatEntry } from '../../call/chat/chat-log.js';
+import type { ChatNotice } from '../../call/chat/chat.js';
 import { newId } from '../../call/ids.js';
 import { realTimers } from '../../call/ports.js';
+import { text } from '../text/index.js';
 
 /** Rune state around the call's chat: the panel reads it and sends intents. */
 export class ChatStore {
   entries: readonly ChatEntry[] = $state.raw([]);
-  notices: readonly string[] = $state.raw([]);
+  notices: readonly ChatNotice[] = $state.raw([]);
   unread = $state(0);
   open = $state(false);
   readonly chat: Chat;
@@ -32,10 +34,11 @@ export class ChatStore {
     this.chat.setVisible(this.open);
   }
 
-  /** Sends `text`; returns what to tell the user when it was refused. */
-  send(text: string): string | undefined {
-    const result = this.chat.send(text);
-    return result.ok ? undefined : result.error;
+  /** Sends `message`; returns what to tell the user when it was refused. */
+  send(message: string): string | undefined {
+    const result = this.chat.send(message);
+    if (result.ok) return undefined;
+    return result.error.kind === 'empty' ? text.chat.empty : text.chat.tooLong(result.error.bytes);
   }
 
   dispose(): void {

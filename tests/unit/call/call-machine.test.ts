@@ -3,12 +3,17 @@ import {
   initialState,
   isFinal,
   nextState,
-  statusText,
+  reconnectingSeconds,
   type CallEvent,
   type CallPhase,
   type CallState,
 } from '../../../src/call/call-machine.js';
 import { CallError } from '../../../src/call/errors.js';
+import { en } from '../../../src/ui/text/en.js';
+import { phaseText } from '../../../src/ui/text/status.js';
+
+/** The English status for a state (src/ui/text/), `now` on the state's clock. */
+const statusText = (state: CallState, now = 0) => phaseText(en, state, reconnectingSeconds(state, now));
 
 const error = new CallError('busy');
 const events: Record<string, CallEvent> = {
@@ -254,7 +259,7 @@ describe('statusText', () => {
   it('shows a failure’s own message', () => {
     for (const kind of ['media-denied', 'room-empty', 'unauthorized'] as const) {
       const failure = new CallError(kind);
-      expect(statusText({ phase: 'failed', error: failure })).toBe(failure.message);
+      expect(statusText({ phase: 'failed', error: failure })).toBe(en.errors[kind]);
     }
     expect(statusText({ phase: 'failed', error: new CallError('busy') })).not.toBe(
       statusText({ phase: 'failed', error: new CallError('room-empty') }),

@@ -1,10 +1,20 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { callStatus, remotePausedText, sendingAudioOnly, type CallSnapshot } from '../../../src/call/call.js';
+import {
+  callStatus as statusFacts,
+  remotePause,
+  sendingAudioOnly,
+  type CallSnapshot,
+} from '../../../src/call/call.js';
+import { en } from '../../../src/ui/text/en.js';
+import { statusText } from '../../../src/ui/text/status.js';
 import { encodingFor } from '../../../src/call/quality/actuation.js';
 import { CallRig, type MediaCall } from './fakes.js';
 
 let rig: CallRig;
 beforeEach(() => (rig = new CallRig()));
+
+/** The status line in English (src/ui/text/). */
+const callStatus = (snapshot: CallSnapshot<unknown>) => statusText(en, statusFacts(snapshot));
 
 const replaced = (calls: readonly MediaCall[]) =>
   calls.flatMap((c) => (c.op === 'replaceVideoTrack' ? [c.track] : []));
@@ -155,18 +165,18 @@ describe('callStatus', () => {
   });
 });
 
-describe('remotePausedText', () => {
+describe('remotePause', () => {
   const remote = (settledLevel: 'audio-only' | 'low', reason: string) =>
     ({ remoteDecision: { settledLevel, reason } }) as unknown as CallSnapshot<unknown>;
 
   it('says why the other side sends no video, once it is settled', () => {
-    expect(remotePausedText(remote('audio-only', 'bandwidth'))).toBe(
+    expect(remotePause(remote('audio-only', 'bandwidth'))).toBe('poor-connection');
+    expect(en.call.remotePaused['poor-connection']).toBe(
       "The other person's video is paused: poor connection",
     );
-    expect(remotePausedText(remote('audio-only', 'user-audio-only'))).toBe(
-      'The other person switched to audio only',
-    );
-    expect(remotePausedText(remote('low', 'probe'))).toBeUndefined();
-    expect(remotePausedText({} as CallSnapshot<unknown>)).toBeUndefined();
+    expect(remotePause(remote('audio-only', 'user-audio-only'))).toBe('user');
+    expect(en.call.remotePaused.user).toBe('The other person switched to audio only');
+    expect(remotePause(remote('low', 'probe'))).toBeUndefined();
+    expect(remotePause({} as CallSnapshot<unknown>)).toBeUndefined();
   });
 });

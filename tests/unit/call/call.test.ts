@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallPhase, Role } from '../../../src/call/call-machine.js';
-import { Call, callStatus } from '../../../src/call/call.js';
+import { Call, callStatus as statusFacts, type CallSnapshot } from '../../../src/call/call.js';
 import type { CallErrorKind } from '../../../src/call/errors.js';
 import { ID_PATTERN, newId } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
@@ -19,6 +19,11 @@ import {
   type FakePeer,
   type RelayedFrame,
 } from './fakes.js';
+import { en } from '../../../src/ui/text/en.js';
+import { statusText } from '../../../src/ui/text/status.js';
+
+/** The status line in English (src/ui/text/). */
+const callStatus = (snapshot: CallSnapshot<unknown>) => statusText(en, statusFacts(snapshot));
 
 let timers: FakeTimers;
 let server: FakePeerServer;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CallError, mediaError, type CallErrorKind } from '../../../src/call/errors.js';
+import { TEXTS } from '../../../src/ui/text/index.js';
 
 const kinds: CallErrorKind[] = [
   'media-denied',
@@ -15,10 +16,14 @@ const kinds: CallErrorKind[] = [
 ];
 
 describe('CallError', () => {
-  it('has its own user-facing message for every kind', () => {
-    const messages = kinds.map((kind) => new CallError(kind).message);
-    for (const message of messages) expect(message.length).toBeGreaterThan(10);
-    expect(new Set(messages).size).toBe(kinds.length);
+  it('has its own user-facing message for every kind, in each language', () => {
+    for (const text of Object.values(TEXTS)) {
+      const messages = kinds.map((kind) => text.errors[kind]);
+      for (const message of messages) expect(message.length).toBeGreaterThan(10);
+      expect(new Set(messages).size).toBe(kinds.length);
+    }
+    // The error itself carries the kind, not words: logs and diagnostics stay in one language.
+    expect(new CallError('busy').message).toBe('busy');
   });
 
   it('is an Error named CallError that keeps its kind and detail', () => {

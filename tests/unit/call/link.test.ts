@@ -8,6 +8,7 @@ import {
   parseJoinLocation,
   signalingUrl,
 } from '../../../src/call/link.js';
+import { en } from '../../../src/ui/text/en.js';
 
 const room = newId();
 const secret = newId();
@@ -19,7 +20,7 @@ function linkInvalid(fn: () => unknown): string {
   } catch (error) {
     expect(error).toBeInstanceOf(CallError);
     expect((error as CallError).kind).toBe('link-invalid');
-    expect((error as CallError).message).toMatch(/invite link/);
+    expect(en.errors[(error as CallError).kind]).toMatch(/invite link/);
     return String((error as CallError).cause);
   }
   throw new Error('expected a link-invalid CallError, but nothing was thrown');

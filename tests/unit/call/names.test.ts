@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { boundName, defaultName, initials, MAX_NAME_LENGTH } from '../../../src/call/names.js';
+import { boundName, initials, MAX_NAME_LENGTH } from '../../../src/call/names.js';
+import { en } from '../../../src/ui/text/en.js';
+import { tr } from '../../../src/ui/text/tr.js';
 
 describe('names', () => {
   it('bounds a name: trimmed, one space between words, cut by code points', () => {
@@ -13,6 +15,7 @@ describe('names', () => {
     expect(initials('Ayşe Yılmaz')).toBe('AY');
     expect(initials('mert')).toBe('M');
     expect(initials('Ali Veli Can')).toBe('AC');
-    expect(defaultName(2)).toBe('Guest 2');
+    expect(en.call.guest(2)).toBe('Guest 2');
+    expect(tr.call.guest(2)).toBe('Konuk 2');
   });
 });

@@ -3,21 +3,27 @@ import { encodingFor } from '../../../src/call/quality/actuation.js';
 import {
   initialShareState,
   nextShare,
-  noticeText,
-  remoteSharingText,
   ShareError,
   shareProblemOf,
-  SHARE_DISPLAY_EXPLANATION,
-  shareButtonText,
-  shareQuestion,
-  sharingText,
+  type SharedTab,
   type ShareEvent,
+  type ShareNotice,
+  type ShareSource,
   type ShareState,
 } from '../../../src/call/share.js';
+import { en } from '../../../src/ui/text/en.js';
+import { shareNoticeText } from '../../../src/ui/text/share.js';
 import { CallRig, FakeTrack, nextTurn, type MediaCall } from './fakes.js';
 
 const report = { tabId: 7, title: 'Quarterly report — Docs' };
 const other = { tabId: 9, title: 'Inbox' };
+
+// The English words (src/ui/text/en.ts) for what the share machine says.
+const shareQuestion = (tab: SharedTab, source: ShareSource = 'tab') => en.share.question(tab.title, source);
+const sharingText = (tab: SharedTab, source: ShareSource = 'tab') => en.share.sharing(tab.title, source);
+const remoteSharingText = (title: string) => en.share.remote(title);
+const shareButtonText = (source: ShareSource) => en.share.button(source);
+const noticeText = (notice: ShareNotice) => shareNoticeText(en, notice);
 
 function run(...events: ShareEvent[]): ShareState {
   return events.reduce(nextShare, initialShareState);
@@ -146,7 +152,7 @@ describe('the share state machine', () => {
     const picker = { title: '' };
     const confirming = run({ type: 'request', tab: picker });
     expect(shareQuestion(picker, 'display')).toBe('Share a window or your screen with the call?');
-    expect(SHARE_DISPLAY_EXPLANATION).not.toMatch(/tab|sound|hear/i);
+    expect(en.share.explanation('display')).not.toMatch(/tab|sound|hear/i);
     // The host is told the browser's name for the pick, the same words the other side reads.
     const sharing = nextShare(nextShare(confirming, { type: 'confirm' }), {
       type: 'started',

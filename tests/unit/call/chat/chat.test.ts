@@ -6,6 +6,8 @@ import { ChatLog } from '../../../../src/call/chat/chat-log.js';
 import { Emitter } from '../../../../src/call/emitter.js';
 import type { LinkState } from '../../../../src/call/link/link-machine.js';
 import { FakeTimers } from '../fakes.js';
+import { en } from '../../../../src/ui/text/en.js';
+import { tr } from '../../../../src/ui/text/tr.js';
 
 type RoomEvents = { message: [string, PeerMessage]; link: [string, LinkState] };
 
@@ -82,17 +84,22 @@ describe('Chat', () => {
     expect(chat.send('hello <b>all</b>')).toEqual({ ok: true });
     expect(room.sent.map((s) => s.to)).toEqual(['ayla', 'bora']);
     expect(room.sent[0]!.message).toMatchObject({ t: 'chat', id: 'm1', text: 'hello <b>all</b>' });
-    expect(chat.entries).toMatchObject([{ from: undefined, name: 'You', text: 'hello <b>all</b>' }]);
+    // Ours carries no name: the UI says "You" in the user's language.
+    expect(chat.entries).toMatchObject([{ from: undefined, name: undefined, text: 'hello <b>all</b>' }]);
   });
 
   it('refuses an empty message and one over 4 KiB, sending nothing', () => {
     const { room, chat } = rig();
-    expect(chat.send('  \n')).toEqual({ ok: false, error: 'Write a message first.' });
+    expect(chat.send('  \n')).toEqual({ ok: false, error: { kind: 'empty' } });
     const result = chat.send('ş'.repeat(2049)); // 4098 bytes of UTF-8
-    expect(result).toEqual({
-      ok: false,
-      error: 'This message is too long (4,098 bytes; at most 4 KiB). Split it into shorter messages.',
-    });
+    expect(result).toEqual({ ok: false, error: { kind: 'too-long', bytes: 4098 } });
+    expect(en.chat.empty).toBe('Write a message first.');
+    expect(en.chat.tooLong(4098)).toBe(
+      'This message is too long (4,098 bytes; at most 4 KiB). Split it into shorter messages.',
+    );
+    expect(tr.chat.tooLong(4098)).toBe(
+      'Bu mesaj çok uzun (4.098 bayt; en fazla 4 KiB). Daha kısa mesajlara bölün.',
+    );
     expect(chat.send('x'.repeat(4096))).toEqual({ ok: true });
     expect(room.sent).toHaveLength(2);
   });
@@ -118,7 +125,8 @@ describe('Chat', () => {
     const { room, chat } = rig();
     room.deliver('bora', JSON.stringify({ t: 'chat', id: 'big', at: 1, text: 'x'.repeat(5000) }));
     expect(chat.entries).toHaveLength(0);
-    expect(chat.notices).toEqual(['Bora sent a message longer than 4 KiB; it was not shown.']);
+    expect(chat.notices).toEqual([{ kind: 'refused-too-long', name: 'Bora' }]);
+    expect(en.chat.refusedTooLong('Bora')).toBe('Bora sent a message longer than 4 KiB; it was not shown.');
     // Malformed frames never reach the chat.
     room.deliver('bora', '{"t":"chat","id":"<script>","at":1,"text":"x"}');
     room.deliver('bora', '{"t":"chat","id":"ok","at":"soon","text":"x"}');

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { describeDecision } from '../../../../src/call/quality/describe.js';
+import { describeDecision as decisionMessage } from '../../../../src/call/quality/describe.js';
 import type { QualityDecision } from '../../../../src/call/quality/policy.js';
+import { en } from '../../../../src/ui/text/en.js';
+import { tr } from '../../../../src/ui/text/tr.js';
+
+/** The decision as the English call window words it (src/ui/text/en.ts). */
+const describeDecision = (d: QualityDecision) => en.decision(decisionMessage(d));
 
 function decision(overrides: Partial<QualityDecision>): QualityDecision {
   const level = overrides.level ?? 'high';
@@ -80,5 +85,45 @@ describe('describeDecision', () => {
     expect(
       describeDecision(decision({ level: 'low', reason: 'fallback-disabled', autoFallback: false })),
     ).toBe('Video is back at low quality — automatic audio-only is off in your settings.');
+  });
+});
+
+describe('describeDecision in Turkish', () => {
+  it('says the same facts with Turkish numbers', () => {
+    const d = decision({
+      level: 'audio-only',
+      reason: 'bandwidth',
+      figures: { availableKbps: 1540, lossPercent: 0, sendKbps: 60 },
+    });
+    expect(decisionMessage(d)).toEqual({ kind: 'audio-only-slow', uploadKbps: 1540 });
+    expect(tr.decision(decisionMessage(d))).toBe(
+      'Yalnızca ses — bağlantınız görüntü için çok yavaş (yükleme ~1,5 Mbps). Görüntü kendiliğinden geri gelecek.',
+    );
+    const lossy = decision({
+      level: 'medium',
+      reason: 'loss',
+      figures: { availableKbps: 900, lossPercent: 6.4, sendKbps: 800 },
+    });
+    expect(tr.decision(decisionMessage(lossy))).toBe(
+      'Görüntü orta kaliteye düşürüldü — bağlantınız veri kaybediyor (~%6 kayıp).',
+    );
+    const forced = decision({
+      level: 'high',
+      mode: 'forced-video',
+      reason: 'user-video',
+      at: 0,
+      overrideUntil: 120_000,
+    });
+    expect(tr.decision(decisionMessage(forced))).toBe(
+      'İstediğiniz gibi görüntü tam kalitede açık — bu bağlantıda donabilir. Otomatik yalnızca ses 2 dakika boyunca duraklatıldı.',
+    );
+    expect(en.decision(decisionMessage(forced))).toMatch(/paused for 2 minutes\.$/);
+    // English counts in the singular for one.
+    expect(en.decision(decisionMessage({ ...forced, overrideUntil: 1000 }))).toMatch(
+      /paused for 1 second\.$/,
+    );
+    expect(en.decision(decisionMessage({ ...forced, overrideUntil: 60_000 }))).toMatch(
+      /paused for 60 seconds\.$/,
+    );
   });
 });

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { qualityConfig, type QualityLevel } from '../../../../src/call/quality/config.js';
-import { describeDecision } from '../../../../src/call/quality/describe.js';
-import { QualityPolicy } from '../../../../src/call/quality/policy.js';
+import { describeDecision as decisionMessage } from '../../../../src/call/quality/describe.js';
+import { en } from '../../../../src/ui/text/en.js';
+import { QualityPolicy, type QualityDecision } from '../../../../src/call/quality/policy.js';
 import { demandKbps, LinkSim } from './link-sim.js';
 import { alternating, drive, mostInWindow, sample, settledChanges } from './samples.js';
+
+/** A decision as the English call window words it (src/ui/text/en.ts). */
+const describeDecision = (d: QualityDecision) => en.decision(decisionMessage(d));
 
 const FIVE_MINUTES = 300;
 
