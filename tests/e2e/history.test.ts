@@ -75,7 +75,8 @@ describe('after a call: diagnostics, feedback, history', () => {
       /^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+$/,
     );
     expect(await call.getByRole('img').getAttribute('aria-label')).toMatch(
-      /^MOS from \d\.\d to \d\.\d; bitrate up to \d+ kbps$/,
+      // English groups thousands: "1,234 kbps".
+      /^MOS from \d\.\d to \d\.\d; bitrate up to \d{1,3}(,\d{3})* kbps$/,
     );
     expect(await history.getByRole('region', { name: 'Totals' }).textContent()).toContain('100 %');
     await history.screenshot({ path: `${SHOTS}/history-light.png`, fullPage: true });
