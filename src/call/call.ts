@@ -10,6 +10,7 @@ import {
 import type { PeerMessage, RemoteQuality } from './channel/messages.js';
 import { Emitter } from './emitter.js';
 import { CallError, mediaError } from './errors.js';
+import type { FileChannelLike } from './files/channel.js';
 import { IceConfig } from './ice-config.js';
 import { cryptoRandomBytes, newId, type RandomBytes } from './ids.js';
 import type { LinkState } from './link/link-machine.js';
@@ -325,6 +326,11 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     if (!link || link.state.phase !== 'connected') return false;
     link.send(message);
     return true;
+  }
+
+  /** One participant's file channel (files/), if their link has one. */
+  fileChannel(id: string): FileChannelLike | undefined {
+    return this.#links.get(id)?.fileChannel;
   }
 
   /** The single link of a 1:1 call (the first one). */

@@ -2,6 +2,7 @@
  * The outside world as the pure core sees it. Browsers hand in the real things (WebSocket, simple-peer,
  * getUserMedia, window timers); Node tests hand in fakes.
  */
+import type { FileChannelLike } from './files/channel.js';
 import type { IceServer, SignalData } from './protocol.js';
 import type { DegradationPreference, EncodingSettings } from './quality/actuation.js';
 import type { StatsInput } from './quality/stats.js';
@@ -68,6 +69,8 @@ export type PeerConnectionState = 'new' | 'connecting' | 'connected' | 'disconne
 export interface PeerLike<S> {
   /** Without it the call runs without quality monitoring. */
   readonly media?: PeerMedia;
+  /** The link's own channel for file bytes (files/); without it the call sends no files. */
+  readonly fileChannel?: FileChannelLike;
   signal(data: SignalData): void;
   send(data: string): void;
   destroy(): void;

@@ -1,5 +1,7 @@
 import type { CallPorts } from '../call/call.js';
 import { realTimers, type PeerLike, type PeerMedia, type SocketLike } from '../call/ports.js';
+import type { FileChannelLike } from '../call/files/channel.js';
+import { FILE_CHANNEL_ID } from '../call/files/limits.js';
 import { withStartBitrate } from '../call/sdp.js';
 import { ResilientPeer } from './resilient-peer.js';
 
@@ -58,7 +60,10 @@ export function browserPorts(
             ? { ...data, sdp: withStartBitrate(data.sdp) }
             : data,
         );
-      return Object.assign(peer, { media: peerMedia(peer._pc) }) as unknown as PeerLike<MediaStream>;
+      return Object.assign(peer, {
+        media: peerMedia(peer._pc),
+        fileChannel: fileChannel(peer._pc),
+      }) as unknown as PeerLike<MediaStream>;
     },
     getUserMedia: () => navigator.mediaDevices.getUserMedia(mediaConstraints(choice)),
     timers: realTimers,
@@ -68,6 +73,16 @@ export function browserPorts(
       return response.json();
     },
   };
+}
+
+/**
+ * The link's file channel: negotiated with a fixed id on both sides (no signaling of its own), ordered and
+ * reliable, created before the offer so that it rides on the same SCTP association as simple-peer's.
+ */
+export function fileChannel(pc: RTCPeerConnection): FileChannelLike {
+  const channel = pc.createDataChannel('files', { negotiated: true, id: FILE_CHANNEL_ID, ordered: true });
+  channel.binaryType = 'arraybuffer';
+  return channel as unknown as FileChannelLike;
 }
 
 /** The quality monitor's handle on the connection: stats, and the video sender (found by its transceiver). */

@@ -26,7 +26,16 @@ export type PeerMessage =
   /** A chat message (see chat/): `id` is the sender's, for acks and de-duplication; `at` its send time. */
   | { t: 'chat'; id: string; at: number; text: string }
   /** "Your chat message `id` arrived": the sender stops marking it undelivered to us. */
-  | { t: 'chat-ack'; id: string };
+  | { t: 'chat-ack'; id: string }
+  /** A file the sender offers (see files/); its chunks go on the link's file channel numbered `n`. */
+  | { t: 'file-offer'; id: string; n: number; name: string; size: number; mime: string }
+  /** The receiver takes the file from `offset` (0; later: where a resume starts). */
+  | { t: 'file-accept'; id: string; offset: number }
+  | { t: 'file-decline'; id: string }
+  /** Either side stops the transfer (`damaged`: the receiver's hash did not match). */
+  | { t: 'file-cancel'; id: string; reason: 'cancelled' | 'damaged' | 'refused' }
+  /** The receiver has this many bytes (verified, once `offset` is the size and `done`). */
+  | { t: 'file-ack'; id: string; offset: number; done: boolean };
 
 export type MessageType = PeerMessage['t'];
 export type MessageOf<K extends MessageType> = Extract<PeerMessage, { t: K }>;

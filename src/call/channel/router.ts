@@ -2,6 +2,11 @@ import type { ChannelContext, ChannelHandler } from './handler.js';
 import { bye } from './handlers/bye.js';
 import { chat } from './handlers/chat.js';
 import { chatAck } from './handlers/chat-ack.js';
+import { fileAccept } from './handlers/file-accept.js';
+import { fileAck } from './handlers/file-ack.js';
+import { fileCancel } from './handlers/file-cancel.js';
+import { fileDecline } from './handlers/file-decline.js';
+import { fileOffer } from './handlers/file-offer.js';
 import { media } from './handlers/media.js';
 import { name } from './handlers/name.js';
 import { ping } from './handlers/ping.js';
@@ -21,6 +26,11 @@ const HANDLERS: { readonly [K in MessageType]: ChannelHandler<K> } = {
   name,
   chat,
   'chat-ack': chatAck,
+  'file-offer': fileOffer,
+  'file-accept': fileAccept,
+  'file-decline': fileDecline,
+  'file-cancel': fileCancel,
+  'file-ack': fileAck,
 };
 
 /** Data-channel frames larger than this are not ours (the largest real one, quality, is ~250 bytes). */

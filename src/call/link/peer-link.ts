@@ -3,6 +3,7 @@ import type { PeerMessage } from '../channel/messages.js';
 import { route } from '../channel/router.js';
 import { Emitter } from '../emitter.js';
 import { CallError } from '../errors.js';
+import type { FileChannelLike } from '../files/channel.js';
 import type { IceConfig } from '../ice-config.js';
 import type { LocalMedia } from '../media/local-media.js';
 import { SenderActuator } from '../media/sender-actuator.js';
@@ -179,6 +180,11 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   /** The connection's raw stats, for diagnostics (ICE candidates, the selected pair); undefined without media. */
   getStats(): Promise<StatsInput> | undefined {
     return this.#peer.media?.getStats();
+  }
+
+  /** This link's file channel (undefined: the peer has none). */
+  get fileChannel(): FileChannelLike | undefined {
+    return this.#released ? undefined : this.#peer.fileChannel;
   }
 
   get gen(): number {

@@ -1,0 +1,517 @@
+import type { PeerMessage } from '../channel/messages.js';
+import type { ChatRoom } from '../chat/chat.js';
+import { Emitter } from '../emitter.js';
+import type { LinkState } from '../link/link-machine.js';
+import type { Timers } from '../ports.js';
+import { decodeChunk, encodeChunk, type FileChannelLike, type FileSource } from './channel.js';
+import {
+  ACK_EVERY_BYTES,
+  CHUNK_BYTES,
+  HIGH_WATER_BYTES,
+  LOW_WATER_BYTES,
+  MAX_RECEIVE_BYTES,
+} from './limits.js';
+import { Sha256 } from './sha256.js';
+import { fileText } from './text.js';
+
+/** The call as the files feature sees it: the chat's view plus each link's file channel. */
+export interface FilesRoom extends ChatRoom {
+  fileChannel(id: string): FileChannelLike | undefined;
+}
+
+export interface FilesOptions {
+  readonly room: FilesRoom;
+  readonly timers: Timers;
+  readonly newId: () => string;
+  /** The largest file we take (default MAX_RECEIVE_BYTES). */
+  readonly maxReceiveBytes?: number;
+}
+
+/**
+ * offered: waits for our Accept/Decline · waiting: our offer waits for theirs · running · paused: the link
+ * is down (it resumes from the last confirmed offset) · done: verified (in) or confirmed (out).
+ */
+export type TransferPhase =
+  'offered' | 'waiting' | 'running' | 'paused' | 'done' | 'declined' | 'cancelled' | 'failed';
+
+export interface TransferView {
+  readonly key: string;
+  readonly direction: 'in' | 'out';
+  readonly peer: string;
+  readonly peerName: string;
+  readonly name: string;
+  readonly size: number;
+  readonly mime: string;
+  readonly phase: TransferPhase;
+  /** Received (in) or confirmed by the receiver (out). */
+  readonly bytes: number;
+  readonly bytesPerSecond: number | undefined;
+  readonly secondsLeft: number | undefined;
+  /** Why it stopped, or what was refused along the way. */
+  readonly message: string | undefined;
+}
+
+export type FilesEvents = {
+  change: [];
+  /** A file arrived whole and verified: its bytes in order (the feature keeps no copy). */
+  received: [key: string, parts: Uint8Array[], view: TransferView];
+};
+
+interface Transfer {
+  readonly key: string;
+  readonly id: string;
+  readonly n: number;
+  readonly direction: 'in' | 'out';
+  readonly peer: string;
+  readonly name: string;
+  readonly size: number;
+  readonly mime: string;
+  readonly file: FileSource | undefined;
+  readonly hash: Sha256;
+  phase: TransferPhase;
+  bytes: number;
+  /** Out: bytes queued on the channel so far. */
+  sent: number;
+  /** Out: bytes already fed to the hash (a resume re-sends bytes but hashes each once). */
+  hashed: number;
+  digest: string | undefined;
+  epoch: number;
+  parts: Uint8Array[];
+  duplicates: number;
+  message: string | undefined;
+  rateAt: number;
+  rateBytes: number;
+  bytesPerSecond: number | undefined;
+  lastAck: number;
+}
+
+interface Link {
+  readonly channel: FileChannelLike;
+  waiters: (() => void)[];
+}
+
+const ACTIVE: ReadonlySet<TransferPhase> = new Set(['running', 'paused']);
+const FINAL: ReadonlySet<TransferPhase> = new Set(['done', 'declined', 'cancelled', 'failed']);
+const MAX_NOTICES = 20;
+
+/**
+ * Files in the call, peer to peer: an offer over the control channel, Accept or Decline, then 64 KiB chunks
+ * on each link's own file channel with backpressure (≤ ~1 MiB in flight), a SHA-256 checked before the
+ * file is offered for saving, and a resume from the receiver's last confirmed offset when a link comes
+ * back. In a group a file goes to everyone (one transfer per participant). Anything a peer sends that does
+ * not fit is refused with a notice, keeps memory bounded, and leaves the call alone.
+ */
+export class Files extends Emitter<FilesEvents> {
+  readonly maxReceiveBytes: number;
+  readonly #o: FilesOptions;
+  readonly #transfers = new Map<string, Transfer>();
+  /** Incoming chunks find their transfer by sender and number. */
+  readonly #byNumber = new Map<string, Transfer>();
+  readonly #links = new Map<string, Link>();
+  readonly #notices: string[] = [];
+  readonly #warned = new Set<string>();
+  readonly #offs: (() => void)[];
+  #counter = 0;
+  #lastEmit = -Infinity;
+  #disposed = false;
+
+  constructor(options: FilesOptions) {
+    super();
+    this.#o = options;
+    this.maxReceiveBytes = options.maxReceiveBytes ?? MAX_RECEIVE_BYTES;
+    this.#offs = [
+      options.room.on('message', (from, message) => this.#onMessage(from, message)),
+      options.room.on('link', (id, state) => this.#onLink(id, state)),
+    ];
+    // Listen from the start: data for a transfer nobody offered is refused too, not left unread.
+    for (const { id } of options.room.participants()) this.#link(id);
+  }
+
+  get transfers(): TransferView[] {
+    return [...this.#transfers.values()].map((t) => this.#view(t));
+  }
+
+  /** What was refused from others (unknown transfers…), newest last; at most 20. */
+  get notices(): readonly string[] {
+    return this.#notices;
+  }
+
+  /** Offers `file` to everyone connected; returns the transfers' keys (none: nobody to send to). */
+  send(file: FileSource): string[] {
+    if (this.#disposed) return [];
+    const keys: string[] = [];
+    for (const { id: peer, connected } of this.#o.room.participants()) {
+      if (!connected || !this.#link(peer)) continue;
+      const id = this.#o.newId();
+      const n = (this.#counter = (this.#counter + 1) >>> 0);
+      const t = this.#create({
+        id,
+        n,
+        direction: 'out',
+        peer,
+        name: file.name,
+        size: file.size,
+        mime: file.type,
+        file,
+      });
+      t.phase = 'waiting';
+      this.#o.room.sendTo(peer, {
+        t: 'file-offer',
+        id,
+        n,
+        name: file.name,
+        size: file.size,
+        mime: file.type,
+      });
+      keys.push(t.key);
+    }
+    this.#emit(true);
+    return keys;
+  }
+
+  accept(key: string): void {
+    const t = this.#transfers.get(key);
+    if (!t || t.direction !== 'in' || t.phase !== 'offered') return;
+    t.phase = 'running';
+    t.rateAt = this.#o.timers.now();
+    this.#o.room.sendTo(t.peer, { t: 'file-accept', id: t.id, offset: 0 });
+    this.#emit(true);
+  }
+
+  decline(key: string): void {
+    const t = this.#transfers.get(key);
+    if (!t || t.direction !== 'in' || t.phase !== 'offered') return;
+    t.phase = 'declined';
+    this.#o.room.sendTo(t.peer, { t: 'file-decline', id: t.id });
+    this.#emit(true);
+  }
+
+  /** Stops a transfer from our side; the other side is told and stops too. */
+  cancel(key: string): void {
+    const t = this.#transfers.get(key);
+    if (!t || FINAL.has(t.phase)) return;
+    this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
+    this.#end(t, 'cancelled', fileText.cancelledByYou);
+  }
+
+  /** Forgets a finished transfer (the list shows it no more). */
+  dismiss(key: string): void {
+    const t = this.#transfers.get(key);
+    if (t && FINAL.has(t.phase)) this.#transfers.delete(key);
+    this.#emit(true);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const off of this.#offs) off();
+    for (const t of this.#transfers.values()) if (!FINAL.has(t.phase)) this.#end(t, 'cancelled', undefined);
+    for (const link of this.#links.values()) {
+      link.channel.onmessage = null;
+      link.channel.onbufferedamountlow = null;
+    }
+  }
+
+  #create(
+    init: Pick<Transfer, 'id' | 'n' | 'direction' | 'peer' | 'name' | 'size' | 'mime' | 'file'>,
+  ): Transfer {
+    const t: Transfer = {
+      ...init,
+      key: `${init.direction}:${init.peer}:${init.id}`,
+      hash: new Sha256(),
+      phase: 'offered',
+      bytes: 0,
+      sent: 0,
+      hashed: 0,
+      digest: undefined,
+      epoch: 0,
+      parts: [],
+      duplicates: 0,
+      message: undefined,
+      rateAt: this.#o.timers.now(),
+      rateBytes: 0,
+      bytesPerSecond: undefined,
+      lastAck: 0,
+    };
+    this.#transfers.set(t.key, t);
+    if (t.direction === 'in') this.#byNumber.set(`${t.peer}:${t.n}`, t);
+    return t;
+  }
+
+  /** The link's file channel, listened to once. */
+  #link(peer: string): Link | undefined {
+    let link = this.#links.get(peer);
+    if (link) return link;
+    const channel = this.#o.room.fileChannel(peer);
+    if (!channel) return undefined;
+    link = { channel, waiters: [] };
+    const l = link;
+    channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
+    channel.onbufferedamountlow = () => this.#wake(l);
+    channel.onmessage = (event) => this.#onChunk(peer, event.data);
+    this.#links.set(peer, link);
+    return link;
+  }
+
+  #wake(link: Link): void {
+    const waiters = link.waiters;
+    link.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #onMessage(from: string, message: PeerMessage): void {
+    if (this.#disposed) return;
+    switch (message.t) {
+      case 'file-offer': {
+        if (this.#transfers.has(`in:${from}:${message.id}`) || this.#byNumber.has(`${from}:${message.n}`))
+          return;
+        const t = this.#create({ ...message, direction: 'in', peer: from, file: undefined });
+        if (message.size > this.maxReceiveBytes) {
+          this.#o.room.sendTo(from, { t: 'file-cancel', id: t.id, reason: 'refused' });
+          this.#end(t, 'failed', fileText.tooBig(t.name, formatBytes(this.maxReceiveBytes)));
+        } else if (!this.#link(from)) {
+          this.#o.room.sendTo(from, { t: 'file-cancel', id: t.id, reason: 'refused' });
+          this.#end(t, 'failed', fileText.noChannel(this.#nameOf(from)));
+        } else this.#emit(true);
+        return;
+      }
+      case 'file-accept': {
+        const t = this.#transfers.get(`out:${from}:${message.id}`);
+        if (!t || !(t.phase === 'waiting' || ACTIVE.has(t.phase))) return;
+        if (message.offset < 0 || message.offset > t.size || message.offset > t.sent) return;
+        // A first accept starts at 0; a resume starts where the receiver's bytes end.
+        t.phase = 'running';
+        t.sent = message.offset;
+        t.bytes = Math.max(t.bytes, message.offset);
+        t.epoch += 1;
+        void this.#pump(t, t.epoch);
+        this.#emit(true);
+        return;
+      }
+      case 'file-decline': {
+        const t = this.#transfers.get(`out:${from}:${message.id}`);
+        if (t?.phase === 'waiting') this.#end(t, 'declined', fileText.declined(this.#nameOf(from)));
+        return;
+      }
+      case 'file-cancel': {
+        const t =
+          this.#transfers.get(`in:${from}:${message.id}`) ?? this.#transfers.get(`out:${from}:${message.id}`);
+        if (!t || FINAL.has(t.phase)) return;
+        const who = this.#nameOf(from);
+        if (message.reason === 'damaged') this.#end(t, 'failed', fileText.damagedThere(who));
+        else if (message.reason === 'refused') this.#end(t, 'failed', fileText.refusedThere(who));
+        else this.#end(t, 'cancelled', fileText.cancelledBy(who));
+        return;
+      }
+      case 'file-ack': {
+        const t = this.#transfers.get(`out:${from}:${message.id}`);
+        if (!t || !ACTIVE.has(t.phase) || message.offset > t.size) return;
+        t.bytes = Math.max(t.bytes, message.offset);
+        this.#rate(t);
+        if (message.done && message.offset === t.size) this.#end(t, 'done', undefined);
+        else this.#emit(false);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #onLink(peer: string, state: LinkState): void {
+    if (this.#disposed) return;
+    const mine = [...this.#transfers.values()].filter((t) => t.peer === peer && !FINAL.has(t.phase));
+    if (state.phase === 'closed' || state.phase === 'failed') {
+      const message = fileText.left(this.#nameOf(peer));
+      for (const t of mine) this.#end(t, 'cancelled', message);
+      this.#links.delete(peer);
+      return;
+    }
+    if (state.phase === 'connected') this.#link(peer);
+    for (const t of mine) {
+      if (!ACTIVE.has(t.phase)) continue;
+      if (state.phase !== 'connected') t.phase = 'paused';
+      else {
+        t.phase = 'running';
+        // The receiver asks for the rest from what it has: the sender rewinds to there.
+        if (t.direction === 'in') this.#o.room.sendTo(peer, { t: 'file-accept', id: t.id, offset: t.bytes });
+      }
+    }
+    this.#emit(true);
+  }
+
+  /** Sends `t` from `t.sent`, one slice of the file at a time, while the channel has room. */
+  async #pump(t: Transfer, epoch: number): Promise<void> {
+    const link = this.#link(t.peer);
+    const file = t.file;
+    if (!link || !file) return;
+    const live = () => t.epoch === epoch && ACTIVE.has(t.phase) && !this.#disposed;
+    const channel = link.channel;
+    try {
+      while (live() && t.sent < t.size) {
+        if (channel.readyState !== 'open' || channel.bufferedAmount > HIGH_WATER_BYTES) {
+          await new Promise<void>((resolve) => {
+            link.waiters.push(resolve);
+            // It may have drained between the check and now.
+            if (channel.readyState === 'open' && channel.bufferedAmount <= LOW_WATER_BYTES) this.#wake(link);
+          });
+          if (channel.readyState !== 'open') return; // the resume after the link is back restarts us
+          continue;
+        }
+        const start = t.sent;
+        const end = Math.min(start + CHUNK_BYTES, t.size);
+        const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
+        if (!live()) return;
+        if (start === t.hashed) {
+          t.hash.update(bytes);
+          t.hashed = end;
+        }
+        channel.send(encodeChunk(t.n, start, bytes));
+        t.sent = end;
+      }
+      if (!live()) return;
+      t.digest ??= t.hash.hex();
+      channel.send(JSON.stringify({ t: 'file-end', n: t.n, sha256: t.digest }));
+    } catch {
+      if (!live()) return;
+      // A channel closing under us is a link going down: the resume restarts the pump.
+      if (channel.readyState !== 'open') return;
+      this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
+      this.#end(t, 'failed', fileText.readFailed);
+    }
+  }
+
+  #onChunk(from: string, data: unknown): void {
+    if (this.#disposed) return;
+    if (typeof data === 'string') return this.#onEnd(from, data);
+    const chunk = decodeChunk(data);
+    if (!chunk) return;
+    const t = this.#byNumber.get(`${from}:${chunk.n}`);
+    if (!t || !ACTIVE.has(t.phase)) {
+      // Unknown, declined or stopped: nothing is kept; said once per transfer.
+      return this.#notice(`${from}:${chunk.n}`, fileText.unknown(this.#nameOf(from)));
+    }
+    const length = chunk.bytes.length;
+    if (chunk.offset + length <= t.bytes) {
+      // Sent again after a resume (the channel had kept it): already here.
+      t.duplicates += 1;
+      t.message = fileText.duplicates(t.duplicates);
+      return;
+    }
+    if (chunk.offset !== t.bytes) return this.#refuse(t, fileText.gap);
+    if (t.bytes + length > t.size) return this.#refuse(t, fileText.overrun(t.size));
+    t.parts.push(chunk.bytes);
+    t.hash.update(chunk.bytes);
+    t.bytes += length;
+    this.#rate(t);
+    if (t.bytes - t.lastAck >= ACK_EVERY_BYTES) {
+      t.lastAck = t.bytes;
+      this.#o.room.sendTo(from, { t: 'file-ack', id: t.id, offset: t.bytes, done: false });
+    }
+    this.#emit(false);
+  }
+
+  #onEnd(from: string, text: string): void {
+    let raw: unknown;
+    try {
+      raw = text.length <= 512 ? JSON.parse(text) : undefined;
+    } catch {
+      return;
+    }
+    const end = raw as { t?: unknown; n?: unknown; sha256?: unknown } | undefined;
+    if (end?.t !== 'file-end' || typeof end.n !== 'number' || typeof end.sha256 !== 'string') return;
+    const t = this.#byNumber.get(`${from}:${end.n}`);
+    if (!t || !ACTIVE.has(t.phase))
+      return this.#notice(`${from}:${end.n}`, fileText.unknown(this.#nameOf(from)));
+    if (t.bytes !== t.size) return this.#refuse(t, fileText.short(t.bytes, t.size));
+    if (t.hash.hex() !== end.sha256.toLowerCase()) {
+      this.#o.room.sendTo(from, { t: 'file-cancel', id: t.id, reason: 'damaged' });
+      return this.#end(t, 'failed', fileText.damaged);
+    }
+    this.#o.room.sendTo(from, { t: 'file-ack', id: t.id, offset: t.size, done: true });
+    const parts = t.parts;
+    t.parts = [];
+    t.phase = 'done';
+    this.emit('received', t.key, parts, this.#view(t));
+    this.#emit(true);
+  }
+
+  /** The peer sent what does not fit this transfer: it stops on both sides, with a reason. */
+  #refuse(t: Transfer, message: string): void {
+    this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'refused' });
+    this.#end(t, 'failed', message);
+  }
+
+  #end(t: Transfer, phase: TransferPhase, message: string | undefined): void {
+    t.phase = phase;
+    t.message = message ?? t.message;
+    t.parts = [];
+    t.epoch += 1;
+    const link = this.#links.get(t.peer);
+    if (link) this.#wake(link);
+    this.#emit(true);
+  }
+
+  #notice(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    if (this.#warned.size >= 256) this.#warned.clear();
+    this.#warned.add(key);
+    this.#notices.push(message);
+    if (this.#notices.length > MAX_NOTICES) this.#notices.shift();
+    this.#emit(true);
+  }
+
+  /** Speed over the last half second or more, smoothed. */
+  #rate(t: Transfer): void {
+    const now = this.#o.timers.now();
+    const dt = now - t.rateAt;
+    if (dt < 500) return;
+    const bps = ((t.bytes - t.rateBytes) * 1000) / dt;
+    t.bytesPerSecond = t.bytesPerSecond === undefined ? bps : 0.7 * bps + 0.3 * t.bytesPerSecond;
+    t.rateAt = now;
+    t.rateBytes = t.bytes;
+  }
+
+  /** Progress is told at most every 100 ms; phases at once. */
+  #emit(force: boolean): void {
+    const now = this.#o.timers.now();
+    if (!force && now - this.#lastEmit < 100) return;
+    this.#lastEmit = now;
+    this.emit('change');
+  }
+
+  #view(t: Transfer): TransferView {
+    const bps = t.phase === 'running' ? t.bytesPerSecond : undefined;
+    return {
+      key: t.key,
+      direction: t.direction,
+      peer: t.peer,
+      peerName: this.#nameOf(t.peer),
+      name: t.name,
+      size: t.size,
+      mime: t.mime,
+      phase: t.phase,
+      bytes: t.bytes,
+      bytesPerSecond: bps,
+      secondsLeft: bps ? (t.size - t.bytes) / bps : undefined,
+      message: t.message,
+    };
+  }
+
+  #nameOf(id: string): string {
+    return this.#o.room.participants().find((p) => p.id === id)?.name ?? fileText.someone;
+  }
+}
+
+/** "1 GiB", "50 MiB", "312 KiB", "12 bytes". */
+export function formatBytes(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB'];
+  if (bytes < 1024) return `${bytes} bytes`;
+  let value = bytes;
+  let unit = 'bytes';
+  for (const u of units) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = u;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+}

@@ -1,0 +1,47 @@
+import type { Call } from '../../call/call.js';
+import { Files, type TransferView } from '../../call/files/files.js';
+import { newId } from '../../call/ids.js';
+import { realTimers } from '../../call/ports.js';
+
+/** Rune state around the call's file transfers; a verified file becomes a Blob the user can save. */
+export class FilesStore {
+  transfers: readonly TransferView[] = $state.raw([]);
+  notices: readonly string[] = $state.raw([]);
+  /** Object URLs of verified files, by transfer key. */
+  saved: Readonly<Record<string, string>> = $state.raw({});
+  readonly files: Files;
+  readonly #offs: (() => void)[];
+
+  constructor(call: Call<MediaStream>) {
+    this.files = new Files({ room: call, timers: realTimers, newId: () => newId() });
+    this.#offs = [
+      this.files.on('change', () => {
+        this.transfers = this.files.transfers;
+        this.notices = [...this.files.notices];
+      }),
+      this.files.on('received', (key, parts, view) => {
+        const blob = new Blob(parts as BlobPart[], { type: view.mime || 'application/octet-stream' });
+        this.saved = { ...this.saved, [key]: URL.createObjectURL(blob) };
+      }),
+    ];
+  }
+
+  send(list: FileList | null): void {
+    for (const file of list ?? []) this.files.send(file);
+  }
+
+  save(view: TransferView): void {
+    const url = this.saved[view.key];
+    if (!url) return;
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = view.name;
+    a.click();
+  }
+
+  dispose(): void {
+    for (const off of this.#offs) off();
+    this.files.dispose();
+    for (const url of Object.values(this.saved)) URL.revokeObjectURL(url);
+  }
+}

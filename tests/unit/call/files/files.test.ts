@@ -1,0 +1,307 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { PeerMessage } from '../../../../src/call/channel/messages.js';
+import { parsePeerMessage } from '../../../../src/call/channel/router.js';
+import { encodeChunk, type FileChannelLike, type FileSource } from '../../../../src/call/files/channel.js';
+import { Files, type FilesRoom } from '../../../../src/call/files/files.js';
+import { HIGH_WATER_BYTES, CHUNK_BYTES } from '../../../../src/call/files/limits.js';
+import { Emitter } from '../../../../src/call/emitter.js';
+import type { LinkState } from '../../../../src/call/link/link-machine.js';
+import { FakeTimers } from '../fakes.js';
+
+/**
+ * One direction of a file channel: frames wait in `buffered` until the consumer takes them (`drain`), so
+ * the sender sees bufferedAmount grow like a slow network's.
+ */
+class FakeFileChannel implements FileChannelLike {
+  readyState = 'open';
+  bufferedAmountLowThreshold = 0;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onbufferedamountlow: (() => void) | null = null;
+  queue: (string | Uint8Array)[] = [];
+  maxBuffered = 0;
+  other!: FakeFileChannel;
+  get bufferedAmount(): number {
+    return this.queue.reduce((sum, f) => sum + (typeof f === 'string' ? f.length : f.byteLength), 0);
+  }
+  send(data: string | Uint8Array<ArrayBuffer>): void {
+    if (this.readyState !== 'open') throw new Error('closed');
+    this.queue.push(data);
+    this.maxBuffered = Math.max(this.maxBuffered, this.bufferedAmount);
+  }
+  /** The far side consumes up to `frames` frames. */
+  drain(frames = Infinity): number {
+    let n = 0;
+    while (n < frames && this.queue.length > 0) {
+      const frame = this.queue.shift()!;
+      const copy = typeof frame === 'string' ? frame : frame.slice().buffer;
+      this.other.onmessage?.({ data: copy });
+      n += 1;
+      if (this.bufferedAmount <= this.bufferedAmountLowThreshold && n > 0) this.onbufferedamountlow?.();
+    }
+    return n;
+  }
+}
+
+type RoomEvents = { message: [string, PeerMessage]; link: [string, LinkState] };
+
+class FakeRoom extends Emitter<RoomEvents> implements FilesRoom {
+  connected = true;
+  peerRoom!: FakeRoom;
+  readonly sent: PeerMessage[] = [];
+  constructor(
+    readonly selfId: string,
+    readonly peerId: string,
+    readonly channel: FakeFileChannel,
+  ) {
+    super();
+  }
+  participants() {
+    return [{ id: this.peerId, name: this.peerId === 'b' ? 'Bora' : 'Ayla', connected: this.connected }];
+  }
+  sendTo(_id: string, message: PeerMessage): boolean {
+    if (!this.connected) return false;
+    this.sent.push(message);
+    // Through the real parser, as the control channel delivers it.
+    const parsed = parsePeerMessage(JSON.stringify(message));
+    if (parsed) this.peerRoom.emit('message', this.selfId, parsed);
+    return true;
+  }
+  fileChannel(): FileChannelLike {
+    return this.channel;
+  }
+  link(phase: LinkState['phase']) {
+    this.connected = phase === 'connected';
+    this.emit('link', this.peerId, (phase === 'reconnecting' ? { phase, since: 0 } : { phase }) as LinkState);
+  }
+  inject(message: unknown) {
+    const parsed = parsePeerMessage(JSON.stringify(message));
+    if (parsed) this.emit('message', this.peerId, parsed);
+  }
+}
+
+function blobOf(buffer: Uint8Array): FileSource & { reads: number } {
+  // A plain Uint8Array: a Buffer's slice would share (and expose) its pool.
+  const bytes = new Uint8Array(buffer);
+  const source = {
+    name: 'report <img src=x onerror=alert(1)>.bin',
+    size: bytes.length,
+    type: 'application/octet-stream',
+    reads: 0,
+    slice(start: number, end: number) {
+      source.reads += 1;
+      return { arrayBuffer: async () => bytes.slice(start, end).buffer };
+    },
+  };
+  return source;
+}
+
+function pair(maxReceiveBytes?: number) {
+  const aToB = new FakeFileChannel();
+  const bToA = new FakeFileChannel();
+  aToB.other = bToA;
+  bToA.other = aToB;
+  const roomA = new FakeRoom('a', 'b', aToB);
+  const roomB = new FakeRoom('b', 'a', bToA);
+  roomA.peerRoom = roomB;
+  roomB.peerRoom = roomA;
+  const timers = new FakeTimers();
+  let n = 0;
+  const newId = () => `t${++n}`;
+  const a = new Files({ room: roomA, timers, newId });
+  const b = new Files({ room: roomB, timers, newId, ...(maxReceiveBytes ? { maxReceiveBytes } : {}) });
+  const received: Uint8Array[][] = [];
+  b.on('received', (_key, parts) => received.push(parts));
+  return { a, b, aToB, bToA, roomA, roomB, timers, received };
+}
+
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+/** Lets the sender's reads settle and the slow consumer take `frames` at a time until nothing moves. */
+async function run(channel: FakeFileChannel, frames = 3, rounds = 10_000) {
+  for (let i = 0; i < rounds; i++) {
+    await turn();
+    if (channel.drain(frames) === 0) {
+      await turn();
+      if (channel.queue.length === 0) return;
+    }
+  }
+}
+
+const sha = (parts: Uint8Array[]) => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+};
+
+describe('Files: a transfer through fake channels with a slow consumer', () => {
+  it('offers, sends nothing before Accept, then delivers the exact bytes with ≤ 1 MiB in flight', async () => {
+    const { a, b, aToB, received } = pair();
+    const data = randomBytes(5 * 1024 * 1024 + 123);
+    const file = blobOf(data);
+    const [key] = a.send(file);
+    expect(a.transfers[0]).toMatchObject({ key, phase: 'waiting', direction: 'out' });
+    const offer = b.transfers[0]!;
+    expect(offer).toMatchObject({ phase: 'offered', name: file.name, size: data.length, peerName: 'Ayla' });
+    await turn();
+    expect(aToB.queue).toHaveLength(0);
+    expect(file.reads).toBe(0);
+
+    b.accept(offer.key);
+    await run(aToB, 2);
+    expect(received).toHaveLength(1);
+    expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(b.transfers[0]).toMatchObject({ phase: 'done', bytes: data.length });
+    expect(a.transfers[0]).toMatchObject({ phase: 'done', bytes: data.length });
+    // Backpressure: never more than the high-water mark plus one chunk queued.
+    expect(aToB.maxBuffered).toBeLessThanOrEqual(HIGH_WATER_BYTES + CHUNK_BYTES + 12);
+    // The sender read slices, one per chunk.
+    expect(file.reads).toBe(Math.ceil(data.length / CHUNK_BYTES));
+  });
+
+  it('Decline: nothing is sent, the sender is told', async () => {
+    const { a, b, aToB } = pair();
+    a.send(blobOf(randomBytes(1000)));
+    b.decline(b.transfers[0]!.key);
+    await run(aToB);
+    expect(a.transfers[0]).toMatchObject({ phase: 'declined', message: 'Bora declined the file.' });
+    expect(aToB.maxBuffered).toBe(0);
+  });
+
+  it('Cancel on the receiver stops the sender; Cancel on the sender stops the receiver', async () => {
+    const { a, b, aToB } = pair();
+    a.send(blobOf(randomBytes(3 * 1024 * 1024)));
+    b.accept(b.transfers[0]!.key);
+    await run(aToB, 2, 5);
+    b.cancel(b.transfers[0]!.key);
+    await run(aToB);
+    expect(b.transfers[0]).toMatchObject({ phase: 'cancelled', message: 'You cancelled the transfer.' });
+    expect(a.transfers[0]).toMatchObject({ phase: 'cancelled', message: 'Bora cancelled the transfer.' });
+    expect(a.transfers[0]!.bytes).toBeLessThan(3 * 1024 * 1024);
+
+    a.send(blobOf(randomBytes(3 * 1024 * 1024)));
+    const second = b.transfers[1]!;
+    b.accept(second.key);
+    await run(aToB, 2, 5);
+    a.cancel(a.transfers[1]!.key);
+    await run(aToB);
+    expect(b.transfers[1]).toMatchObject({ phase: 'cancelled', message: 'Ayla cancelled the transfer.' });
+  });
+
+  it('resumes from the receiver’s confirmed bytes after the link comes back, hash intact', async () => {
+    const { a, b, aToB, roomA, roomB, received } = pair();
+    const data = randomBytes(4 * 1024 * 1024);
+    a.send(blobOf(data));
+    b.accept(b.transfers[0]!.key);
+    await run(aToB, 2, 8);
+    const before = b.transfers[0]!.bytes;
+    expect(before).toBeGreaterThan(0);
+    // ICE restart: the link goes down, what was queued is lost with the old path, then it is back.
+    roomA.link('reconnecting');
+    roomB.link('reconnecting');
+    expect(b.transfers[0]!.phase).toBe('paused');
+    aToB.queue = [];
+    roomA.link('connected');
+    roomB.link('connected');
+    await run(aToB, 2);
+    expect(received).toHaveLength(1);
+    expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(a.transfers[0]!.phase).toBe('done');
+  });
+
+  it('a participant who leaves cancels their transfers with a reason', async () => {
+    const { a, b, aToB, roomB } = pair();
+    a.send(blobOf(randomBytes(2 * 1024 * 1024)));
+    b.accept(b.transfers[0]!.key);
+    await run(aToB, 1, 3);
+    roomB.link('closed');
+    expect(b.transfers[0]).toMatchObject({
+      phase: 'cancelled',
+      message: 'Ayla left the call; the transfer stopped.',
+    });
+  });
+
+  it('a wrong hash is refused: nothing is handed over, both sides say so', async () => {
+    const { a, b, aToB, roomB, received } = pair();
+    a.send(blobOf(randomBytes(100_000)));
+    b.accept(b.transfers[0]!.key);
+    // A sender that lies about the hash: its end frame is replaced.
+    await run(aToB, 1, 1);
+    for (let i = 0; i < 100 && !aToB.queue.some((f) => typeof f === 'string'); i++) await turn();
+    aToB.queue = aToB.queue.map((f) =>
+      typeof f === 'string' ? JSON.stringify({ ...JSON.parse(f), sha256: '0'.repeat(64) }) : f,
+    );
+    await run(aToB);
+    expect(received).toHaveLength(0);
+    expect(b.transfers[0]!.phase).toBe('failed');
+    expect(b.transfers[0]!.message).toMatch(/arrived damaged/);
+    expect(a.transfers[0]!.message).toBe("The file arrived damaged at Bora's side and was not kept.");
+    void roomB;
+  });
+
+  describe('bad input from a peer', () => {
+    /** B's view after A's room sends raw frames on the file channel. */
+    function hostile() {
+      const p = pair(10 * 1024 * 1024);
+      const feed = (data: unknown) => p.bToA.onmessage?.({ data });
+      return { ...p, feed };
+    }
+
+    it('chunks for an unknown or declined transfer are ignored with one notice each', () => {
+      const { b, roomB, feed } = hostile();
+      feed(encodeChunk(77, 0, new Uint8Array(10)).buffer);
+      feed(encodeChunk(77, 10, new Uint8Array(10)).buffer);
+      roomB.inject({ t: 'file-offer', id: 'x1', n: 5, name: 'a.txt', size: 10, mime: 'text/plain' });
+      b.decline(b.transfers[0]!.key);
+      feed(encodeChunk(5, 0, new Uint8Array(10)).buffer);
+      expect(b.notices).toEqual([
+        'Ayla sent file data for a transfer that does not exist or was declined; it was ignored.',
+        'Ayla sent file data for a transfer that does not exist or was declined; it was ignored.',
+      ]);
+    });
+
+    it('more bytes than announced, a gap, and duplicates', () => {
+      const { b, roomB, feed, roomA } = hostile();
+      roomB.inject({ t: 'file-offer', id: 'x1', n: 1, name: 'a', size: 20, mime: '' });
+      b.accept(b.transfers[0]!.key);
+      feed(encodeChunk(1, 0, new Uint8Array(16)).buffer);
+      feed(encodeChunk(1, 0, new Uint8Array(16)).buffer); // duplicate: ignored
+      expect(b.transfers[0]).toMatchObject({
+        phase: 'running',
+        bytes: 16,
+        message: '1 repeated piece ignored.',
+      });
+      feed(encodeChunk(1, 16, new Uint8Array(16)).buffer); // 32 > 20
+      expect(b.transfers[0]).toMatchObject({
+        phase: 'failed',
+        message: 'The sender sent more than the 20 bytes it announced; the transfer was stopped.',
+      });
+      expect(roomB.sent.at(-1)).toEqual({ t: 'file-cancel', id: 'x1', reason: 'refused' });
+
+      roomB.inject({ t: 'file-offer', id: 'x2', n: 2, name: 'b', size: 100, mime: '' });
+      b.accept(b.transfers[1]!.key);
+      feed(encodeChunk(2, 50, new Uint8Array(10)).buffer);
+      expect(b.transfers[1]).toMatchObject({
+        phase: 'failed',
+        message: 'Parts of the file arrived out of order; the transfer was stopped.',
+        bytes: 0,
+      });
+      void roomA;
+    });
+
+    it('an offer over the limit is refused with the limit named; garbage frames change nothing', () => {
+      const { b, roomB, feed } = hostile();
+      roomB.inject({ t: 'file-offer', id: 'big', n: 9, name: 'huge.iso', size: 11 * 1024 * 1024, mime: '' });
+      expect(b.transfers[0]).toMatchObject({ phase: 'failed' });
+      expect(b.transfers[0]!.message).toBe(
+        '“huge.iso” is larger than 10 MiB, the most this browser can receive in a call; it was declined.',
+      );
+      feed('not json');
+      feed(new Uint8Array(3).buffer);
+      feed(42);
+      roomB.inject({ t: 'file-offer', id: 'bad', n: -1, name: 'x', size: 1, mime: '' });
+      roomB.inject({ t: 'file-offer', id: 'bad', n: 1, name: '\u0000\u0001', size: 1, mime: '' });
+      roomB.inject({ t: 'file-offer', id: 'bad', n: 1, name: 'x', size: 1.5, mime: '' });
+      expect(b.transfers).toHaveLength(1);
+    });
+  });
+});
