@@ -4,14 +4,15 @@ import { Emitter } from '../emitter.js';
 import type { LinkState } from '../link/link-machine.js';
 import type { Timers } from '../ports.js';
 import { decodeChunk, encodeChunk, type FileChannelLike, type FileSource } from './channel.js';
+import { fileDigest, type Digest } from './digest.js';
 import {
   ACK_EVERY_BYTES,
   CHUNK_BYTES,
   HIGH_WATER_BYTES,
   LOW_WATER_BYTES,
   MAX_RECEIVE_BYTES,
+  PIECE_BYTES,
 } from './limits.js';
-import { Sha256 } from './sha256.js';
 import { fileText } from './text.js';
 
 /** The call as the files feature sees it: the chat's view plus each link's file channel. */
@@ -23,6 +24,8 @@ export interface FilesOptions {
   readonly room: FilesRoom;
   readonly timers: Timers;
   readonly newId: () => string;
+  /** SHA-256 of whole pieces (WebCrypto's in the browser: native, off the main thread). */
+  readonly digest: Digest;
   /** The largest file we take (default MAX_RECEIVE_BYTES). */
   readonly maxReceiveBytes?: number;
 }
@@ -67,16 +70,18 @@ interface Transfer {
   readonly size: number;
   readonly mime: string;
   readonly file: FileSource | undefined;
-  readonly hash: Sha256;
+  /** Each whole piece's SHA-256, by piece number (a resume re-sends bytes but hashes each piece once). */
+  pieces: Promise<Uint8Array>[];
   phase: TransferPhase;
   bytes: number;
   /** Out: bytes queued on the channel so far. */
   sent: number;
-  /** Out: bytes already fed to the hash (a resume re-sends bytes but hashes each once). */
-  hashed: number;
+  /** Out: our file digest, once computed · In: the one the sender announced. */
   digest: string | undefined;
   epoch: number;
+  /** In: whole pieces received so far, and the piece being filled. */
   parts: Uint8Array[];
+  piece: Uint8Array<ArrayBuffer> | undefined;
   duplicates: number;
   message: string | undefined;
   rateAt: number;
@@ -218,14 +223,14 @@ export class Files extends Emitter<FilesEvents> {
     const t: Transfer = {
       ...init,
       key: `${init.direction}:${init.peer}:${init.id}`,
-      hash: new Sha256(),
+      pieces: [],
       phase: 'offered',
       bytes: 0,
       sent: 0,
-      hashed: 0,
       digest: undefined,
       epoch: 0,
       parts: [],
+      piece: undefined,
       duplicates: 0,
       message: undefined,
       rateAt: this.#o.timers.now(),
@@ -339,37 +344,58 @@ export class Files extends Emitter<FilesEvents> {
     this.#emit(true);
   }
 
-  /** Sends `t` from `t.sent`, one slice of the file at a time, while the channel has room. */
+  /**
+   * Sends `t` from `t.sent`: reads the file one 1 MiB piece at a time (the next read runs while this one is
+   * sent), hashes each piece once, and queues 64 KiB chunks while the channel has room.
+   */
   async #pump(t: Transfer, epoch: number): Promise<void> {
     const link = this.#link(t.peer);
     const file = t.file;
     if (!link || !file) return;
     const live = () => t.epoch === epoch && ACTIVE.has(t.phase) && !this.#disposed;
     const channel = link.channel;
+    const read = (index: number) => {
+      const start = index * PIECE_BYTES;
+      const reading = file
+        .slice(start, Math.min(start + PIECE_BYTES, t.size))
+        .arrayBuffer()
+        .then((buffer) => new Uint8Array(buffer));
+      reading.catch(() => undefined); // a read left behind by a stop must not count as unhandled
+      return reading;
+    };
     try {
-      while (live() && t.sent < t.size) {
-        if (channel.readyState !== 'open' || channel.bufferedAmount > HIGH_WATER_BYTES) {
-          await new Promise<void>((resolve) => {
-            link.waiters.push(resolve);
-            // It may have drained between the check and now.
-            if (channel.readyState === 'open' && channel.bufferedAmount <= LOW_WATER_BYTES) this.#wake(link);
-          });
-          if (channel.readyState !== 'open') return; // the resume after the link is back restarts us
-          continue;
-        }
-        const start = t.sent;
-        const end = Math.min(start + CHUNK_BYTES, t.size);
-        const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
+      let index = Math.floor(t.sent / PIECE_BYTES);
+      let next = t.sent < t.size ? read(index) : undefined;
+      while (next && live()) {
+        const piece = await next;
+        const start = index * PIECE_BYTES;
+        const end = start + piece.length;
+        next = end < t.size ? read(index + 1) : undefined;
         if (!live()) return;
-        if (start === t.hashed) {
-          t.hash.update(bytes);
-          t.hashed = end;
+        if (piece.length !== Math.min(PIECE_BYTES, t.size - start)) throw new Error('short read');
+        t.pieces[index] ??= this.#o.digest(piece);
+        while (t.sent < end) {
+          if (channel.readyState !== 'open' || channel.bufferedAmount > HIGH_WATER_BYTES) {
+            await new Promise<void>((resolve) => {
+              link.waiters.push(resolve);
+              // It may have drained between the check and now.
+              if (channel.readyState === 'open' && channel.bufferedAmount <= LOW_WATER_BYTES)
+                this.#wake(link);
+            });
+            if (channel.readyState !== 'open') return; // the resume after the link is back restarts us
+            if (!live()) return;
+            continue;
+          }
+          const at = t.sent;
+          const to = Math.min(at + CHUNK_BYTES, end);
+          channel.send(encodeChunk(t.n, at, piece.subarray(at - start, to - start)));
+          t.sent = to;
         }
-        channel.send(encodeChunk(t.n, start, bytes));
-        t.sent = end;
+        index += 1;
       }
       if (!live()) return;
-      t.digest ??= t.hash.hex();
+      t.digest ??= await fileDigest(this.#o.digest, t.pieces);
+      if (!live()) return;
       channel.send(JSON.stringify({ t: 'file-end', n: t.n, sha256: t.digest }));
     } catch {
       if (!live()) return;
@@ -399,15 +425,31 @@ export class Files extends Emitter<FilesEvents> {
     }
     if (chunk.offset !== t.bytes) return this.#refuse(t, fileText.gap);
     if (t.bytes + length > t.size) return this.#refuse(t, fileText.overrun(t.size));
-    t.parts.push(chunk.bytes);
-    t.hash.update(chunk.bytes);
-    t.bytes += length;
+    this.#keep(t, chunk.bytes);
     this.#rate(t);
     if (t.bytes - t.lastAck >= ACK_EVERY_BYTES) {
       t.lastAck = t.bytes;
       this.#o.room.sendTo(from, { t: 'file-ack', id: t.id, offset: t.bytes, done: false });
     }
     this.#emit(false);
+  }
+
+  /** Copies a chunk into the piece being filled; a whole piece is kept and hashed. */
+  #keep(t: Transfer, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length;) {
+      const start = t.bytes - (t.bytes % PIECE_BYTES);
+      t.piece ??= new Uint8Array(Math.min(PIECE_BYTES, t.size - start));
+      const fill = t.bytes - start;
+      const take = Math.min(bytes.length - i, t.piece.length - fill);
+      t.piece.set(bytes.subarray(i, i + take), fill);
+      t.bytes += take;
+      i += take;
+      if (fill + take === t.piece.length) {
+        t.pieces.push(this.#o.digest(t.piece));
+        t.parts.push(t.piece);
+        t.piece = undefined;
+      }
+    }
   }
 
   #onEnd(from: string, text: string): void {
@@ -423,11 +465,26 @@ export class Files extends Emitter<FilesEvents> {
     if (!t || !ACTIVE.has(t.phase))
       return this.#notice(`${from}:${end.n}`, fileText.unknown(this.#nameOf(from)));
     if (t.bytes !== t.size) return this.#refuse(t, fileText.short(t.bytes, t.size));
-    if (t.hash.hex() !== end.sha256.toLowerCase()) {
-      this.#o.room.sendTo(from, { t: 'file-cancel', id: t.id, reason: 'damaged' });
+    if (t.digest !== undefined) return; // a repeated end: the first one is being checked
+    t.digest = end.sha256.toLowerCase();
+    void this.#verify(t, t.digest);
+  }
+
+  /** Compares the sender's digest with ours once every piece is hashed; then the file is handed over. */
+  async #verify(t: Transfer, expected: string): Promise<void> {
+    const epoch = t.epoch;
+    let actual: string | undefined;
+    try {
+      actual = await fileDigest(this.#o.digest, t.pieces);
+    } catch {
+      actual = undefined;
+    }
+    if (t.epoch !== epoch || !ACTIVE.has(t.phase) || this.#disposed) return;
+    if (actual !== expected) {
+      this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'damaged' });
       return this.#end(t, 'failed', fileText.damaged);
     }
-    this.#o.room.sendTo(from, { t: 'file-ack', id: t.id, offset: t.size, done: true });
+    this.#o.room.sendTo(t.peer, { t: 'file-ack', id: t.id, offset: t.size, done: true });
     const parts = t.parts;
     t.parts = [];
     t.phase = 'done';
@@ -445,6 +502,7 @@ export class Files extends Emitter<FilesEvents> {
     t.phase = phase;
     t.message = message ?? t.message;
     t.parts = [];
+    t.piece = undefined;
     t.epoch += 1;
     const link = this.#links.get(t.peer);
     if (link) this.#wake(link);

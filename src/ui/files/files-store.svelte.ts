@@ -13,7 +13,12 @@ export class FilesStore {
   readonly #offs: (() => void)[];
 
   constructor(call: Call<MediaStream>) {
-    this.files = new Files({ room: call, timers: realTimers, newId: () => newId() });
+    this.files = new Files({
+      room: call,
+      timers: realTimers,
+      newId: () => newId(),
+      digest: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)),
+    });
     this.#offs = [
       this.files.on('change', () => {
         this.transfers = this.files.transfers;

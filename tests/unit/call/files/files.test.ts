@@ -4,7 +4,8 @@ import type { PeerMessage } from '../../../../src/call/channel/messages.js';
 import { parsePeerMessage } from '../../../../src/call/channel/router.js';
 import { encodeChunk, type FileChannelLike, type FileSource } from '../../../../src/call/files/channel.js';
 import { Files, type FilesRoom } from '../../../../src/call/files/files.js';
-import { HIGH_WATER_BYTES, CHUNK_BYTES } from '../../../../src/call/files/limits.js';
+import { fileDigest } from '../../../../src/call/files/digest.js';
+import { HIGH_WATER_BYTES, CHUNK_BYTES, PIECE_BYTES } from '../../../../src/call/files/limits.js';
 import { Emitter } from '../../../../src/call/emitter.js';
 import type { LinkState } from '../../../../src/call/link/link-machine.js';
 import { FakeTimers } from '../fakes.js';
@@ -108,12 +109,21 @@ function pair(maxReceiveBytes?: number) {
   const timers = new FakeTimers();
   let n = 0;
   const newId = () => `t${++n}`;
-  const a = new Files({ room: roomA, timers, newId });
-  const b = new Files({ room: roomB, timers, newId, ...(maxReceiveBytes ? { maxReceiveBytes } : {}) });
+  const a = new Files({ room: roomA, timers, newId, digest });
+  const b = new Files({
+    room: roomB,
+    timers,
+    newId,
+    digest,
+    ...(maxReceiveBytes ? { maxReceiveBytes } : {}),
+  });
   const received: Uint8Array[][] = [];
   b.on('received', (_key, parts) => received.push(parts));
   return { a, b, aToB, bToA, roomA, roomB, timers, received };
 }
+
+/** Node's SHA-256, asynchronous like WebCrypto's. */
+const digest = async (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
 
 const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 /** Lets the sender's reads settle and the slow consumer take `frames` at a time until nothing moves. */
@@ -154,8 +164,8 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     expect(a.transfers[0]).toMatchObject({ phase: 'done', bytes: data.length });
     // Backpressure: never more than the high-water mark plus one chunk queued.
     expect(aToB.maxBuffered).toBeLessThanOrEqual(HIGH_WATER_BYTES + CHUNK_BYTES + 12);
-    // The sender read slices, one per chunk.
-    expect(file.reads).toBe(Math.ceil(data.length / CHUNK_BYTES));
+    // The sender read slices of the file, one per 1 MiB piece.
+    expect(file.reads).toBe(Math.ceil(data.length / PIECE_BYTES));
   });
 
   it('Decline: nothing is sent, the sender is told', async () => {
