@@ -1,0 +1,235 @@
+/**
+ * npm run bench:transfer — a 100 MiB file through Diyalog's file transfer (join page ↔ extension side panel,
+ * in a running call) against the raw data-channel ceiling measured between the same two Chromium processes
+ * in the same run (a second RTCPeerConnection, one channel, 64 KiB messages, the same backpressure, no
+ * protocol, no hashing, no file reads; ≤ 1 MiB buffered), interleaved; plus chat latency (send → shown on the other side) with
+ * no transfer and under a running transfer.
+ *   BENCH_RUNS=3 (transfers per variant)   BENCH_MIB=100
+ */
+import type { Page } from 'playwright-core';
+import { joinCall, startWaitingCall } from '../tests/support/call-flow.js';
+import { launchPlain, launchWithExtension } from '../tests/support/chromium.js';
+import { startServer } from '../tests/support/server.js';
+import { formatRow, HEADER, summarize } from './lib/summary.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const MIB = Number(process.env.BENCH_MIB ?? 100);
+const SIZE = MIB * 1024 * 1024;
+const CHUNK = 64 * 1024;
+/** A chat message this often while a transfer runs (and as many before, for the idle baseline). */
+const CHAT_EVERY_MS = 100;
+/** The ceiling's backpressure: the most the issue allows in flight (≤ 1 MiB), refilled below 256 KiB. */
+const RAW_HIGH = 1024 * 1024 - CHUNK;
+const RAW_LOW = 256 * 1024;
+
+/** In the page: an RTCPeerConnection with one negotiated channel; resolves to its description once ICE is gathered. */
+async function rawPeer(page: Page, offer?: RTCSessionDescriptionInit): Promise<RTCSessionDescriptionInit> {
+  return page.evaluate(async (offer) => {
+    const w = window as unknown as { rawPc: RTCPeerConnection; rawCh: RTCDataChannel };
+    const pc = new RTCPeerConnection();
+    const ch = pc.createDataChannel('raw', { negotiated: true, id: 7, ordered: true });
+    ch.binaryType = 'arraybuffer';
+    w.rawPc = pc;
+    w.rawCh = ch;
+    if (offer) await pc.setRemoteDescription(offer);
+    await pc.setLocalDescription();
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') resolve();
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') resolve();
+      });
+    });
+    return pc.localDescription!.toJSON() as RTCSessionDescriptionInit;
+  }, offer);
+}
+
+async function connectRaw(a: Page, b: Page): Promise<void> {
+  const answer = await rawPeer(b, await rawPeer(a));
+  await a.evaluate(async (answer) => {
+    const w = window as unknown as { rawPc: RTCPeerConnection; rawCh: RTCDataChannel };
+    await w.rawPc.setRemoteDescription(answer);
+    await new Promise<void>((resolve) => {
+      if (w.rawCh.readyState === 'open') resolve();
+      w.rawCh.addEventListener('open', () => resolve());
+    });
+  }, answer);
+}
+
+/** The ceiling: SIZE bytes in 64 KiB messages from `from` to `to`, nothing else; MB/s. */
+async function rawRun(from: Page, to: Page): Promise<number> {
+  await to.evaluate((size) => {
+    const w = window as unknown as { rawCh: RTCDataChannel; rawDone: Promise<number> };
+    w.rawDone = new Promise((resolve) => {
+      let got = 0;
+      w.rawCh.onmessage = (e: MessageEvent<ArrayBuffer>) => {
+        got += e.data.byteLength;
+        if (got >= size) resolve(performance.timeOrigin + performance.now());
+      };
+    });
+  }, SIZE);
+  const started = await from.evaluate(
+    async ({ size, chunk, high, low }) => {
+      const ch = (window as unknown as { rawCh: RTCDataChannel }).rawCh;
+      ch.bufferedAmountLowThreshold = low;
+      const bytes = new Uint8Array(chunk);
+      crypto.getRandomValues(bytes);
+      const t0 = performance.timeOrigin + performance.now();
+      for (let sent = 0; sent < size;) {
+        if (ch.bufferedAmount > high) {
+          await new Promise<void>((resolve) => (ch.onbufferedamountlow = () => resolve()));
+          continue;
+        }
+        ch.send(bytes);
+        sent += chunk;
+      }
+      return t0;
+    },
+    { size: SIZE, chunk: CHUNK, high: RAW_HIGH, low: RAW_LOW },
+  );
+  const ended = await to.evaluate(() => (window as unknown as { rawDone: Promise<number> }).rawDone);
+  return SIZE / 1e6 / ((ended - started) / 1000);
+}
+
+/** In the receiving page: stamps when the n-th "Received and verified" shows, and when chat texts show. */
+const WATCH = `(() => {
+  window.__verified = [];
+  window.__chatSeen = {};
+  const list = () => document.querySelector('ol[aria-label="Messages"]');
+  new MutationObserver(() => {
+    const now = performance.timeOrigin + performance.now();
+    const n = [...document.querySelectorAll('.ok')].filter((e) => e.textContent === 'Received and verified').length;
+    while (window.__verified.length < n) window.__verified.push(now);
+    for (const p of list()?.querySelectorAll('p.text') ?? []) {
+      const t = p.textContent;
+      if (t.startsWith('bench ') && !(t in window.__chatSeen)) window.__chatSeen[t] = now;
+    }
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+})(); 0;`;
+
+/** In the sending page: types `text` into the chat box and presses Enter; returns when it was pressed. */
+function sendChat(page: Page, text: string): Promise<number> {
+  return page.evaluate((text) => {
+    const box = document.querySelector<HTMLTextAreaElement>('textarea#chat-message')!;
+    box.value = text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    const at = performance.timeOrigin + performance.now();
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    return at;
+  }, text);
+}
+
+let chatCounter = 0;
+/** Chat messages from `from` every CHAT_EVERY_MS until `until` settles; their latencies (ms). */
+async function chatWhile(from: Page, to: Page, until: Promise<unknown>): Promise<number[]> {
+  const sent: [string, number][] = [];
+  let running = true;
+  void until.finally(() => (running = false));
+  while (running) {
+    const text = `bench ${++chatCounter}`;
+    sent.push([text, await sendChat(from, text)]);
+    await new Promise((r) => setTimeout(r, CHAT_EVERY_MS));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const seen = (await to.evaluate('window.__chatSeen')) as Record<string, number>;
+  return sent.map(([text, at]) => (seen[text] === undefined ? Infinity : seen[text] - at));
+}
+
+/** In the page: picks a file of SIZE random bytes in the "File to send" input, as a drop would. */
+async function pickFile(page: Page, name: string): Promise<void> {
+  await page.evaluate(
+    ({ name, size }) => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+      const input = document.querySelector<HTMLInputElement>('input[aria-label="File to send"]')!;
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+      input.files = transfer.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    { name, size: SIZE },
+  );
+}
+
+/** Ours: offer, Accept (stamped in the page) → "Received and verified" on the receiver; MB/s and chat latencies. */
+async function oursRun(from: Page, to: Page, run: number): Promise<{ rate: number; chat: number[] }> {
+  const name = `bench-${run}.bin`;
+  const before = ((await to.evaluate('window.__verified')) as number[]).length;
+  await pickFile(from, name);
+  const accept = to.getByRole('listitem').filter({ hasText: name }).getByRole('button', { name: 'Accept' });
+  await accept.waitFor({ timeout: 30_000 });
+  const started = (await accept.evaluate((button) => {
+    const at = performance.timeOrigin + performance.now();
+    (button as HTMLButtonElement).click();
+    return at;
+  })) as number;
+  const done = (async () => {
+    for (;;) {
+      const verified = (await to.evaluate('window.__verified')) as number[];
+      if (verified.length > before) return verified[before]!;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  done.catch(() => undefined); // a failure surfaces through chatWhile's own page calls first
+  const chat = await chatWhile(from, to, done);
+  return { rate: SIZE / 1e6 / (((await done) - started) / 1000), chat };
+}
+
+async function main(): Promise<void> {
+  const server = await startServer();
+  const [host, guest] = await Promise.all([launchWithExtension({ serverUrl: server.url }), launchPlain()]);
+  try {
+    const panel = await host.open('sidepanel.html');
+    const join = guest.page;
+    await joinCall(join, await startWaitingCall(panel));
+    for (const page of [join, panel]) {
+      await page
+        .getByRole('status')
+        .first()
+        .getByText('Connected', { exact: true })
+        .waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: /^Chat/ }).click();
+      await page.evaluate(WATCH);
+    }
+    await connectRaw(join, panel);
+    console.error('call connected, raw channel open');
+
+    const idleChat = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 3000)));
+    const raw: number[] = [];
+    const ours: number[] = [];
+    const busyChat: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      // Both directions, interleaved with the ceiling so that load on the machine hits both alike.
+      const [from, to] = run % 2 === 0 ? [join, panel] : [panel, join];
+      raw.push(await rawRun(from, to));
+      const r = await oursRun(from, to, run);
+      ours.push(r.rate);
+      busyChat.push(...r.chat);
+      console.error(
+        `run ${run + 1}/${RUNS}: raw ${raw.at(-1)!.toFixed(1)} MB/s, ours ${r.rate.toFixed(1)} MB/s`,
+      );
+    }
+
+    const lost =
+      busyChat.filter((v) => v === Infinity).length + idleChat.filter((v) => v === Infinity).length;
+    const rawS = summarize(raw);
+    const oursS = summarize(ours);
+    const idle = summarize(idleChat.filter(Number.isFinite));
+    const busy = summarize(busyChat.filter(Number.isFinite));
+    console.log(`${MIB} MiB per transfer, ${RUNS} runs each, alternating join page → extension and back`);
+    console.log(HEADER);
+    console.log(formatRow('raw data channel (ceiling)', rawS, 'MB/s'));
+    console.log(formatRow('Diyalog file transfer', oursS, 'MB/s'));
+    console.log(formatRow('chat latency, no transfer', idle));
+    console.log(formatRow('chat latency, during transfer', busy));
+    console.log(
+      `ratio ours/raw (medians): ${(oursS.median / rawS.median).toFixed(2)} (target ≥ 0.80); ` +
+        `chat p95 during transfer ${busy.p95.toFixed(1)} ms (target ≤ 50), ${(busy.p95 / idle.p95).toFixed(2)}× idle p95; ` +
+        `chat messages not shown: ${lost}`,
+    );
+  } finally {
+    await Promise.all([host.close(), guest.browser.close()]);
+    await server.close();
+  }
+}
+
+await main();
