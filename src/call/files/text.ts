@@ -20,4 +20,5 @@ export const fileText = {
   readFailed: 'The file could not be read any more (moved or deleted?); the transfer was stopped.',
   noChannel: (who: string) => `${who}'s browser cannot receive files in this call.`,
   someone: 'Someone',
+  dropHint: 'Drop to send to everyone in the call',
 };
