@@ -4,7 +4,6 @@ import type { PeerMessage } from '../../../../src/call/channel/messages.js';
 import { parsePeerMessage } from '../../../../src/call/channel/router.js';
 import { encodeChunk, type FileChannelLike, type FileSource } from '../../../../src/call/files/channel.js';
 import { Files, type FilesRoom } from '../../../../src/call/files/files.js';
-import { fileDigest } from '../../../../src/call/files/digest.js';
 import { HIGH_WATER_BYTES, CHUNK_BYTES, PIECE_BYTES } from '../../../../src/call/files/limits.js';
 import { Emitter } from '../../../../src/call/emitter.js';
 import type { LinkState } from '../../../../src/call/link/link-machine.js';
