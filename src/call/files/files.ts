@@ -13,7 +13,7 @@ import {
   MAX_RECEIVE_BYTES,
   PIECE_BYTES,
 } from './limits.js';
-import { fileText } from './text.js';
+import type { FileNotice } from './notices.js';
 
 /** The call as the files feature sees it: the chat's view plus each link's file channel. */
 export interface FilesRoom extends ChatRoom {
@@ -41,7 +41,8 @@ export interface TransferView {
   readonly key: string;
   readonly direction: 'in' | 'out';
   readonly peer: string;
-  readonly peerName: string;
+  /** Undefined: they gave no name. */
+  readonly peerName: string | undefined;
   readonly name: string;
   readonly size: number;
   readonly mime: string;
@@ -51,7 +52,7 @@ export interface TransferView {
   readonly bytesPerSecond: number | undefined;
   readonly secondsLeft: number | undefined;
   /** Why it stopped, or what was refused along the way. */
-  readonly message: string | undefined;
+  readonly message: FileNotice | undefined;
 }
 
 export type FilesEvents = {
@@ -83,7 +84,7 @@ interface Transfer {
   parts: Uint8Array[];
   piece: Uint8Array<ArrayBuffer> | undefined;
   duplicates: number;
-  message: string | undefined;
+  message: FileNotice | undefined;
   rateAt: number;
   rateBytes: number;
   bytesPerSecond: number | undefined;
@@ -113,7 +114,7 @@ export class Files extends Emitter<FilesEvents> {
   /** Incoming chunks find their transfer by sender and number. */
   readonly #byNumber = new Map<string, Transfer>();
   readonly #links = new Map<string, Link>();
-  readonly #notices: string[] = [];
+  readonly #notices: FileNotice[] = [];
   readonly #warned = new Set<string>();
   readonly #offs: (() => void)[];
   #counter = 0;
@@ -137,7 +138,7 @@ export class Files extends Emitter<FilesEvents> {
   }
 
   /** What was refused from others (unknown transfers…), newest last; at most 20. */
-  get notices(): readonly string[] {
+  get notices(): readonly FileNotice[] {
     return this.#notices;
   }
 
@@ -196,7 +197,7 @@ export class Files extends Emitter<FilesEvents> {
     const t = this.#transfers.get(key);
     if (!t || FINAL.has(t.phase)) return;
     this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
-    this.#end(t, 'cancelled', fileText.cancelledByYou);
+    this.#end(t, 'cancelled', { code: 'cancelled-by-you' });
   }
 
   /** Forgets a finished transfer (the list shows it no more). */
@@ -273,10 +274,10 @@ export class Files extends Emitter<FilesEvents> {
         const t = this.#create({ ...message, direction: 'in', peer: from, file: undefined });
         if (message.size > this.maxReceiveBytes) {
           this.#o.room.sendTo(from, { t: 'file-cancel', id: t.id, reason: 'refused' });
-          this.#end(t, 'failed', fileText.tooBig(t.name, formatBytes(this.maxReceiveBytes)));
+          this.#end(t, 'failed', { code: 'too-big', name: t.name, limit: this.maxReceiveBytes });
         } else if (!this.#link(from)) {
           this.#o.room.sendTo(from, { t: 'file-cancel', id: t.id, reason: 'refused' });
-          this.#end(t, 'failed', fileText.noChannel(this.#nameOf(from)));
+          this.#end(t, 'failed', { code: 'no-channel', who: this.#nameOf(from) });
         } else this.#emit(true);
         return;
       }
@@ -295,7 +296,7 @@ export class Files extends Emitter<FilesEvents> {
       }
       case 'file-decline': {
         const t = this.#transfers.get(`out:${from}:${message.id}`);
-        if (t?.phase === 'waiting') this.#end(t, 'declined', fileText.declined(this.#nameOf(from)));
+        if (t?.phase === 'waiting') this.#end(t, 'declined', { code: 'declined', who: this.#nameOf(from) });
         return;
       }
       case 'file-cancel': {
@@ -303,9 +304,9 @@ export class Files extends Emitter<FilesEvents> {
           this.#transfers.get(`in:${from}:${message.id}`) ?? this.#transfers.get(`out:${from}:${message.id}`);
         if (!t || FINAL.has(t.phase)) return;
         const who = this.#nameOf(from);
-        if (message.reason === 'damaged') this.#end(t, 'failed', fileText.damagedThere(who));
-        else if (message.reason === 'refused') this.#end(t, 'failed', fileText.refusedThere(who));
-        else this.#end(t, 'cancelled', fileText.cancelledBy(who));
+        if (message.reason === 'damaged') this.#end(t, 'failed', { code: 'damaged-there', who });
+        else if (message.reason === 'refused') this.#end(t, 'failed', { code: 'refused-there', who });
+        else this.#end(t, 'cancelled', { code: 'cancelled-by', who });
         return;
       }
       case 'file-ack': {
@@ -326,7 +327,7 @@ export class Files extends Emitter<FilesEvents> {
     if (this.#disposed) return;
     const mine = [...this.#transfers.values()].filter((t) => t.peer === peer && !FINAL.has(t.phase));
     if (state.phase === 'closed' || state.phase === 'failed') {
-      const message = fileText.left(this.#nameOf(peer));
+      const message: FileNotice = { code: 'left', who: this.#nameOf(peer) };
       for (const t of mine) this.#end(t, 'cancelled', message);
       this.#links.delete(peer);
       return;
@@ -402,7 +403,7 @@ export class Files extends Emitter<FilesEvents> {
       // A channel closing under us is a link going down: the resume restarts the pump.
       if (channel.readyState !== 'open') return;
       this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
-      this.#end(t, 'failed', fileText.readFailed);
+      this.#end(t, 'failed', { code: 'read-failed' });
     }
   }
 
@@ -414,17 +415,17 @@ export class Files extends Emitter<FilesEvents> {
     const t = this.#byNumber.get(`${from}:${chunk.n}`);
     if (!t || !ACTIVE.has(t.phase)) {
       // Unknown, declined or stopped: nothing is kept; said once per transfer.
-      return this.#notice(`${from}:${chunk.n}`, fileText.unknown(this.#nameOf(from)));
+      return this.#notice(`${from}:${chunk.n}`, { code: 'unknown', who: this.#nameOf(from) });
     }
     const length = chunk.bytes.length;
     if (chunk.offset + length <= t.bytes) {
       // Sent again after a resume (the channel had kept it): already here.
       t.duplicates += 1;
-      t.message = fileText.duplicates(t.duplicates);
+      t.message = { code: 'duplicates', count: t.duplicates };
       return;
     }
-    if (chunk.offset !== t.bytes) return this.#refuse(t, fileText.gap);
-    if (t.bytes + length > t.size) return this.#refuse(t, fileText.overrun(t.size));
+    if (chunk.offset !== t.bytes) return this.#refuse(t, { code: 'gap' });
+    if (t.bytes + length > t.size) return this.#refuse(t, { code: 'overrun', size: t.size });
     this.#keep(t, chunk.bytes);
     this.#rate(t);
     if (t.bytes - t.lastAck >= ACK_EVERY_BYTES) {
@@ -463,8 +464,8 @@ export class Files extends Emitter<FilesEvents> {
     if (end?.t !== 'file-end' || typeof end.n !== 'number' || typeof end.sha256 !== 'string') return;
     const t = this.#byNumber.get(`${from}:${end.n}`);
     if (!t || !ACTIVE.has(t.phase))
-      return this.#notice(`${from}:${end.n}`, fileText.unknown(this.#nameOf(from)));
-    if (t.bytes !== t.size) return this.#refuse(t, fileText.short(t.bytes, t.size));
+      return this.#notice(`${from}:${end.n}`, { code: 'unknown', who: this.#nameOf(from) });
+    if (t.bytes !== t.size) return this.#refuse(t, { code: 'short', got: t.bytes, size: t.size });
     if (t.digest !== undefined) return; // a repeated end: the first one is being checked
     t.digest = end.sha256.toLowerCase();
     void this.#verify(t, t.digest);
@@ -482,7 +483,7 @@ export class Files extends Emitter<FilesEvents> {
     if (t.epoch !== epoch || !ACTIVE.has(t.phase) || this.#disposed) return;
     if (actual !== expected) {
       this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'damaged' });
-      return this.#end(t, 'failed', fileText.damaged);
+      return this.#end(t, 'failed', { code: 'damaged' });
     }
     this.#o.room.sendTo(t.peer, { t: 'file-ack', id: t.id, offset: t.size, done: true });
     const parts = t.parts;
@@ -493,12 +494,12 @@ export class Files extends Emitter<FilesEvents> {
   }
 
   /** The peer sent what does not fit this transfer: it stops on both sides, with a reason. */
-  #refuse(t: Transfer, message: string): void {
+  #refuse(t: Transfer, message: FileNotice): void {
     this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'refused' });
     this.#end(t, 'failed', message);
   }
 
-  #end(t: Transfer, phase: TransferPhase, message: string | undefined): void {
+  #end(t: Transfer, phase: TransferPhase, message: FileNotice | undefined): void {
     t.phase = phase;
     t.message = message ?? t.message;
     t.parts = [];
@@ -509,7 +510,7 @@ export class Files extends Emitter<FilesEvents> {
     this.#emit(true);
   }
 
-  #notice(key: string, message: string): void {
+  #notice(key: string, message: FileNotice): void {
     if (this.#warned.has(key)) return;
     if (this.#warned.size >= 256) this.#warned.clear();
     this.#warned.add(key);
@@ -555,8 +556,8 @@ export class Files extends Emitter<FilesEvents> {
     };
   }
 
-  #nameOf(id: string): string {
-    return this.#o.room.participants().find((p) => p.id === id)?.name ?? fileText.someone;
+  #nameOf(id: string): string | undefined {
+    return this.#o.room.participants().find((p) => p.id === id)?.name;
   }
 }
 

@@ -1,12 +1,13 @@
 import type { Call } from '../../call/call.js';
 import { Files, type TransferView } from '../../call/files/files.js';
+import type { FileNotice } from '../../call/files/notices.js';
 import { newId } from '../../call/ids.js';
 import { realTimers } from '../../call/ports.js';
 
 /** Rune state around the call's file transfers; a verified file becomes a Blob the user can save. */
 export class FilesStore {
   transfers: readonly TransferView[] = $state.raw([]);
-  notices: readonly string[] = $state.raw([]);
+  notices: readonly FileNotice[] = $state.raw([]);
   /** Object URLs of verified files, by transfer key. */
   saved: Readonly<Record<string, string>> = $state.raw({});
   readonly files: Files;
