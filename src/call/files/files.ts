@@ -560,17 +560,3 @@ export class Files extends Emitter<FilesEvents> {
     return this.#o.room.participants().find((p) => p.id === id)?.name;
   }
 }
-
-/** "1 GiB", "50 MiB", "312 KiB", "12 bytes". */
-export function formatBytes(bytes: number): string {
-  const units = ['KiB', 'MiB', 'GiB'];
-  if (bytes < 1024) return `${bytes} bytes`;
-  let value = bytes;
-  let unit = 'bytes';
-  for (const u of units) {
-    if (value < 1024) break;
-    value /= 1024;
-    unit = u;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
-}

@@ -8,6 +8,7 @@ import type { DecisionMessage } from '../../call/quality/describe.js';
 import type { QualityLevel } from '../../call/quality/config.js';
 import type { FeedbackTag, Rating } from '../../call/history/entry.js';
 import type { ShareEndReason, ShareProblem, ShareSource } from '../../call/share.js';
+import type { FileNotice } from '../../call/files/notices.js';
 
 const number = (value: number, digits = 0) =>
   value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -24,6 +25,18 @@ const duration = (ms: number) => {
   return seconds < 90
     ? count(seconds, 'second', 'seconds')
     : count(Math.round(seconds / 60), 'minute', 'minutes');
+};
+/** "12 bytes", "312 KiB", "1.5 GiB". */
+const bytes = (n: number) => {
+  if (n < 1024) return count(n, 'byte', 'bytes');
+  let value = n;
+  let unit = '';
+  for (const u of ['KiB', 'MiB', 'GiB']) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = u;
+  }
+  return `${number(value, Number.isInteger(value) ? 0 : 1)} ${unit}`;
 };
 /** Text before and after something shown apart (keys, a bold word…). */
 type Around = readonly [before: string, after: string];
@@ -259,6 +272,66 @@ export const en = {
     refusedTooLong: (name: string) => `${name} sent a message longer than 4 KiB; it was not shown.`,
     undelivered: (names: readonly string[]) =>
       `Not delivered to ${new Intl.ListFormat('en', { type: 'conjunction' }).format(names)} yet — sent again when the connection is back`,
+  },
+
+  files: {
+    region: 'Files',
+    send: 'Send a file',
+    input: 'File to send',
+    list: 'File transfers',
+    limit: (limit: number) =>
+      `Or drop files onto the call. Files up to ${bytes(limit)} can be received (they are held in memory until saved).`,
+    dropHint: 'Drop to send to everyone in the call',
+    from: (who: string, size: number) => `from ${who}, ${bytes(size)}`,
+    to: (who: string, size: number) => `to ${who}, ${bytes(size)}`,
+    someone: 'Someone',
+    percent: (percent: number) => `${number(percent)}%`,
+    speed: (bytesPerSecond: number) => `${number(bytesPerSecond / 1e6, 1)} MB/s`,
+    left: (seconds: number) =>
+      seconds < 60 ? `${number(Math.ceil(seconds))} s left` : `${number(Math.ceil(seconds / 60))} min left`,
+    paused: ' — paused until the connection is back',
+    waiting: ' — waiting for them to accept',
+    received: 'Received and verified',
+    sent: 'Sent',
+    accept: 'Accept',
+    decline: 'Decline',
+    cancel: 'Cancel',
+    save: 'Save',
+    notice(n: FileNotice): string {
+      const who = 'who' in n ? (n.who ?? 'Someone') : '';
+      switch (n.code) {
+        case 'too-big':
+          return `“${n.name}” is larger than ${bytes(n.limit)}, the most this browser can receive in a call; it was declined.`;
+        case 'declined':
+          return `${who} declined the file.`;
+        case 'cancelled-by':
+          return `${who} cancelled the transfer.`;
+        case 'cancelled-by-you':
+          return 'You cancelled the transfer.';
+        case 'left':
+          return `${who} left the call; the transfer stopped.`;
+        case 'damaged':
+          return 'The file arrived damaged (its SHA-256 does not match what was sent); it was not kept.';
+        case 'refused-there':
+          return `${who}'s browser refused the transfer.`;
+        case 'damaged-there':
+          return `The file arrived damaged at ${who}'s side and was not kept.`;
+        case 'short':
+          return `The transfer ended at ${number(n.got)} of ${bytes(n.size)}; the file was not kept.`;
+        case 'overrun':
+          return `The sender sent more than the ${bytes(n.size)} it announced; the transfer was stopped.`;
+        case 'gap':
+          return 'Parts of the file arrived out of order; the transfer was stopped.';
+        case 'unknown':
+          return `${who} sent file data for a transfer that does not exist or was declined; it was ignored.`;
+        case 'duplicates':
+          return `${count(n.count, 'repeated piece', 'repeated pieces')} ignored.`;
+        case 'read-failed':
+          return 'The file could not be read any more (moved or deleted?); the transfer was stopped.';
+        case 'no-channel':
+          return `${who}'s browser cannot receive files in this call.`;
+      }
+    },
   },
 
   diagnostics: {

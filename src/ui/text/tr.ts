@@ -16,6 +16,18 @@ const duration = (ms: number) => {
   const seconds = Math.max(1, Math.round(ms / 1000));
   return seconds < 90 ? `${number(seconds)} saniye` : `${number(Math.round(seconds / 60))} dakika`;
 };
+/** "12 bayt", "312 KiB", "1,5 GiB". */
+const bytes = (n: number) => {
+  if (n < 1024) return `${number(n)} bayt`;
+  let value = n;
+  let unit = '';
+  for (const u of ['KiB', 'MiB', 'GiB']) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = u;
+  }
+  return `${number(value, Number.isInteger(value) ? 0 : 1)} ${unit}`;
+};
 const quoted = (title: string) => `‘${title.trim()}’`;
 
 // Hepsi "kalite" ile biter: "-ye", "-de" ekleri her düzeye uyar.
@@ -231,6 +243,66 @@ export const tr: Text = {
     refusedTooLong: (name) => `${name} 4 KiB’tan uzun bir mesaj gönderdi; mesaj gösterilmedi.`,
     undelivered: (names) =>
       `Henüz iletilmedi: ${new Intl.ListFormat('tr', { type: 'conjunction' }).format(names)} — bağlantı geri gelince yeniden gönderilecek`,
+  },
+
+  files: {
+    region: 'Dosyalar',
+    send: 'Dosya gönder',
+    input: 'Gönderilecek dosya',
+    list: 'Dosya aktarımları',
+    limit: (limit) =>
+      `Dosyaları görüşmenin üzerine de bırakabilirsiniz. En fazla ${bytes(limit)} boyutundaki dosyalar alınabilir (kaydedilene kadar bellekte tutulur).`,
+    dropHint: 'Görüşmedeki herkese göndermek için bırakın',
+    from: (who, size) => `Gönderen: ${who}, ${bytes(size)}`,
+    to: (who, size) => `Alıcı: ${who}, ${bytes(size)}`,
+    someone: 'Biri',
+    percent: (percent) => `%${number(percent)}`,
+    speed: (bytesPerSecond) => `${number(bytesPerSecond / 1e6, 1)} MB/sn`,
+    left: (seconds) =>
+      seconds < 60 ? `${number(Math.ceil(seconds))} sn kaldı` : `${number(Math.ceil(seconds / 60))} dk kaldı`,
+    paused: ' — bağlantı geri gelene kadar duraklatıldı',
+    waiting: ' — karşı tarafın kabul etmesi bekleniyor',
+    received: 'Alındı ve doğrulandı',
+    sent: 'Gönderildi',
+    accept: 'Kabul et',
+    decline: 'Reddet',
+    cancel: 'İptal',
+    save: 'Kaydet',
+    notice(n) {
+      const who = 'who' in n ? (n.who ?? 'Biri') : '';
+      switch (n.code) {
+        case 'too-big':
+          return `${quoted(n.name)} ${bytes(n.limit)} boyutundan büyük; bu tarayıcı bir görüşmede en fazla bu kadarını alabilir. Dosya reddedildi.`;
+        case 'declined':
+          return `Dosya reddedildi: ${who}.`;
+        case 'cancelled-by':
+          return `Aktarımı iptal eden: ${who}.`;
+        case 'cancelled-by-you':
+          return 'Aktarımı iptal ettiniz.';
+        case 'left':
+          return `Görüşmeden ayrıldı: ${who}. Aktarım durdu.`;
+        case 'damaged':
+          return 'Dosya bozuk geldi (SHA-256 değeri gönderilenle uyuşmuyor); saklanmadı.';
+        case 'refused-there':
+          return `Karşı tarafın tarayıcısı aktarımı reddetti (${who}).`;
+        case 'damaged-there':
+          return `Dosya karşı tarafa bozuk ulaştı ve saklanmadı (${who}).`;
+        case 'short':
+          return `Aktarım ${bytes(n.size)} dosyanın ${number(n.got)} baytında bitti; dosya saklanmadı.`;
+        case 'overrun':
+          return `Gönderen, bildirdiği ${bytes(n.size)} boyutundan fazlasını gönderdi; aktarım durduruldu.`;
+        case 'gap':
+          return 'Dosyanın parçaları sırasız geldi; aktarım durduruldu.';
+        case 'unknown':
+          return `Var olmayan ya da reddedilmiş bir aktarım için dosya verisi geldi (${who}); yok sayıldı.`;
+        case 'duplicates':
+          return `${number(n.count)} tekrarlanan parça yok sayıldı.`;
+        case 'read-failed':
+          return 'Dosya artık okunamıyor (taşındı ya da silindi mi?); aktarım durduruldu.';
+        case 'no-channel':
+          return `Karşı tarafın tarayıcısı bu görüşmede dosya alamıyor (${who}).`;
+      }
+    },
   },
 
   diagnostics: {
