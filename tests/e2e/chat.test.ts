@@ -45,7 +45,7 @@ describe('chat during a call', () => {
     await box.press('Shift+Enter');
     await box.pressSequentially('line two');
     expect(await box.inputValue()).toBe('second line one\nline two');
-    await join.getByRole('button', { name: 'Send' }).click();
+    await join.getByRole('button', { name: 'Send', exact: true }).click();
     expect(await box.inputValue()).toBe('');
 
     await panel.getByRole('button', { name: 'Chat, 2 unread' }).waitFor({ timeout: 10_000 });
@@ -76,7 +76,7 @@ describe('chat during a call', () => {
 
     // A message over 4 KiB is refused before it leaves, with a reason.
     await pbox.fill('x'.repeat(5000));
-    await panel.getByRole('button', { name: 'Send' }).click();
+    await panel.getByRole('button', { name: 'Send', exact: true }).click();
     await panel
       .getByRole('alert')
       .getByText(/too long \(5,000 bytes; at most 4 KiB\)/)
