@@ -127,16 +127,19 @@ try {
     const since = Date.now();
     const room = await freshCall(pair);
     const guestId = (
-      await server.waitForEvent((e) => e.event === 'room-joined' && e.room === room && e.id !== room, {
-        since,
-      })
+      await server.waitForEvent(
+        (e) => e.event === 'room-joined' && e.room === server.logId(room) && e.id !== server.logId(room),
+        {
+          since,
+        },
+      )
     ).id!;
     await server.stop('SIGKILL');
     await sleep(SERVER_DOWN_MS);
     const upAt = await server.start();
     const registered = (id: string) =>
       server
-        .waitForEvent((e) => e.event === 'room-joined' && e.room === room && e.id === id, {
+        .waitForEvent((e) => e.event === 'room-joined' && e.room === server.logId(room) && e.id === id, {
           since: upAt,
           timeoutMs: 30_000,
         })
@@ -144,7 +147,7 @@ try {
           (e) => e.at - upAt,
           () => undefined,
         );
-    const [host, guest] = await Promise.all([registered(room), registered(guestId)]);
+    const [host, guest] = await Promise.all([registered(server.logId(room)), registered(guestId)]);
     record(results.reregistered, { host, guest });
     process.stderr.write(`run ${run}/${RUNS}: server restart → host ${host} ms, guest ${guest} ms\n`);
   }

@@ -10,18 +10,23 @@ import { roomsApi } from './api/rooms.js';
 import type { DiyalogConfig } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
 import { createCluster } from './cluster/create-cluster.js';
+import { guardConnections } from './connection-guard.js';
 import { joinPage } from './join-page.js';
-import { errorReason, jsonLogger, type Logger } from './log.js';
+import { errorReason, jsonLogger, withHashedIds, type Logger } from './log.js';
 import { createMetrics, renderMetrics, type ServerMetrics } from './metrics.js';
 import { corsFor, OriginPolicy } from './origin.js';
 import { securityHeaders } from './security-headers.js';
+import { selectSubprotocol } from './signal/admission.js';
 import { Rooms } from './signal/rooms.js';
 import { createSignalServer } from './signal/signal-server.js';
 import { createRoomStore } from './store/create-room-store.js';
 import type { RoomStore } from './store/room-store.js';
 
 export interface DiyalogServerOptions {
-  /** Where log lines go; defaults to JSON lines on stdout. Pass `silentLogger` in tests. */
+  /**
+   * Where log lines go; defaults to JSON lines on stdout with ids as keyed hashes (LOG_ID_KEY). Pass
+   * `silentLogger` in tests.
+   */
   readonly log?: Logger;
   /** Room state; defaults to Redis when `config.redisUrl` is set, else memory. */
   readonly store?: RoomStore;
@@ -43,12 +48,14 @@ export interface DiyalogServer {
 
 /** The PeerJS WebSocket path: the PeerJS client appends `peerjs` to its `path` option (`/signal`). */
 const SIGNAL_PATH = '/signal/peerjs';
+/** TCP connections an address may hold beyond MAX_CONNECTIONS_PER_IP (see guardConnections above). */
+const TCP_HEADROOM_PER_IP = 8;
 
 export function createDiyalogServer(
   config: DiyalogConfig,
   options: DiyalogServerOptions = {},
 ): DiyalogServer {
-  const log = options.log ?? jsonLogger;
+  const log = options.log ?? withHashedIds(jsonLogger, config.logIdKey);
   const startedAt = Date.now();
   const metrics = createMetrics();
   const storeError = (operation: string, error: unknown) =>
@@ -70,7 +77,25 @@ export function createDiyalogServer(
   const app = express();
   const httpServer = createServer(app);
   // Detached, so that we route upgrades ourselves (path, Origin) before any WebSocket exists.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxFrameBytes,
+    handleProtocols: selectSubprotocol,
+  });
+  // Counted at TCP accept: per address a little over the WebSocket cap (room to refuse one in words, and
+  // for the join page's own requests), plus a server-wide cap. Behind a proxy every client shares its
+  // address, so then only the WebSocket count (by X-Forwarded-For) applies per client.
+  guardConnections(
+    httpServer,
+    {
+      perIp: config.trustProxy > 0 ? 0 : config.maxConnectionsPerIp + TCP_HEADROOM_PER_IP,
+      total: config.maxConnections,
+    },
+    (reason) => metrics.connectionsRejected.inc(reason),
+  );
+  // A client that opens a connection and sends its request slowly (or never) holds it only this long.
+  httpServer.headersTimeout = 10_000;
+  httpServer.requestTimeout = 30_000;
 
   app.disable('x-powered-by');
   app.use(securityHeaders);
@@ -98,7 +123,7 @@ export function createDiyalogServer(
   app.use('/api/rooms', cors, roomsApi(signal, rooms, log));
   app.use('/api/ice-servers', cors, iceServersApi(config, signal, metrics));
   app.use('/api/reports', cors, reportsApi(metrics.reports, config.trustProxy, options.reportsLimits));
-  app.use('/join', joinPage(config.joinDir));
+  app.use('/join', joinPage(config.joinDir, config.publicUrl));
   app.use('/signal', cors, peerjsApi());
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');

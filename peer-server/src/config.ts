@@ -29,6 +29,16 @@ export interface DiyalogConfig {
   /** How long clients try to bring a broken call back before they say "Connection lost". */
   readonly reconnectLimitSeconds: number;
   readonly maxConnectionsPerIp: number;
+  /** TCP connections the whole server holds; one more is closed at accept. */
+  readonly maxConnections: number;
+  /** Bytes waiting for readers that lag, all sockets together. */
+  readonly maxBufferedBytes: number;
+  /** A reader this long over its share of buffered bytes has stopped reading and is closed. */
+  readonly stuckReaderSeconds: number;
+  /** TURN credentials one client address may get per hour. */
+  readonly turnQuotaPerIp: number;
+  /** Key for the hashes that stand for room and peer ids in logs; random per process when unset. */
+  readonly logIdKey: string | undefined;
   /** Token bucket per connection: sustained messages per second… */
   readonly rateLimitPerSecond: number;
   /** …and how many may come at once. */
@@ -69,6 +79,11 @@ const SETTINGS = [
   'TURN_TTL',
   'RECONNECT_LIMIT_SECONDS',
   'MAX_CONNECTIONS_PER_IP',
+  'MAX_CONNECTIONS',
+  'MAX_BUFFERED_BYTES',
+  'STUCK_READER_SECONDS',
+  'TURN_QUOTA_PER_IP',
+  'LOG_ID_KEY',
   'RATE_LIMIT_PER_SECOND',
   'RATE_LIMIT_BURST',
   'ALLOWED_ORIGINS',
@@ -138,7 +153,8 @@ export function loadConfig(
     redisUrl: values.REDIS_URL === undefined ? undefined : parseRedisUrl(values.REDIS_URL),
     turnUrls,
     turnSecret,
-    turnTtlSeconds: parseInteger('TURN_TTL', values.TURN_TTL ?? '3600', 60, 7 * 86_400),
+    // Clients refresh at half-life, so a short life costs little and bounds what a leaked credential buys.
+    turnTtlSeconds: parseInteger('TURN_TTL', values.TURN_TTL ?? '600', 60, 7 * 86_400),
     reconnectLimitSeconds: parseInteger(
       'RECONNECT_LIMIT_SECONDS',
       values.RECONNECT_LIMIT_SECONDS ?? '60',
@@ -151,6 +167,16 @@ export function loadConfig(
       1,
       1e6,
     ),
+    maxConnections: parseInteger('MAX_CONNECTIONS', values.MAX_CONNECTIONS ?? '10000', 1, 1e6),
+    maxBufferedBytes: parseInteger(
+      'MAX_BUFFERED_BYTES',
+      values.MAX_BUFFERED_BYTES ?? String(64 * 1024 * 1024),
+      1024 * 1024,
+      16 * 1024 * 1024 * 1024,
+    ),
+    stuckReaderSeconds: parseInteger('STUCK_READER_SECONDS', values.STUCK_READER_SECONDS ?? '5', 1, 300),
+    turnQuotaPerIp: parseInteger('TURN_QUOTA_PER_IP', values.TURN_QUOTA_PER_IP ?? '60', 1, 1e6),
+    logIdKey: values.LOG_ID_KEY === undefined ? undefined : nonEmpty('LOG_ID_KEY', values.LOG_ID_KEY),
     rateLimitPerSecond,
     rateLimitBurst,
     allowedOrigins: parseOrigins(values.ALLOWED_ORIGINS ?? ''),

@@ -2,13 +2,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
 import { ID_PATTERN } from '../../src/call/ids.js';
-import { JOIN_PAGE_CSP } from './security-headers.js';
+import { joinPageCsp } from './security-headers.js';
 
 /**
  * Serves the built join page under /join: `/join/<room>` gets the page (404 when the room id is malformed,
  * so the page can say the link is invalid), `/join/assets/*` its hashed files, and 503 until it is built.
  */
-export function joinPage(joinDir: string): Router {
+export function joinPage(joinDir: string, publicUrl: string): Router {
+  const csp = joinPageCsp(publicUrl);
   const pagePath = join(joinDir, 'join.html');
   const router = express.Router();
 
@@ -33,7 +34,7 @@ export function joinPage(joinDir: string): Router {
     const html = await readFile(pagePath);
     res
       .status(room !== undefined && ID_PATTERN.test(room) ? 200 : 404)
-      .set({ 'Content-Security-Policy': JOIN_PAGE_CSP, 'Cache-Control': 'no-cache' })
+      .set({ 'Content-Security-Policy': csp, 'Cache-Control': 'no-cache' })
       .type('html')
       .send(html);
   });

@@ -1,6 +1,10 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { ConnectionRejection, FrameRejection } from './signal/rejections.js';
 
-/** Every line the server logs. Ids only: never SDP, payloads, tokens, query strings or secrets. */
+/**
+ * Every line the server logs. Ids only: never SDP, payloads, tokens, query strings or secrets; and the
+ * ids (`id`, `room`) leave the process as keyed hashes (withHashedIds), since a room id is half a link.
+ */
 export type LogEntry =
   | {
       event: 'server-started';
@@ -34,7 +38,8 @@ export type LogEntry =
   | { event: 'cluster-degraded'; reason: string }
   | { event: 'cluster-restored'; peers: number }
   | { event: 'http-error'; status: number; reason: string }
-  | { event: 'internal-error'; id: string; reason: string };
+  | { event: 'internal-error'; id: string; reason: string }
+  | { event: 'stuck-reader'; id: string; bufferedBytes: number };
 
 export type Logger = (entry: LogEntry) => void;
 
@@ -49,4 +54,22 @@ export const silentLogger: Logger = () => {};
 export function errorReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown';
+}
+
+/** What stands for an id in logs: 12 base64url characters of HMAC-SHA-256 under the log key. */
+export function hashId(key: string, id: string): string {
+  return id === '' ? '' : createHmac('sha256', key).update(id).digest('base64url').slice(0, 12);
+}
+
+/**
+ * Wraps a logger so that `id` and `room` are keyed hashes: the same id gives the same hash (lines can be
+ * followed), but the log cannot be turned back into room ids. Without `key`, a random one per process.
+ */
+export function withHashedIds(log: Logger, key: string = randomBytes(32).toString('base64url')): Logger {
+  return (entry) => {
+    const hashed: Record<string, unknown> = { ...entry };
+    if (typeof hashed.id === 'string') hashed.id = hashId(key, hashed.id);
+    if (typeof hashed.room === 'string') hashed.room = hashId(key, hashed.room);
+    log(hashed as LogEntry);
+  };
 }

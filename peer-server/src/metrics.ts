@@ -92,6 +92,14 @@ export function createMetrics() {
     ),
     /** What opted-in clients report about their calls (POST /api/reports). */
     reports: createReportMetrics(),
+    turnCredentialsRefused: new Counter(
+      'diyalog_turn_credentials_refused_total',
+      'TURN credentials refused: not a room member, or over the per-address quota.',
+    ),
+    stuckReadersClosed: new Counter(
+      'diyalog_stuck_readers_closed_total',
+      'Sockets closed because they stopped reading while data waited for them.',
+    ),
   };
 }
 

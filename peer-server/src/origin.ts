@@ -48,7 +48,15 @@ export function corsFor(policy: OriginPolicy): RequestHandler {
     }
     if (origin !== undefined) res.set('Access-Control-Allow-Origin', origin);
     if (req.method === 'OPTIONS') {
-      res.status(204).set({ 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Max-Age': '600' }).end();
+      // Authorization carries peer and admission credentials (signal/admission.ts), so it must be allowed.
+      res
+        .status(204)
+        .set({
+          'Access-Control-Allow-Methods': 'GET',
+          'Access-Control-Allow-Headers': 'Authorization',
+          'Access-Control-Max-Age': '600',
+        })
+        .end();
       return;
     }
     next();

@@ -11,12 +11,22 @@ export const securityHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** The join page runs our own scripts, talks to our WebSocket and shows camera streams. */
+/**
+ * The join page runs our own scripts, talks to our WebSocket and shows camera streams. It may connect only
+ * to its own origin and the server's public one (its WebSocket twin included): a script that got in
+ * somehow still could not send the link's secret anywhere else.
+ */
+export function joinPageCsp(publicUrl: string): string {
+  const origin = new URL(publicUrl).origin;
+  const socketOrigin = origin.replace(/^http/, 'ws');
+  return JOIN_PAGE_CSP.replace("connect-src 'self'", `connect-src 'self' ${origin} ${socketOrigin}`);
+}
+
 export const JOIN_PAGE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "connect-src 'self' ws: wss:",
+  "connect-src 'self'",
   "media-src 'self' blob: data:",
   "img-src 'self' blob: data:",
   "object-src 'none'",

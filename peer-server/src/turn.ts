@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /** What `GET /api/ice-servers` answers: an RTCConfiguration's `iceServers`, and how long they stay valid. */
 export interface IceServersResponse {
@@ -36,8 +36,15 @@ export function turnCredential(
   return { username, credential };
 }
 
-/** STUN URLs as they are, TURN URLs with credentials for `user`. */
-export function iceServersFor(turn: TurnSettings, user: string, nowMs: number): IceServersResponse {
+/**
+ * STUN URLs as they are, TURN URLs with credentials for a random user: coturn logs usernames, and a peer
+ * id there would tie the relay to a call.
+ */
+export function iceServersFor(
+  turn: TurnSettings,
+  nowMs: number,
+  user: string = randomBytes(12).toString('base64url'),
+): IceServersResponse {
   const stun = turn.urls.filter((url) => /^stuns?:/.test(url));
   const relay = turn.urls.filter((url) => /^turns?:/.test(url));
   const iceServers: IceServer[] = [];

@@ -9,6 +9,7 @@ import {
 } from './call-machine.js';
 import type { PeerMessage, RemoteQuality } from './channel/messages.js';
 import { Emitter } from './emitter.js';
+import { admissionFor, peerAuthorization } from './admission.js';
 import { CallError, mediaError } from './errors.js';
 import type { FileChannelLike } from './files/channel.js';
 import { IceConfig } from './ice-config.js';
@@ -18,7 +19,7 @@ import { PeerLink } from './link/peer-link.js';
 import { iceServersUrl, type Invite } from './link.js';
 import { LocalMedia, type ShareSource } from './media/local-media.js';
 import type { FetchJson, MediaStreamLike, PeerFactory, SocketFactory, TimerHandle, Timers } from './ports.js';
-import { leaveReasonOf, type ServerMessage } from './protocol.js';
+import type { ServerMessage } from './protocol.js';
 import type { QualityDecision } from './quality/policy.js';
 import type { StatsInput } from './quality/stats.js';
 import type { QualitySummary } from './quality/summary.js';
@@ -133,19 +134,23 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.peerId = this.role === 'host' ? options.invite.room : newId(random);
     this.#remoteId = this.role === 'guest' ? options.invite.room : undefined;
     this.#token = newId(random);
+    const admission = admissionFor(options.invite.secret);
+    admission.catch(() => undefined); // a bad secret fails start() through connect()
     this.#signaling = new SignalingClient({
       serverUrl: options.invite.serverUrl,
       id: this.peerId,
       token: this.#token,
       room: options.invite.room,
+      admission,
       socketFactory: options.ports.socketFactory,
       timers: options.ports.timers,
     });
-    this.#relay = new SealedRelay(this.#signaling, this.peerId);
+    this.#relay = new SealedRelay(this.#signaling, this.peerId, newId(random));
     this.#ice = new IceConfig(
       options.ports.fetchJson,
-      () => iceServersUrl(this.invite.serverUrl, { id: this.peerId, token: this.#token }),
+      () => iceServersUrl(this.invite.serverUrl),
       options.ports.timers,
+      () => peerAuthorization(this.peerId, this.#token),
     );
     this.#signaling.on('message', (message) => this.#relay.enqueue(() => this.#onServerMessage(message)));
     this.#signaling.on('drop', () => this.emit('change'));
@@ -407,7 +412,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     if (message.type === 'LEAVE') {
       const link = this.#links.get(message.src);
       if (!link) return;
-      const reason = leaveReasonOf(message.payload);
+      const reason = await this.#relay.leaveReason(message.payload, message.src);
+      if (reason === undefined || this.#released) return;
       if (reason === 'gone') link.socketClosed();
       else if (this.role === 'guest' && reason !== 'hangup') this.#fail(new CallError(reason));
       else link.remoteHungUp();
@@ -415,11 +421,9 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     }
     if (this.role === 'host' && this.#remoteId === undefined) {
       if (message.type !== 'OFFER' || this.#state.phase !== 'waiting') return;
+      // An offer we cannot open gets no answer at all: answering would spend our own rate budget.
       const body = await this.#relay.open(message.payload, message.src);
-      if (!body) {
-        this.#relay.leave(message.src, 'unauthorized');
-        return;
-      }
+      if (!body) return;
       if (this.#remoteId !== undefined || this.#state.phase !== 'waiting') return;
       this.#remoteId = message.src;
       this.#dispatch({ type: 'offer-received' });
@@ -428,7 +432,12 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       return;
     }
     if (message.src !== this.#remoteId) {
-      if (this.role === 'host' && message.type === 'OFFER') this.#relay.leave(message.src, 'busy');
+      if (
+        this.role === 'host' &&
+        message.type === 'OFFER' &&
+        (await this.#relay.open(message.payload, message.src))
+      )
+        this.#relay.leave(message.src, 'busy');
       return;
     }
     const body = await this.#relay.open(message.payload, message.src);
@@ -485,6 +494,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.#timers.clear();
     for (const link of this.#links.values()) link.close();
     this.#local.stop();
-    this.#signaling.close();
+    // A sealed LEAVE may still be on its way (sealing is asynchronous): the socket goes once it is out.
+    if (this.#relay.leaving) void this.#relay.settled().then(() => this.#signaling.close());
+    else this.#signaling.close();
   }
 }

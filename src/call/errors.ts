@@ -36,3 +36,11 @@ function isDomExceptionLike(value: unknown): value is { name: string } {
     typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string'
   );
 }
+
+/**
+ * Whether a room cannot be used again after this failure: its id is held by someone else, it is full, or
+ * the server will not admit us to it. "Try again" then starts a new room (with a new link).
+ */
+export function roomUnusable(error: CallError): boolean {
+  return error.kind === 'id-taken' || error.kind === 'busy' || error.kind === 'link-invalid';
+}

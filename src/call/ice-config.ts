@@ -16,6 +16,8 @@ export class IceConfig {
     private readonly fetchJson: FetchJson | undefined,
     private readonly url: () => string,
     private readonly timers: Timers,
+    /** The `Authorization` header that proves who asks (credentials stay out of the URL). */
+    private readonly authorization?: () => string,
   ) {}
 
   get servers(): readonly IceServer[] {
@@ -43,7 +45,7 @@ export class IceConfig {
   async load(): Promise<number> {
     if (!this.fetchJson) return 0;
     try {
-      const answer = parseIceServers(await this.fetchJson(this.url()));
+      const answer = parseIceServers(await this.fetchJson(this.url(), this.authorization?.()));
       this.#servers = answer.iceServers;
       this.#fetchedAt = this.timers.now();
       this.#ttlMs = answer.ttlSeconds * 1000;

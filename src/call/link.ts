@@ -1,3 +1,4 @@
+import { roomForSecret } from './admission.js';
 import { CallError } from './errors.js';
 import { cryptoRandomBytes, ID_PATTERN, newId, type RandomBytes } from './ids.js';
 
@@ -5,7 +6,8 @@ import { cryptoRandomBytes, ID_PATTERN, newId, type RandomBytes } from './ids.js
  * The invite link: `<server>/join/<room>#s=<secret>`.
  * The room names the call to the server; the secret stays in the fragment, which browsers never send to a
  * server, and seals every signaling message end to end (see seal.ts), so the server can neither join nor
- * tamper with the call.
+ * tamper with the call. The room is a hash of the secret's admission token (admission.ts): knowing the room
+ * is not enough to get in.
  */
 export interface Invite {
   /** The server's origin (and path prefix, if any), without a trailing slash. */
@@ -51,29 +53,39 @@ export function normalizeServerUrl(serverUrl: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** The PeerJS-protocol WebSocket address for a server URL. */
+/**
+ * The PeerJS-protocol WebSocket address for a server URL. Our client leaves `token` out (it rides in a
+ * subprotocol, see admission.ts): URLs end up in proxy logs. Plain peerjs clients put it here.
+ */
 export function signalingUrl(
   serverUrl: string,
-  params: { id: string; token: string; room?: string; key?: string },
+  params: { id: string; token?: string; room?: string; key?: string },
 ): string {
   const url = new URL(`${normalizeServerUrl(serverUrl)}/signal/peerjs`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.searchParams.set('key', params.key ?? 'peerjs');
   url.searchParams.set('id', params.id);
-  url.searchParams.set('token', params.token);
+  if (params.token !== undefined) url.searchParams.set('token', params.token);
   if (params.room !== undefined) url.searchParams.set('room', params.room);
   return url.href;
 }
 
-/** Where a registered peer gets its STUN/TURN servers (short-lived TURN credentials bound to its id). */
-export function iceServersUrl(serverUrl: string, params: { id: string; token: string }): string {
-  const url = new URL(`${normalizeServerUrl(serverUrl)}/api/ice-servers`);
-  url.searchParams.set('id', params.id);
-  url.searchParams.set('token', params.token);
-  return url.href;
+/** Where a registered room member gets its STUN/TURN servers (authorized by header: peerAuthorization). */
+export function iceServersUrl(serverUrl: string): string {
+  return `${normalizeServerUrl(serverUrl)}/api/ice-servers`;
 }
 
-/** A fresh invite: a new room and a new secret, 128 random bits each. */
-export function newInvite(serverUrl: string, random: RandomBytes = cryptoRandomBytes): Invite {
-  return { serverUrl: normalizeServerUrl(serverUrl), room: newId(random), secret: newId(random) };
+/** A fresh invite: a new 128-bit secret, and the room its admission token opens. */
+export async function newInvite(serverUrl: string, random: RandomBytes = cryptoRandomBytes): Promise<Invite> {
+  const secret = newId(random);
+  return { serverUrl: normalizeServerUrl(serverUrl), room: await roomForSecret(secret), secret };
+}
+
+/**
+ * Whether the link's room belongs to its secret; a link edited by hand (or made before room admission)
+ * would only be refused by the server later, with less to say.
+ */
+export async function checkInvite(invite: Invite): Promise<void> {
+  if ((await roomForSecret(invite.secret)) !== invite.room)
+    throw new CallError('link-invalid', 'the room does not match the secret');
 }

@@ -16,7 +16,8 @@ export interface SocketLike {
   onclose: ((event: { code: number; reason: string }) => void) | null;
   onerror: ((event: unknown) => void) | null;
 }
-export type SocketFactory = (url: string) => SocketLike;
+/** `protocols`: WebSocket subprotocols, which carry our credentials out of the URL (admission.ts). */
+export type SocketFactory = (url: string, protocols?: readonly string[]) => SocketLike;
 
 export type TimerHandle = unknown;
 export interface Timers {
@@ -94,5 +95,8 @@ export type PeerFactory<S> = (options: {
   iceServers: readonly IceServer[];
 }) => PeerLike<S>;
 
-/** GETs a URL and resolves to its JSON body; rejects on a network error or a non-2xx status. */
-export type FetchJson = (url: string) => Promise<unknown>;
+/**
+ * GETs a URL (with an `Authorization` header when given) and resolves to its JSON body; rejects on a
+ * network error or a non-2xx status.
+ */
+export type FetchJson = (url: string, authorization?: string) => Promise<unknown>;

@@ -1,5 +1,5 @@
 import { fromBase64Url, toBase64Url } from './ids.js';
-import type { SignalData } from './protocol.js';
+import type { LeaveReason, SignalData } from './protocol.js';
 
 /**
  * End-to-end sealing of signaling payloads with the invite's secret (AES-GCM, key from HKDF-SHA-256).
@@ -24,6 +24,14 @@ export interface SealedSignals {
   readonly gen?: number;
   /** The sender's user pressed "Try again" (this recovery): a side that gave up tries again too. */
   readonly retry?: boolean;
+  /**
+   * Against replays (replay.ts): the sender's random per-call nonce and its count of boxes sent, one more
+   * each time. A box seen before, older than one seen, or from another call of the same id is dropped.
+   */
+  readonly nonce?: string;
+  readonly seq?: number;
+  /** A LEAVE: why the sender leaves (hang-up, busy), sealed so that nobody else can say it for them. */
+  readonly leave?: LeaveReason;
 }
 
 export class SealError extends Error {
@@ -88,5 +96,8 @@ export async function unseal(
     signals: body.signals,
     gen,
     ...(body.retry === true ? { retry: true } : {}),
+    ...(typeof body.nonce === 'string' ? { nonce: body.nonce } : {}),
+    ...(Number.isSafeInteger(body.seq) ? { seq: body.seq as number } : {}),
+    ...(body.leave === 'hangup' || body.leave === 'busy' ? { leave: body.leave } : {}),
   };
 }

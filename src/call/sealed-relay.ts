@@ -1,12 +1,14 @@
 import type { LeaveReason, SignalData } from './protocol.js';
-import { leavePayload, relayTypeFor } from './protocol.js';
+import { leaveReasonOf, relayTypeFor } from './protocol.js';
+import { ReplayCounter, ReplayGuard } from './replay.js';
 import { seal, SealError, unseal, type SealedSignals } from './seal.js';
 import type { SignalingClient } from './signaling.js';
 
 /**
- * The signaling path between participants: every payload sealed with the invite's key, and all of it handled
- * strictly in arrival order (sealing and unsealing are asynchronous). Links share one relay; the socket is
- * urgent while any of them needs it to recover.
+ * The signaling path between participants: every payload sealed with the invite's key — hang-ups included —
+ * numbered against replays (replay.ts), and all of it handled strictly in arrival order (sealing and
+ * unsealing are asynchronous). Links share one relay; the socket is urgent while any of them needs it to
+ * recover.
  */
 export class SealedRelay {
   readonly #signaling: SignalingClient;
@@ -14,10 +16,17 @@ export class SealedRelay {
   #key: CryptoKey | undefined;
   #chain: Promise<void> = Promise.resolve();
   readonly #urgent = new Set<string>();
+  readonly #counter: ReplayCounter;
+  readonly #replay = new ReplayGuard();
+  /** Sealed LEAVEs on their way: the socket must stay open until they are out (see `settled`). */
+  #leaving: Promise<void> = Promise.resolve();
+  #leavesPending = 0;
 
-  constructor(signaling: SignalingClient, me: string) {
+  /** `nonce`: random, once per call, inside every box we seal. */
+  constructor(signaling: SignalingClient, me: string, nonce: string) {
     this.#signaling = signaling;
     this.#me = me;
+    this.#counter = new ReplayCounter(nonce);
   }
 
   setKey(key: CryptoKey): void {
@@ -35,23 +44,60 @@ export class SealedRelay {
 
   /** Seals one generation's signals for `to`; false when the socket is down (the caller keeps them). */
   async send(to: string, signals: SignalData[], gen: number, retry: boolean): Promise<boolean> {
-    const body = { from: this.#me, to, signals, gen, ...(retry ? { retry } : {}) };
+    const body = { from: this.#me, to, signals, gen, ...(retry ? { retry } : {}), ...this.#count() };
     const box = await seal(this.#key!, body);
     return this.#signaling.send(relayTypeFor(signals), to, box);
   }
 
-  /** Opens a box from `sender`; undefined when it is not sealed for us with the invite's key. */
+  /**
+   * Opens a box from `sender`; undefined when it is not sealed for us with the invite's key, or is one seen
+   * before (or older than one seen, or from an earlier call of that id): replays count for nothing.
+   */
   async open(payload: unknown, sender: string): Promise<SealedSignals | undefined> {
+    let body: SealedSignals;
     try {
-      return await unseal(this.#key!, payload, { me: this.#me, sender });
+      body = await unseal(this.#key!, payload, { me: this.#me, sender });
     } catch (error) {
       if (error instanceof SealError || error instanceof SyntaxError) return undefined;
       throw error;
     }
+    return this.#replay.accept(sender, body.nonce, body.seq) ? body : undefined;
   }
 
+  /** Tells `to` we leave (hang-up, or "busy"), sealed, so that nobody can say it for us. */
   leave(to: string, reason: LeaveReason): void {
-    this.#signaling.send('LEAVE', to, leavePayload(reason));
+    const key = this.#key;
+    if (!key) return;
+    const body = { from: this.#me, to, signals: [], leave: reason, ...this.#count() };
+    this.#leavesPending += 1;
+    this.#leaving = this.#leaving
+      .then(() => seal(key, body))
+      .then((box) => void this.#signaling.send('LEAVE', to, box))
+      .catch(() => undefined)
+      .finally(() => (this.#leavesPending -= 1));
+  }
+
+  /**
+   * Why `sender` left: a hang-up or "busy" only from a sealed box; unsealed, only the server's notice that
+   * their socket closed (which the link checks with a ping before believing it).
+   */
+  async leaveReason(payload: unknown, sender: string): Promise<LeaveReason | undefined> {
+    if (typeof payload === 'object' && payload !== null && 'ct' in payload)
+      return (await this.open(payload, sender))?.leave;
+    return leaveReasonOf(payload) === 'gone' ? 'gone' : undefined;
+  }
+
+  /** Whether a LEAVE is still being sealed; `settled()` resolves once every one is out (or failed). */
+  get leaving(): boolean {
+    return this.#leavesPending > 0;
+  }
+
+  settled(): Promise<void> {
+    return this.#leaving;
+  }
+
+  #count(): { nonce: string; seq: number } {
+    return { nonce: this.#counter.nonce, seq: this.#counter.next() };
   }
 
   /** A link that waits on signaling to recover its media asks for fast reconnects; any one of them is enough. */

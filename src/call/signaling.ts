@@ -1,3 +1,4 @@
+import { signalSubprotocols } from './admission.js';
 import { Backoff, SIGNALING_BACKOFF, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { CallError } from './errors.js';
@@ -11,6 +12,8 @@ export interface SignalingOptions {
   readonly token: string;
   /** The room to join on registration (its members hear when we join and when our socket closes). */
   readonly room?: string;
+  /** The room's admission token (admission.ts), resolved before the first socket opens. */
+  readonly admission?: Promise<string>;
   readonly socketFactory: SocketFactory;
   readonly timers: Timers;
   /** The PeerJS server drops a socket it has not heard from in 90 s (alive_timeout); clients ping every 5 s. */
@@ -38,7 +41,15 @@ const SILENT_PERIODS = 2.5;
 
 /** Registration failures that another attempt cannot fix. */
 function isFatal(error: CallError): boolean {
-  return error.kind === 'id-taken' || error.kind === 'busy';
+  return error.kind === 'id-taken' || error.kind === 'busy' || error.kind === 'link-invalid';
+}
+
+/** The server's ERROR at registration, as the call's failure. */
+function registrationError(message: string): CallError {
+  if (message === 'room-full') return new CallError('busy', message);
+  // The server did not take our proof of the link's secret: the link is not a whole, current one.
+  if (message === 'not-admitted') return new CallError('link-invalid', message);
+  return new CallError('server-error', message);
 }
 
 /**
@@ -74,6 +85,7 @@ export class SignalingClient extends Emitter<{
   /** The server answers heartbeats that ask for an echo (older servers may not). */
   #echoes = false;
   #lastHeard = 0;
+  #admission: string | undefined;
   /** Settles a pending registration, so that close() while connecting leaves no promise or timer behind. */
   #cancelConnect: ((error: CallError) => void) | undefined;
 
@@ -94,6 +106,10 @@ export class SignalingClient extends Emitter<{
 
   /** Opens the socket and resolves once the server has registered our id (no retry for this first one). */
   async connect(): Promise<void> {
+    if (this.#options.admission) {
+      this.#admission = await this.#options.admission;
+      if (this.#closed) throw new CallError('server-unreachable', 'closed before the socket opened');
+    }
     await this.#register(this.#options.openTimeoutMs ?? 10_000);
     this.#registered = true;
   }
@@ -183,8 +199,11 @@ export class SignalingClient extends Emitter<{
       this.#cancelConnect = settle;
       let socket: SocketLike;
       try {
+        // The token and admission ride in subprotocols, out of the URL that proxies log.
+        const admission = this.#admission;
         socket = socketFactory(
-          signalingUrl(serverUrl, { id, token, ...(room === undefined ? {} : { room }) }),
+          signalingUrl(serverUrl, { id, ...(room === undefined ? {} : { room }) }),
+          signalSubprotocols({ token, ...(admission === undefined ? {} : { admission }) }),
         );
       } catch (error) {
         settle(new CallError('server-unreachable', String(error)));
@@ -207,10 +226,7 @@ export class SignalingClient extends Emitter<{
           case 'ERROR':
           case 'INVALID-KEY':
             // Once open, an ERROR is about one message (or the server going away, whose close follows).
-            if (!settled)
-              settle(
-                new CallError(message.message === 'room-full' ? 'busy' : 'server-error', message.message),
-              );
+            if (!settled) settle(registrationError(message.message));
             return;
           case 'HEARTBEAT':
             this.#echoes = true;

@@ -36,7 +36,8 @@ export function browserPorts(
 ): CallPorts<MediaStream> {
   return {
     // The DOM's WebSocket handler types are narrower than the core's structural ones.
-    socketFactory: (url) => new WebSocket(url) as unknown as SocketLike,
+    socketFactory: (url, protocols) =>
+      new WebSocket(url, protocols ? [...protocols] : undefined) as unknown as SocketLike,
     createPeer: ({ initiator, stream, iceServers }) => {
       const configFor = (servers: readonly RTCIceServer[]): RTCConfiguration => ({
         ...rtcConfig,
@@ -67,8 +68,9 @@ export function browserPorts(
     },
     getUserMedia: () => navigator.mediaDevices.getUserMedia(mediaConstraints(choice)),
     timers: realTimers,
-    fetchJson: async (url) => {
-      const response = await fetch(url, { cache: 'no-store' });
+    fetchJson: async (url, authorization) => {
+      const headers = authorization === undefined ? undefined : { Authorization: authorization };
+      const response = await fetch(url, { cache: 'no-store', ...(headers ? { headers } : {}) });
       if (!response.ok) throw new Error(`${url.split('?')[0]} answered ${response.status}`);
       return response.json();
     },

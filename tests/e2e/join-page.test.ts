@@ -1,3 +1,4 @@
+import { roomForSecret } from '../../src/call/admission.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { newId } from '../../src/call/ids.js';
@@ -41,12 +42,27 @@ describe('the join page explains what went wrong', () => {
   });
 
   test('a room nobody is waiting in', async () => {
-    const { page } = await statusOn(`${server.url}/join/${newId()}#s=${newId()}`);
+    const secret = newId();
+    const { page } = await statusOn(`${server.url}/join/${await roomForSecret(secret)}#s=${secret}`);
     await expect
       .poll(() => page.getByText('Nobody is in this call yet.', { exact: false }).count(), {
         timeout: 10_000,
       })
       .toBe(1);
+    // The secret has left the address bar (and this history entry) once the page read it.
+    expect(page.url()).toBe(`${server.url}/join/${await roomForSecret(secret)}`);
+    expect(await page.evaluate(() => location.hash)).toBe('');
+    await page.close();
+  });
+
+  test('a link whose room is not its secret’s (edited by hand, or older than room admission)', async () => {
+    const { page, status } = await statusOn(`${server.url}/join/${newId()}#s=${newId()}`);
+    await expect
+      .poll(() => status.textContent())
+      .toBe(
+        'This invite link is incomplete or damaged. Ask the person who invited you to copy the link again.',
+      );
+    expect(await page.getByRole('button', { name: 'Join call' }).count()).toBe(0);
     await page.close();
   });
 

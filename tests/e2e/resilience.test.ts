@@ -1,3 +1,4 @@
+import { admissionAuthorization, admissionFor } from '../../src/call/admission.js';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { joinCall, startWaitingCall, statusText } from '../support/call-flow.js';
@@ -67,8 +68,11 @@ describe('calls that survive the signaling server, a vanished peer, and many cal
         .poll(() => framesAdvancing(page, 'Remote video', 500), { timeout: 10_000 })
         .toBeGreaterThan(3);
     }
+    lastSecret = new URLSearchParams(new URL(link).hash.slice(1)).get('s')!;
     return new URL(link).pathname.split('/').at(-1)!;
   }
+  /** The secret of the last call `connect` made: asking about its room takes the admission token. */
+  let lastSecret = '';
 
   const restarts = [
     { signal: 'SIGKILL', how: 'killed (SIGKILL)' },
@@ -82,9 +86,12 @@ describe('calls that survive the signaling server, a vanished peer, and many cal
         const since = Date.now();
         const room = await connect(panel, join);
         const guestId = (
-          await server.waitForEvent((e) => e.event === 'room-joined' && e.room === room && e.id !== room, {
-            since,
-          })
+          await server.waitForEvent(
+            (e) => e.event === 'room-joined' && e.room === server.logId(room) && e.id !== server.logId(room),
+            {
+              since,
+            },
+          )
         ).id!;
 
         // Remote frames and the status line on both sides, every 500 ms, for the whole outage and after.
@@ -110,7 +117,7 @@ describe('calls that survive the signaling server, a vanished peer, and many cal
         const registered = async (id: string) => {
           try {
             const event = await server.waitForEvent(
-              (e) => e.event === 'room-joined' && e.room === room && e.id === id,
+              (e) => e.event === 'room-joined' && e.room === server.logId(room) && e.id === id,
               { since: upAt, timeoutMs: 20_000 },
             );
             return event.at - upAt;
@@ -118,12 +125,18 @@ describe('calls that survive the signaling server, a vanished peer, and many cal
             return undefined;
           }
         };
-        const [hostBackMs, guestBackMs] = await Promise.all([registered(room), registered(guestId)]);
+        const [hostBackMs, guestBackMs] = await Promise.all([
+          registered(server.logId(room)),
+          registered(guestId),
+        ]);
         await sleep(2000); // keep watching the media a little after the re-registration
         sampling = false;
         await sampler;
 
-        const roomState = (await (await fetch(`${server.url}/api/rooms/${room}`)).json()) as {
+        const authorization = admissionAuthorization(await admissionFor(lastSecret));
+        const roomState = (await (
+          await fetch(`${server.url}/api/rooms/${room}`, { headers: { Authorization: authorization } })
+        ).json()) as {
           waiting?: boolean;
         };
         console.log(

@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { createDiyalogServer, type DiyalogServer } from '../../peer-server/src/app.js';
 import { loadConfig } from '../../peer-server/src/config.js';
 import type { LogEntry } from '../../peer-server/src/log.js';
+import { newRoom, admissionOf } from './helpers.js';
 
 const FRAMES = Number(process.env.FUZZ_FRAMES ?? 100_000);
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
@@ -304,9 +305,13 @@ function socketUrl(port: number, query: Record<string, string>, path = '/signal/
 }
 
 /** Opens a socket and waits for OPEN, or for whatever the server says instead. */
-function open(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; first: string }> {
+function open(
+  url: string,
+  headers: Record<string, string> = {},
+  protocols: string[] = [],
+): Promise<{ ws: WebSocket; first: string }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
     ws.on('error', () => {}); // refused upgrades and resets are expected here
     ws.once('message', (data) => resolve({ ws, first: String(data).slice(0, 200) }));
     ws.once('close', (code) => resolve({ ws, first: `closed ${code}` }));
@@ -435,7 +440,10 @@ async function attacker(
     const room = rng.pick([undefined, undefined, targets.room, rng.text(22)]);
     const query: Record<string, string> = { key: 'peerjs', id, token: rng.text(20) };
     if (room !== undefined) query.room = room;
-    const { ws, first } = await open(socketUrl(port, query));
+    // Some attackers hold the honest room's link (an insider); the rest guess rooms without it.
+    const insider = room === targets.room && rng.next() < 0.5;
+    const protocols = insider ? ['diyalog.v1', `admission.${admissionOf(room)}`] : [];
+    const { ws, first } = await open(socketUrl(port, query), {}, protocols);
     stats.connections += 1;
     if (!first.includes('"OPEN"')) {
       bump(stats.refusals, first.slice(0, 80));
@@ -494,6 +502,8 @@ class HonestPeer {
   static async connect(port: number, id: string, partner: string, room: string): Promise<HonestPeer> {
     const { ws, first } = await open(
       socketUrl(port, { key: 'peerjs', id, token: `token-${id}-0123456789`, room }),
+      {},
+      ['diyalog.v1', `admission.${admissionOf(room)}`],
     );
     if (!first.includes('"OPEN"')) throw new Error(`${id} was refused: ${first}`);
     return new HonestPeer(ws, id, partner);
@@ -610,7 +620,7 @@ async function runFuzz(): Promise<FuzzResult> {
   const { url, port } = await server.listen();
 
   const rng = new Rng(SEED);
-  const room = rng.text(22);
+  const room = newRoom(rng.text(22));
   const alice = await HonestPeer.connect(port, 'honest-alice', 'honest-bob', room);
   const bob = await HonestPeer.connect(port, 'honest-bob', 'honest-alice', room);
   honest.push(alice, bob);

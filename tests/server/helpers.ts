@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import {
 } from '../../peer-server/src/app.js';
 import { loadConfig, type DiyalogConfig } from '../../peer-server/src/config.js';
 import type { LogEntry } from '../../peer-server/src/log.js';
+import { newId } from '../../src/call/ids.js';
 
 export const FAKE_JOIN_HTML =
   '<!doctype html><title>fake join page</title><script src="/join/assets/app-1a2b3c.js"></script>';
@@ -50,8 +52,15 @@ export interface ServerMessage {
 }
 
 export interface ConnectOptions {
-  /** Joins this room on registration (`room=` in the socket URL). */
+  /**
+   * Joins this room on registration (`room=` in the socket URL), presenting its admission token (made with
+   * `newRoom()`, or ROOM's) in a subprotocol, as our client does.
+   */
   readonly room?: string;
+  /** The admission token to present instead of the room's own; null presents none. */
+  readonly admission?: string | null;
+  /** Presents the token in a `token.` subprotocol instead of the query string (our client's way). */
+  readonly tokenInProtocol?: boolean;
   /** The Origin header a browser would send; none by default, like any non-browser client. */
   readonly origin?: string;
 }
@@ -97,9 +106,24 @@ export class RawClient {
     key = 'peerjs',
     options: ConnectOptions = {},
   ): RawClient {
-    const query = new URLSearchParams({ key, id, token, ...(options.room ? { room: options.room } : {}) });
+    const query = new URLSearchParams({
+      key,
+      id,
+      ...(options.tokenInProtocol ? {} : { token }),
+      ...(options.room ? { room: options.room } : {}),
+    });
     const headers = options.origin === undefined ? {} : { Origin: options.origin };
-    return new RawClient(new WebSocket(`ws://127.0.0.1:${port}/signal/peerjs?${query}`, { headers }));
+    const admission =
+      options.admission === null
+        ? undefined
+        : (options.admission ?? (options.room ? ADMISSIONS.get(options.room) : undefined));
+    const protocols = [
+      ...(options.tokenInProtocol ? [`token.${token}`] : []),
+      ...(admission === undefined ? [] : [`admission.${admission}`]),
+    ];
+    const url = `ws://127.0.0.1:${port}/signal/peerjs?${query}`;
+    if (protocols.length === 0) return new RawClient(new WebSocket(url, { headers }));
+    return new RawClient(new WebSocket(url, ['diyalog.v1', ...protocols], { headers }));
   }
 
   send(frame: string | Buffer | object): void {
@@ -160,8 +184,34 @@ export async function eventually(
   }
 }
 
-export const ROOM = 'AbCdEfGhIjKlMnOpQrStU_'; // 22 characters of the room-id alphabet
-export const OTHER_ROOM = 'ZyXwVuTsRqPoNmLkJiHgF-';
+/** The room an admission token opens (src/call/admission.ts does the same with WebCrypto). */
+export function roomForAdmission(admission: string): string {
+  return createHash('sha256').update(admission).digest('base64url').slice(0, 22);
+}
+
+/** Admission tokens of the rooms tests made, so that RawClient presents them by itself. */
+const ADMISSIONS = new Map<string, string>();
+
+/** A fresh room (a hash of a fresh admission token), remembered for RawClient. */
+export function newRoom(admission = newId()): string {
+  const room = roomForAdmission(admission);
+  ADMISSIONS.set(room, admission);
+  return room;
+}
+
+export function admissionOf(room: string): string {
+  const admission = ADMISSIONS.get(room);
+  if (admission === undefined) throw new Error(`no admission token known for room ${room}`);
+  return admission;
+}
+
+/** `Authorization: Admission <token>` for a room made here (GET /api/rooms/:room). */
+export function admissionHeaders(room: string): { Authorization: string } {
+  return { Authorization: `Admission ${admissionOf(room)}` };
+}
+
+export const ROOM = newRoom('AbCdEfGhIjKlMnOpQrStU_'); // 22 characters of the room-id alphabet
+export const OTHER_ROOM = newRoom('ZyXwVuTsRqPoNmLkJiHgF-');
 
 /** Our Chrome extension's origin (fixed by the manifest key). */
 export const EXTENSION_ORIGIN = 'chrome-extension://bgmhambpgpejnbihikfcjmliocfnoidh';

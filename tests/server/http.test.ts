@@ -7,6 +7,9 @@ import {
   FAKE_JOIN_HTML,
   makeJoinDir,
   RawClient,
+  admissionHeaders,
+  admissionOf,
+  OTHER_ROOM,
   ROOM,
   startServer,
   type RunningServer,
@@ -53,7 +56,9 @@ describe('HTTP routes', () => {
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("connect-src 'self' ws: wss:");
+    // Connections only to this server (its public origin, HTTP and WebSocket): not to any ws: host.
+    expect(csp).toContain("connect-src 'self' http://127.0.0.1:9000 ws://127.0.0.1:9000;");
+    expect(csp).not.toMatch(/connect-src[^;]*\bwss?:(\s|;)/);
     expect(csp).toContain("media-src 'self' blob: data:");
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
@@ -93,8 +98,16 @@ describe('HTTP routes', () => {
   it('GET /api/rooms/:room says whether the host (peer id = room id) is connected', async () => {
     const { url, port } = await start();
     const waiting = async () =>
-      ((await (await fetch(`${url}/api/rooms/${ROOM}`)).json()) as { waiting: boolean }).waiting;
+      (
+        (await (await fetch(`${url}/api/rooms/${ROOM}`, { headers: admissionHeaders(ROOM) })).json()) as {
+          waiting: boolean;
+        }
+      ).waiting;
     expect(await waiting()).toBe(false);
+    // Knowing the room id (the link's path) is not enough to ask: the admission token is.
+    expect((await fetch(`${url}/api/rooms/${ROOM}`)).status).toBe(403);
+    const wrong = { Authorization: `Admission ${admissionOf(OTHER_ROOM)}` };
+    expect((await fetch(`${url}/api/rooms/${ROOM}`, { headers: wrong })).status).toBe(403);
 
     const host = await RawClient.register(port, ROOM);
     expect(await waiting()).toBe(true);

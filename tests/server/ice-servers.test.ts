@@ -6,6 +6,7 @@ import {
   eventually,
   parseMetrics,
   RawClient,
+  ROOM,
   startServer,
   type RunningServer,
 } from './helpers.js';
@@ -34,8 +35,9 @@ async function start(overrides: Partial<DiyalogConfig> = {}): Promise<RunningSer
   return running;
 }
 
-async function register(id: string, token: string): Promise<RawClient> {
-  const client = await RawClient.register(running!.port, id, token);
+/** A member of a room (admitted with the room's token): TURN credentials are for room members only. */
+async function register(id: string, token: string, room: string | undefined = ROOM): Promise<RawClient> {
+  const client = await RawClient.register(running!.port, id, token, 'peerjs', room ? { room } : {});
   clients.push(client);
   return client;
 }
@@ -63,8 +65,10 @@ describe('GET /api/ice-servers', () => {
     const turn = servers[1]!;
     expect(turn.urls).toEqual(['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349']);
     // coturn (use-auth-secret): username "<expiry unix seconds>:<user>", password base64(HMAC-SHA1(secret, username)).
+    // The user part is random, not the peer id: coturn logs usernames, and they must not name a call.
     const [expiry, user] = turn.username!.split(':');
-    expect(user).toBe('alice');
+    expect(user).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(turn.username).not.toContain('alice');
     expect(Number(expiry)).toBeGreaterThanOrEqual(before + 600);
     expect(Number(expiry)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 600);
     expect(turn.credential).toBe(createHmac('sha1', SECRET).update(turn.username!).digest('base64'));
@@ -92,7 +96,7 @@ describe('GET /api/ice-servers', () => {
 
   it('answers an empty list without TURN settings, still only to registered peers', async () => {
     await start();
-    await register('alice', 'alice-token');
+    await register('alice', 'alice-token', undefined);
     expect((await iceServers('?id=alice&token=alice-token')).body).toEqual({
       iceServers: [],
       ttlSeconds: 0,
@@ -103,7 +107,7 @@ describe('GET /api/ice-servers', () => {
 
   it('hands STUN-only settings out without credentials', async () => {
     await start({ turnUrls: ['stun:stun.example.org:3478'] });
-    await register('alice', 'alice-token');
+    await register('alice', 'alice-token', undefined);
     expect((await iceServers('?id=alice&token=alice-token')).body).toEqual({
       iceServers: [{ urls: ['stun:stun.example.org:3478'] }],
       ttlSeconds: 0,

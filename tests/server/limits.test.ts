@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { DiyalogConfig } from '../../peer-server/src/config.js';
 import {
+  admissionHeaders,
   EXTENSION_ORIGIN,
   parseMetrics,
   RawClient,
@@ -289,7 +290,9 @@ describe('Origin allow-list', () => {
 
   it('answers cross-origin API reads from allowed origins only (CORS)', async () => {
     const { url } = await start();
-    const allowed = await fetch(`${url}/api/rooms/${ROOM}`, { headers: { Origin: EXTENSION_ORIGIN } });
+    const allowed = await fetch(`${url}/api/rooms/${ROOM}`, {
+      headers: { Origin: EXTENSION_ORIGIN, ...admissionHeaders(ROOM) },
+    });
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(EXTENSION_ORIGIN);
     expect(allowed.headers.get('vary')).toMatch(/Origin/);
@@ -300,6 +303,8 @@ describe('Origin allow-list', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
+    // Credentials ride in the Authorization header, so a preflight must allow it.
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('Authorization');
 
     for (const path of [`/api/rooms/${ROOM}`, '/api/ice-servers?id=a&token=b', '/signal/peerjs/id']) {
       const refused = await fetch(url + path, { headers: { Origin: 'https://evil.example' } });

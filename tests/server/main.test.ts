@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../src/call/ids.js';
 import { startRedis, stopProcess, type RunningRedis } from '../support/redis.js';
-import { RawClient } from './helpers.js';
+import { newRoom, RawClient } from './helpers.js';
 
 const MAIN = resolve(import.meta.dirname, '../../peer-server/src/main.ts');
 
@@ -55,7 +54,7 @@ describe('the server process (peer-server/src/main.ts)', () => {
   it('shuts down gracefully on SIGTERM: tells peers, leaves rooms in Redis, exits 0', async () => {
     const main = runMain({ REDIS_URL: redis.url });
     const port = await listeningPort(main);
-    const room = newId();
+    const room = newRoom();
     const host = await RawClient.register(port, room, 'host-token', 'peerjs', { room });
     const guest = await RawClient.register(port, 'guest', 'guest-token', 'peerjs', { room });
     expect(await host.next()).toMatchObject({ type: 'ROOM-JOIN', src: 'guest' });

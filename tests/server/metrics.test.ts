@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { newId } from '../../src/call/ids.js';
-import { parseMetrics, RawClient, startServer, type RunningServer } from './helpers.js';
+import { parseMetrics, newRoom, RawClient, startServer, type RunningServer } from './helpers.js';
 
 let running: RunningServer | undefined;
 const clients: RawClient[] = [];
@@ -37,7 +36,7 @@ describe('GET /metrics', () => {
   it('counts peers, rooms, relayed messages, rejected frames and connections, rate-limited messages', async () => {
     running = await startServer({ rateLimitBurst: 5, rateLimitPerSecond: 1, maxConnectionsPerIp: 4 });
     const { port, url } = running;
-    const room = newId();
+    const room = newRoom();
     const connect = async (id: string, options = {}) => {
       const client = await RawClient.register(port, id, `token-${id}`, 'peerjs', options);
       clients.push(client);

@@ -1,8 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../src/call/ids.js';
 import type { DiyalogConfig } from '../../peer-server/src/config.js';
 import { startRedis, type RunningRedis } from '../support/redis.js';
-import { eventually, RawClient, startServer, type RunningServer } from './helpers.js';
+import {
+  admissionHeaders,
+  eventually,
+  newRoom,
+  RawClient,
+  startServer,
+  type RunningServer,
+} from './helpers.js';
 
 let redis: RunningRedis;
 beforeAll(async () => {
@@ -42,7 +48,7 @@ describe.each([
 
   it('tells the others on join (ROOM-JOIN with the members) and when a socket closes (LEAVE gone)', async () => {
     const running = await start();
-    const room = newId();
+    const room = newRoom();
     const host = await join(running, room, room);
     expect(host.messages).toEqual([]);
 
@@ -76,7 +82,7 @@ describe.each([
 
   it('treats a LEAVE without dst as leaving the room; the socket stays registered', async () => {
     const running = await start();
-    const room = newId();
+    const room = newRoom();
     const host = await join(running, room, room);
     const guest = await join(running, 'guest', room);
     await host.next(); // ROOM-JOIN
@@ -85,8 +91,11 @@ describe.each([
     expect(await host.next()).toEqual({ type: 'LEAVE', src: 'guest', payload: { reason: 'gone' } });
     expect((await members(running, room, 'guest')).status).toBe(403);
     expect((await members(running, room, room)).body).toEqual({ members: [room] });
+    // Out of the room, it no longer reaches the room's members (nor they it).
     guest.send({ type: 'CANDIDATE', dst: room, payload: { c: 1 } });
-    expect(await host.next()).toMatchObject({ type: 'CANDIDATE', src: 'guest' });
+    expect(await guest.next()).toEqual({ type: 'EXPIRE', src: room, dst: 'guest' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(host.messages).toEqual([]);
     await guest.close();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(host.messages).toEqual([]); // no second LEAVE: it had left already
@@ -94,7 +103,7 @@ describe.each([
 
   it('refuses a member over capacity with ERROR room-full and a close, telling nobody', async () => {
     const running = await start({ roomCapacity: 2 });
-    const room = newId();
+    const room = newRoom();
     const host = await join(running, room, room);
     const guest = await join(running, 'guest', room);
     await host.next(); // ROOM-JOIN guest
@@ -118,9 +127,13 @@ describe.each([
 
   it('answers waiting while the host (id = room) is in the room', async () => {
     const running = await start();
-    const room = newId();
+    const room = newRoom();
     const waiting = async () =>
-      ((await (await fetch(`${running.url}/api/rooms/${room}`)).json()) as { waiting: boolean }).waiting;
+      (
+        (await (
+          await fetch(`${running.url}/api/rooms/${room}`, { headers: admissionHeaders(room) })
+        ).json()) as { waiting: boolean }
+      ).waiting;
     expect(await waiting()).toBe(false);
     const guest = await join(running, 'guest', room);
     expect(await waiting()).toBe(false);
@@ -134,8 +147,8 @@ describe.each([
 
   it('lists members only to a registered member of that room', async () => {
     const running = await start();
-    const room = newId();
-    const otherRoom = newId();
+    const room = newRoom();
+    const otherRoom = newRoom();
     await join(running, room, room);
     await join(running, 'outsider', otherRoom);
     const plain = await RawClient.register(running.port, 'plain');
@@ -153,7 +166,7 @@ describe.each([
 
   it('lets a peer reconnect with the same id and token: the old socket goes, the room hears ROOM-JOIN again', async () => {
     const running = await start();
-    const room = newId();
+    const room = newRoom();
     const host = await join(running, room, room);
     const first = await join(running, 'guest', room);
     await host.next(); // ROOM-JOIN guest
@@ -173,7 +186,7 @@ describe.each([
 
   it('keeps rooms apart', async () => {
     const running = await start();
-    const [roomA, roomB] = [newId(), newId()];
+    const [roomA, roomB] = [newRoom(), newRoom()];
     const hostA = await join(running, roomA, roomA);
     const hostB = await join(running, roomB, roomB);
     await join(running, 'guest-a', roomA);
@@ -190,11 +203,13 @@ describe('rooms on a shared Redis', () => {
       startServer({ redisUrl: redis.url, roomCapacity: 2 }),
     ]);
     servers.push(a, b);
-    const room = newId();
+    const room = newRoom();
     const host = RawClient.connect(a.port, room, 'token-host', 'peerjs', { room });
     clients.push(host);
     expect(await host.next()).toMatchObject({ type: 'OPEN' });
-    expect(await (await fetch(`${b.url}/api/rooms/${room}`)).json()).toEqual({ waiting: true });
+    expect(
+      await (await fetch(`${b.url}/api/rooms/${room}`, { headers: admissionHeaders(room) })).json(),
+    ).toEqual({ waiting: true });
 
     const guest = RawClient.connect(b.port, 'guest', 'token-guest', 'peerjs', { room });
     clients.push(guest);
@@ -216,13 +231,15 @@ describe('when Redis goes away', () => {
       clients.push(alice, bob);
       await own.stop();
 
-      const joiner = RawClient.connect(running.port, 'joiner', 'token-joiner', 'peerjs', { room: newId() });
+      const joiner = RawClient.connect(running.port, 'joiner', 'token-joiner', 'peerjs', { room: newRoom() });
       clients.push(joiner);
       expect(await joiner.next()).toEqual({ type: 'ERROR', payload: { msg: 'room-unavailable' } });
       expect((await joiner.closedWithin()).code).toBe(1008);
       alice.send({ type: 'OFFER', dst: 'bob', payload: 'still relaying' });
       expect(await bob.next()).toMatchObject({ src: 'alice', payload: 'still relaying' });
-      expect((await fetch(`${running.url}/api/rooms/${newId()}`)).status).toBe(503);
+      const asked = newRoom();
+      const status = await fetch(`${running.url}/api/rooms/${asked}`, { headers: admissionHeaders(asked) });
+      expect(status.status).toBe(503);
       expect(running.logs).toContainEqual(
         expect.objectContaining({ event: 'store-error', operation: 'join' }),
       );

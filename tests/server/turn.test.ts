@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IceServersResponse } from '../../peer-server/src/turn.js';
 import { CHROMIUM, chromiumArgs } from '../support/chromium.js';
 import { startCoturn, type RunningCoturn } from '../support/coturn.js';
-import { RawClient, startServer, type RunningServer } from './helpers.js';
+import { RawClient, ROOM, startServer, type RunningServer } from './helpers.js';
 
 const SECRET = 'the-static-auth-secret';
 
@@ -41,9 +41,14 @@ afterAll(async () => {
 async function credentialsFromServer(secret: string): Promise<IceServersResponse> {
   const running = await startServer({ turnUrls: [coturn.turnUrl], turnSecret: secret });
   servers.push(running);
-  const client = await RawClient.register(running.port, 'relay-tester', 'relay-token');
+  // An admitted room member, asking with its credentials in the Authorization header (as our client does).
+  const client = await RawClient.register(running.port, 'relay-tester', 'relay-token', 'peerjs', {
+    room: ROOM,
+  });
   clients.push(client);
-  const response = await fetch(`${running.url}/api/ice-servers?id=relay-tester&token=relay-token`);
+  const response = await fetch(`${running.url}/api/ice-servers`, {
+    headers: { Authorization: 'Peer relay-tester.relay-token' },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as IceServersResponse;
 }
@@ -129,7 +134,7 @@ function tryRelayCall(iceServers: IceServersResponse['iceServers']): Promise<Rel
 describe('TURN credentials against a real coturn (use-auth-secret)', () => {
   it('connect a relay-only call', async () => {
     const { iceServers, ttlSeconds } = await credentialsFromServer(SECRET);
-    expect(ttlSeconds).toBe(3600);
+    expect(ttlSeconds).toBe(600);
     const outcome = await tryRelayCall(iceServers);
     expect(outcome, coturn.output().slice(-2000)).toMatchObject({
       connected: true,

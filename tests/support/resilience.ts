@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import { hashId } from '../../peer-server/src/log.js';
 import { freeLoopbackPort, stopProcess } from './redis.js';
 import { JOIN_DIR } from './server.js';
 
@@ -25,6 +26,8 @@ export interface ServerLogEvent {
 export interface ServerProcess {
   readonly url: string;
   readonly port: number;
+  /** What stands for a room or peer id in the log lines (they hold keyed hashes, never ids). */
+  logId(id: string): string;
   /** Every log line of every run of the server so far, in order. */
   readonly events: readonly ServerLogEvent[];
   /** Whether a server process is running. */
@@ -39,6 +42,9 @@ export interface ServerProcess {
     options?: { since?: number; timeoutMs?: number },
   ): Promise<ServerLogEvent>;
 }
+
+/** The key our test servers hash log ids with, so that tests can find a room's lines. */
+const LOG_ID_KEY = 'diyalog-test-log-key';
 
 /**
  * `peer-server/src/main.ts` in a process of its own, as production runs it, on a fixed port so that a
@@ -62,6 +68,7 @@ export async function startServerProcess(
         HOST: host,
         PORT: String(port),
         JOIN_DIR,
+        LOG_ID_KEY,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,6 +113,7 @@ export async function startServerProcess(
   return {
     url: `http://${host}:${port}`,
     port,
+    logId: (id) => hashId(LOG_ID_KEY, id),
     events,
     get running() {
       return child !== undefined;

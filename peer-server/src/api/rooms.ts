@@ -1,13 +1,15 @@
 import express, { type Router } from 'express';
 import { ROOM_ID_PATTERN } from '../ids.js';
 import { errorReason, type Logger } from '../log.js';
+import { admits } from '../signal/admission.js';
 import type { Rooms } from '../signal/rooms.js';
 import type { SignalServer } from '../signal/signal-server.js';
-import { authenticatePeer } from './credentials.js';
+import { authenticatePeer, presentedAdmission } from './credentials.js';
 
 /**
- * `GET /:room` → `{ waiting }`: whether the call's host (the peer whose id is the room id) is connected; open
- * to anyone, since the join page asks before joining. `GET /:room/members?id=…&token=…` → `{ members }`, for
+ * `GET /:room` → `{ waiting }`: whether the call's host (the peer whose id is the room id) is connected; for
+ * whoever shows the room's admission token (`Authorization: Admission <token>`), as the join page does
+ * before joining; knowing the room id alone tells nothing. `GET /:room/members?id=…&token=…` → `{ members }`, for
  * a member of that room only.
  */
 export function roomsApi(signal: SignalServer, rooms: Rooms, log: Logger): Router {
@@ -23,6 +25,10 @@ export function roomsApi(signal: SignalServer, rooms: Rooms, log: Logger): Route
 
   router.get('/:room', async (req, res) => {
     const { room } = req.params;
+    if (!admits(room, presentedAdmission(req))) {
+      res.status(403).json({ error: 'the link is needed to ask about this room' });
+      return;
+    }
     try {
       // A host registered without `room=` (older clients) counts as well.
       if (await signal.isConnected(room)) {

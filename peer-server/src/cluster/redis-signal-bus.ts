@@ -111,7 +111,14 @@ function parseBusMessage(text: string): BusMessage {
   if (raw.kind === 'frames' && Array.isArray(raw.frames)) {
     const frames = raw.frames.map((frame: Partial<Record<string, unknown>>) => {
       if (typeof frame.src !== 'string' || typeof frame.data !== 'string') throw new TypeError('frame');
-      return { src: frame.src, data: frame.data };
+      const relay = frame.relay as { room?: unknown } | undefined;
+      if (relay === undefined) return { src: frame.src, data: frame.data };
+      if (typeof relay !== 'object' || relay === null) throw new TypeError('frame');
+      return {
+        src: frame.src,
+        data: frame.data,
+        relay: typeof relay.room === 'string' ? { room: relay.room } : {},
+      };
     });
     return { kind: 'frames', frames };
   }

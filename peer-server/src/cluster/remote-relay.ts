@@ -86,7 +86,7 @@ export class RemoteRelay {
     if (lane.inFlight || lane.queue.length === 0) return;
     const batch = lane.queue.splice(0);
     lane.inFlight = true;
-    const frames = batch.map(({ src, data }) => ({ src, data }));
+    const frames = batch.map(({ src, data, relay }) => ({ src, data, ...(relay ? { relay } : {}) }));
     this.bus.publish(dst, { kind: 'frames', frames }).then(
       (delivered) => this.#settle(dst, lane, batch, delivered, heldSince),
       () => this.#settle(dst, lane, batch, false, heldSince),

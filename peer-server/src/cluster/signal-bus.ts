@@ -2,6 +2,11 @@
 export interface BusFrame {
   readonly src: string;
   readonly data: string;
+  /**
+   * A relayed message: the sender's room (absent: it is in none). Delivered only to a peer in the same room,
+   * as on one instance (signal/admission.ts). Absent `relay`: a server notice (ROOM-JOIN, LEAVE gone, EXPIRE).
+   */
+  readonly relay?: { readonly room?: string };
 }
 
 /** What travels on a peer's channel. */

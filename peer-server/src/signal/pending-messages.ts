@@ -3,13 +3,17 @@ export interface HeldMessage {
   readonly src: string;
   readonly dst: string;
   readonly data: string;
+  /** The sender's room: delivered only to a destination in the same room (or none to none). */
+  readonly room: string | undefined;
 }
 
 export interface PendingLimits {
   /** Messages held for one id that has not connected yet. */
   readonly perDestination: number;
-  /** Bytes held for all such ids together. */
+  /** Bytes held for all such ids together… */
   readonly totalBytes: number;
+  /** …of which one sender may hold this many: one flooder cannot fill the queue for everyone. */
+  readonly perSenderBytes?: number;
   /** After this, the senders get EXPIRE and the messages are dropped (PeerJS waits 5 s too). */
   readonly expireMs: number;
 }
@@ -17,6 +21,7 @@ export interface PendingLimits {
 export const DEFAULT_PENDING_LIMITS: PendingLimits = {
   perDestination: 64,
   totalBytes: 8 * 1024 * 1024,
+  perSenderBytes: 512 * 1024,
   expireMs: 5000,
 };
 
@@ -32,6 +37,7 @@ interface Queue {
 export class PendingMessages {
   readonly #queues = new Map<string, Queue>();
   #bytes = 0;
+  readonly #bySender = new Map<string, number>();
 
   constructor(
     private readonly limits: PendingLimits = DEFAULT_PENDING_LIMITS,
@@ -42,11 +48,17 @@ export class PendingMessages {
   add(message: HeldMessage): boolean {
     const queue = this.#queues.get(message.dst) ?? { since: this.now(), messages: [] };
     const bytes = message.data.length;
-    if (queue.messages.length >= this.limits.perDestination || this.#bytes + bytes > this.limits.totalBytes)
+    const senderBytes = this.#bySender.get(message.src) ?? 0;
+    if (
+      queue.messages.length >= this.limits.perDestination ||
+      this.#bytes + bytes > this.limits.totalBytes ||
+      senderBytes + bytes > (this.limits.perSenderBytes ?? Infinity)
+    )
       return false;
     queue.messages.push(message);
     this.#queues.set(message.dst, queue);
     this.#bytes += bytes;
+    this.#bySender.set(message.src, senderBytes + bytes);
     return true;
   }
 
@@ -74,8 +86,18 @@ export class PendingMessages {
     return this.#bytes;
   }
 
+  /** Bytes held from one sender. */
+  bytesFrom(src: string): number {
+    return this.#bySender.get(src) ?? 0;
+  }
+
   #drop(dst: string, queue: Queue): void {
     this.#queues.delete(dst);
-    for (const held of queue.messages) this.#bytes -= held.data.length;
+    for (const held of queue.messages) {
+      this.#bytes -= held.data.length;
+      const left = (this.#bySender.get(held.src) ?? 0) - held.data.length;
+      if (left > 0) this.#bySender.set(held.src, left);
+      else this.#bySender.delete(held.src);
+    }
   }
 }

@@ -1,17 +1,21 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, type RawData } from 'ws';
-import { clientIp } from '../client-ip.js';
+import { clientIp, ipKey } from '../client-ip.js';
 import type { Cluster } from '../cluster/cluster.js';
+import type { BusFrame } from '../cluster/signal-bus.js';
 import { ClusterNode, hashToken } from '../cluster/cluster-node.js';
+import { RefusalLog } from '../connection-guard.js';
 import type { DiyalogConfig } from '../config.js';
 import { PEER_ID_PATTERN, ROOM_ID_PATTERN } from '../ids.js';
 import { errorReason, type Logger } from '../log.js';
 import type { ServerMetrics } from '../metrics.js';
+import { admits, socketCredentials } from './admission.js';
+import { IdReservations, sameToken } from './id-reservations.js';
 import { parseClientFrame, type RelayType } from './message.js';
 import { PendingMessages } from './pending-messages.js';
 import type { ConnectionRejection, FrameRejection } from './rejections.js';
 import type { Rooms } from './rooms.js';
+import { BufferBudget } from './socket-guard.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** PeerJS clients heartbeat every 5 s; the stock server drops a client silent for 90 s, and so do we. */
@@ -19,6 +23,8 @@ const ALIVE_TIMEOUT_MS = 90_000;
 const SWEEP_EVERY_MS = 1000;
 /** Frames dropped for rate limiting may add up to a full burst within this long before we hang up. */
 const STRIKE_WINDOW_SECONDS = 10;
+/** A reader with this much waiting for STUCK_READER_SECONDS has stopped reading (see socket-guard.ts). */
+const STUCK_READER_BYTES = 64 * 1024;
 /** Shutdown waits this long for clients to answer our close frame. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -31,8 +37,13 @@ interface Connection {
   readonly registration: string;
   /** Whether it holds `id` in the directory (and the bus channel) and must release it. */
   claimed: boolean;
-  /** The room it is in (or joining); undefined for plain PeerJS clients and after it left. */
+  /**
+   * The room it is in (or joining), admitted by its token (admission.ts); undefined for plain PeerJS clients
+   * and after it left. Relays go only between sockets of the same room, or between room-less ones.
+   */
   room: string | undefined;
+  /** The client's address key, for per-address quotas (TURN credentials). */
+  readonly ip: string;
   /** Whether the server said OPEN: only then are messages relayed to and from it. */
   open: boolean;
   lastSeen: number;
@@ -90,6 +101,14 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
   // heavy senders (likely the cause) are refused; past the hard limit, everyone is.
   const softBufferLimit = Math.max(1024 * 1024, 16 * config.maxFrameBytes);
   const hardBufferLimit = 8 * softBufferLimit;
+  // And all of them together stay within MAX_BUFFERED_BYTES; a reader that stops reading is closed.
+  const budget = new BufferBudget({
+    stuckBytes: STUCK_READER_BYTES,
+    totalBytes: config.maxBufferedBytes,
+    stuckMs: config.stuckReaderSeconds * 1000,
+  });
+  const reservations = new IdReservations(config.reconnectLimitSeconds * 1000);
+  const refusals = new RefusalLog();
   let closing = false;
   const node = new ClusterNode(cluster, {
     deliver: deliverFromBus,
@@ -118,12 +137,18 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
     send(ws, { type: 'ERROR', payload: { msg } });
   }
 
-  function reject(ws: WebSocket, reason: ConnectionRejection): void {
+  /**
+   * Says why, then drops the connection at once: waiting for the client's close reply (up to 30 s in ws)
+   * would let refused sockets pile up. Logged once per reason and address per minute.
+   */
+  function reject(ws: WebSocket, reason: ConnectionRejection, ip: string): void {
     metrics.connectionsRejected.inc(reason);
-    log({ event: 'connection-rejected', reason });
+    if (refusals.shouldLog(reason, ip)) log({ event: 'connection-rejected', reason });
     if (reason === 'id-taken') send(ws, { type: 'ID-TAKEN', payload: { msg: 'ID is taken' } });
     else sendError(ws, reason === 'invalid-key' ? 'Invalid key provided' : reason);
     ws.close(1008, reason);
+    // The frames are in the kernel's buffer already (small writes go straight through); then FIN.
+    setImmediate(() => ws.terminate());
   }
 
   function isCurrent(conn: Connection): boolean {
@@ -147,7 +172,8 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
     const here = rooms.connectedHere(room);
     for (const member of elsewhereOnly ? [] : here) {
       const conn = registry.get(member);
-      if (member !== exceptId && conn?.open && conn.ws.readyState === WebSocket.OPEN) conn.ws.send(data);
+      if (member === exceptId || !conn?.open || conn.room !== room) continue;
+      if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(data);
     }
     if (!node.distributed) return;
     const tellElsewhere = (all: readonly string[]) => {
@@ -208,7 +234,7 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
     sockets.add(ws);
     ws.once('close', () => sockets.delete(ws));
     const params = url.searchParams;
-    const id = params.get('id') ?? '';
+    const { id, token, room, admission } = socketCredentials(req, url);
     // Protocol errors (oversized or invalid frames) close the socket in ws; without a listener they would
     // throw out of the EventEmitter and end the process.
     ws.on('error', (error) => {
@@ -217,9 +243,9 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
       log({ event: 'frame-rejected', id: PEER_ID_PATTERN.test(id) ? id : '', reason });
     });
 
-    const ip = clientIp(req, config.trustProxy);
+    const ip = ipKey(clientIp(req, config.trustProxy));
     const open = connectionsPerIp.get(ip) ?? 0;
-    if (open >= config.maxConnectionsPerIp) return reject(ws, 'too-many-connections');
+    if (open >= config.maxConnectionsPerIp) return reject(ws, 'too-many-connections', ip);
     connectionsPerIp.set(ip, open + 1);
     ws.once('close', () => {
       const left = (connectionsPerIp.get(ip) ?? 1) - 1;
@@ -227,13 +253,14 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
       else connectionsPerIp.delete(ip);
     });
 
-    const token = params.get('token') ?? '';
-    const room = params.get('room') ?? undefined;
-    if (params.get('key') !== config.peerKey) return reject(ws, 'invalid-key');
-    if (!PEER_ID_PATTERN.test(id) || !PEER_ID_PATTERN.test(token)) return reject(ws, 'invalid-id');
-    if (room !== undefined && !ROOM_ID_PATTERN.test(room)) return reject(ws, 'invalid-room');
+    if (params.get('key') !== config.peerKey) return reject(ws, 'invalid-key', ip);
+    if (!PEER_ID_PATTERN.test(id) || !PEER_ID_PATTERN.test(token)) return reject(ws, 'invalid-id', ip);
+    if (room !== undefined && !ROOM_ID_PATTERN.test(room)) return reject(ws, 'invalid-room', ip);
+    // Only who holds the link's secret can join (and so hear about, fill or relay into) a room.
+    if (room !== undefined && !admits(room, admission)) return reject(ws, 'not-admitted', ip);
     const existing = registry.get(id);
-    if (existing && !sameToken(existing.token, token)) return reject(ws, 'id-taken');
+    if (existing && !sameToken(existing.token, token)) return reject(ws, 'id-taken', ip);
+    if (!existing && !reservations.claim(id, token)) return reject(ws, 'id-taken', ip);
 
     const conn: Connection = {
       ws,
@@ -242,6 +269,7 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
       registration: node.nextConnection(),
       claimed: false,
       room,
+      ip,
       open: false,
       lastSeen: Date.now(),
       messages: new TokenBucket(config.rateLimitBurst, config.rateLimitPerSecond),
@@ -303,7 +331,7 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
     if (!claim.ok) {
       // Held on another instance with another token.
       registry.delete(conn.id);
-      reject(conn.ws, 'id-taken');
+      reject(conn.ws, 'id-taken', conn.ip);
       return;
     }
     if (room !== undefined) {
@@ -328,7 +356,7 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
         registry.delete(conn.id);
         dropStaleMembership(room, conn.id);
         if (result) log({ event: 'room-full', room, id: conn.id });
-        reject(conn.ws, result ? 'room-full' : 'room-unavailable');
+        reject(conn.ws, result ? 'room-full' : 'room-unavailable', conn.ip);
         return;
       }
       members = result.members;
@@ -338,6 +366,8 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
     send(conn.ws, members === undefined ? { type: 'OPEN' } : { type: 'OPEN', payload: { room, members } });
     log({ event: 'peer-connected', id: conn.id });
     for (const held of pending.take(conn.id)) {
+      // Held before we knew its room: only what came from the same room (or from none, to none) goes.
+      if (held.room !== conn.room) continue;
       conn.ws.send(held.data);
       metrics.messagesRelayed.inc();
     }
@@ -366,6 +396,8 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
     // A room join still in flight cleans up after itself in register().
     if (!conn.open) return;
     conn.open = false;
+    // Its owner may be reconnecting: nobody else gets the id for the reconnect limit.
+    if (!closing) reservations.reserve(conn.id, conn.token);
     leaveRoom(conn, 'closed');
     log({ event: 'peer-disconnected', id: conn.id });
   }
@@ -412,25 +444,37 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
   function relay(from: Connection, type: RelayType, dst: string, payload: unknown): void {
     const data = JSON.stringify({ type, src: from.id, dst, payload });
     const target = registry.get(dst);
+    if (target && target.room !== from.room) {
+      // A room's members hear only from each other: an outsider knowing an id cannot flood or end a call.
+      logFrameRejected(from, 'not-in-room');
+      if (type !== 'LEAVE') send(from.ws, { type: 'EXPIRE', src: dst, dst: from.id });
+      return;
+    }
     if (target?.open && target.ws.readyState === WebSocket.OPEN) {
       const heavy = !from.volume.take(data.length);
       const buffered = target.ws.bufferedAmount;
-      if (buffered > softBufferLimit && (heavy || buffered > hardBufferLimit)) {
+      const overSoft = buffered > softBufferLimit && (heavy || buffered > hardBufferLimit);
+      if (overSoft || !budget.allows(target.ws, data.length)) {
         // EXPIRE ("not delivered to dst"), not ERROR: peerjs clients treat every ERROR as fatal.
         logFrameRejected(from, 'destination-busy');
         send(from.ws, { type: 'EXPIRE', src: dst, dst: from.id });
         return;
       }
       target.ws.send(data);
+      budget.queued(target.ws, data.length);
       metrics.messagesRelayed.inc();
       return;
     }
     // Not here at all: maybe on another instance (which holds it, or tells EXPIRE after the usual wait).
     if (target === undefined && node.distributed)
-      return node.relay.send(dst, { src: from.id, data }, type !== 'LEAVE');
+      return node.relay.send(
+        dst,
+        { src: from.id, data, relay: from.room === undefined ? {} : { room: from.room } },
+        type !== 'LEAVE',
+      );
     // A LEAVE for someone who is not here has nobody to tell; the others may be just about to connect.
     if (type === 'LEAVE') return;
-    if (!pending.add({ src: from.id, dst, data })) {
+    if (!pending.add({ src: from.id, dst, data, room: from.room })) {
       send(from.ws, { type: 'EXPIRE', src: dst, dst: from.id });
     }
   }
@@ -444,6 +488,13 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
       log({ event: 'peer-timed-out', id: conn.id });
       conn.ws.terminate();
     }
+    reservations.sweep();
+    for (const ws of budget.sweep(sockets)) {
+      const conn = [...registry.values()].find((c) => c.ws === ws);
+      log({ event: 'stuck-reader', id: conn?.id ?? '', bufferedBytes: ws.bufferedAmount });
+      metrics.stuckReadersClosed.inc();
+      ws.terminate();
+    }
   }
 
   /** Frames from `src` to `dst` were not delivered: `src` hears EXPIRE, wherever it is. */
@@ -456,15 +507,17 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
   }
 
   /** A frame another instance relayed to a peer of ours. */
-  function deliverFromBus(dst: string, { src, data }: { src: string; data: string }): void {
+  function deliverFromBus(dst: string, { src, data, relay }: BusFrame): void {
     const target = registry.get(dst);
+    // Relays across instances keep rooms apart as relays here do (an outsider's frames go nowhere).
+    if (relay !== undefined && target !== undefined && target.room !== relay.room) return;
     if (target?.open && target.ws.readyState === WebSocket.OPEN) {
       if (target.ws.bufferedAmount > hardBufferLimit) return tellExpire(src, dst);
       target.ws.send(data);
       metrics.messagesRelayed.inc();
       metrics.busFramesReceived.inc();
     } else if (target !== undefined && !target.open) {
-      if (!pending.add({ src, dst, data })) tellExpire(src, dst);
+      if (!pending.add({ src, dst, data, room: relay ? relay.room : target.room })) tellExpire(src, dst);
     }
     // Gone from here meanwhile: like a frame for a peer that just left, nobody is told.
   }
@@ -508,7 +561,7 @@ export function createSignalServer({ config, log, metrics, rooms, cluster }: Sig
           registry.delete(conn.id);
           leaveRoom(conn, 'replaced');
           conn.open = false;
-          reject(conn.ws, 'id-taken');
+          reject(conn.ws, 'id-taken', conn.ip);
           continue;
         }
         const room = conn.room;
@@ -576,13 +629,6 @@ function sayGoodbye(ws: WebSocket): Promise<void> {
       ws.close(1001, 'server shutting down');
     }
   });
-}
-
-/** Compares tokens in constant time, so that response timing says nothing about a stored token. */
-function sameToken(expected: string, given: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function wsErrorReason(error: Error): FrameRejection {

@@ -12,6 +12,11 @@ export class TokenBucket {
     this.#updatedAt = now();
   }
 
+  /** Whether the bucket has refilled completely (nothing taken lately): it can be forgotten. */
+  get full(): boolean {
+    return this.#tokens + ((this.now() - this.#updatedAt) / 1000) * this.refillPerSecond >= this.capacity;
+  }
+
   /** Takes `amount` tokens if there are that many; otherwise takes none. */
   take(amount = 1): boolean {
     const now = this.now();

@@ -158,8 +158,15 @@ export class FakeSocket implements SocketLike {
 
   constructor(
     readonly url: string,
+    /** The WebSocket subprotocols asked for (our credentials ride there: src/call/admission.ts). */
+    readonly protocols: readonly string[] = [],
     private readonly hooks: SocketHooks = {},
   ) {}
+
+  /** The credential a `<name>.<value>` subprotocol carries. */
+  protocolValue(name: string): string | undefined {
+    return this.protocols.find((p) => p.startsWith(`${name}.`))?.slice(name.length + 1);
+  }
 
   // The client's side.
 
@@ -247,9 +254,9 @@ export class FakePeerServer {
   /** When set, sockets fail to connect. */
   unreachable = false;
 
-  readonly socketFactory = (url: string): FakeSocket => {
+  readonly socketFactory = (url: string, protocols: readonly string[] = []): FakeSocket => {
     const id = new URL(url).searchParams.get('id') ?? '';
-    const socket: FakeSocket = new FakeSocket(url, {
+    const socket: FakeSocket = new FakeSocket(url, protocols, {
       send: (frame) => this.#onFrame(id, socket, frame),
       closed: () => {
         if (this.clients.get(id) === socket) this.clients.delete(id);

@@ -21,8 +21,8 @@ function client(options: Partial<SignalingOptions> = {}): SignalingClient {
     serverUrl: 'https://signal.test/base/',
     id,
     token,
-    socketFactory: (url) => {
-      const socket = new FakeSocket(url);
+    socketFactory: (url, protocols) => {
+      const socket = new FakeSocket(url, protocols);
       sockets.push(socket);
       return socket;
     },
@@ -61,13 +61,33 @@ function heartbeats(s: FakeSocket): number {
 }
 
 describe('SignalingClient.connect', () => {
-  it('opens one socket at the PeerJS address for its id and token', () => {
+  it('opens one socket at the PeerJS address for its id, with its token in a subprotocol (not the URL)', () => {
     void client().connect();
     const url = new URL(socket().url);
     expect(url.protocol).toBe('wss:');
     expect(url.pathname).toBe('/base/signal/peerjs');
     expect(url.searchParams.get('id')).toBe(id);
-    expect(url.searchParams.get('token')).toBe(token);
+    expect(url.searchParams.has('token')).toBe(false);
+    expect(socket().protocols).toEqual(['diyalog.v1', `token.${token}`]);
+  });
+
+  it('presents the room and its admission token (in a subprotocol) once the token is derived', async () => {
+    const admission = 'AdMiSsIoNtOkEn_0123456';
+    void client({ room: 'RoOm', admission: Promise.resolve(admission) }).connect();
+    await nextTurn();
+    expect(new URL(socket().url).searchParams.get('room')).toBe('RoOm');
+    expect(socket().protocols).toEqual(['diyalog.v1', `token.${token}`, `admission.${admission}`]);
+    expect(socket().url).not.toContain(admission);
+  });
+
+  it('a server that does not admit us fails with link-invalid', async () => {
+    const signaling = client();
+    const connecting = track(signaling.connect());
+    socket().serverOpen();
+    socket().serverSend({ type: 'ERROR', payload: { msg: 'not-admitted' } });
+    await nextTurn();
+    expect(connecting.state).toBe('rejected');
+    expect((connecting.error as CallError).kind).toBe('link-invalid');
   });
 
   it('resolves on the server’s OPEN, not on the socket opening', async () => {
