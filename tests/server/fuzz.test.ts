@@ -437,12 +437,13 @@ async function attacker(
       continue;
     }
     const id = `x${k}-${life}`;
-    const room = rng.pick([undefined, undefined, targets.room, rng.text(22)]);
+    const room = rng.pick([undefined, undefined, targets.room, newRoom(rng.text(22))]);
     const query: Record<string, string> = { key: 'peerjs', id, token: rng.text(20) };
     if (room !== undefined) query.room = room;
-    // Some attackers hold the honest room's link (an insider); the rest guess rooms without it.
-    const insider = room === targets.room && rng.next() < 0.5;
-    const protocols = insider ? ['diyalog.v1', `admission.${admissionOf(room)}`] : [];
+    // Most attackers with a room hold its link (an insider of the honest room, or a room of their own); the
+    // rest try without it and are refused.
+    const admitted = room !== undefined && rng.next() < 0.75;
+    const protocols = admitted ? ['diyalog.v1', `admission.${admissionOf(room)}`] : [];
     const { ws, first } = await open(socketUrl(port, query), {}, protocols);
     stats.connections += 1;
     if (!first.includes('"OPEN"')) {
