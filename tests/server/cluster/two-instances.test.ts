@@ -8,7 +8,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RunningRedis } from '../../support/redis.js';
 import { startServerProcess, stopOnExit, type ServerProcess } from '../../support/resilience.js';
-import { eventually, parseMetrics, RawClient, ROOM, OTHER_ROOM, type ServerMessage } from '../helpers.js';
+import {
+  admissionHeaders,
+  eventually,
+  parseMetrics,
+  RawClient,
+  ROOM,
+  OTHER_ROOM,
+  type ServerMessage,
+} from '../helpers.js';
 
 const HEARTBEAT_MS = 300;
 let redis: RunningRedis;
@@ -105,8 +113,9 @@ describe('two instances on one Redis', () => {
     expect(await fetch(`${b.url}/api/ice-servers?id=member&token=wrong`).then((r) => r.status)).toBe(403);
     const members = await fetch(`${b.url}/api/rooms/${ROOM}/members?id=member&token=token-member`);
     expect(await members.json()).toEqual({ members: [ROOM, 'member'] });
-    expect(await fetch(`${b.url}/api/rooms/${ROOM}`).then((r) => r.json())).toEqual({ waiting: true });
-    expect(await fetch(`${b.url}/api/rooms/${OTHER_ROOM}`).then((r) => r.json())).toEqual({ waiting: false });
+    const ask = (room: string) => fetch(`${b.url}/api/rooms/${room}`, { headers: admissionHeaders(room) });
+    expect(await ask(ROOM).then((r) => r.json())).toEqual({ waiting: true });
+    expect(await ask(OTHER_ROOM).then((r) => r.json())).toEqual({ waiting: false });
   });
 
   it('an id taken over on the other instance closes the old socket; another token gets ID-TAKEN', async () => {
@@ -181,6 +190,8 @@ describe('Redis stopped and started again mid-relay', () => {
   it('keeps serving local peers, reports degraded, and relays across instances again once Redis is back', async () => {
     const alice = await register(a, 'r-alice', { room: ROOM });
     const local = await register(a, 'r-local');
+    // Room members reach only their room: the local relay runs between two room-less peers.
+    const other = await register(a, 'r-other');
     const bob = await register(b, 'r-bob', { room: ROOM });
     expect((await nextOf(alice)).type).toBe('ROOM-JOIN');
     alice.send({ type: 'OFFER', dst: 'r-bob', payload: 'before' });
@@ -194,7 +205,7 @@ describe('Redis stopped and started again mid-relay', () => {
       10_000,
     );
     // Local relay goes on.
-    alice.send({ type: 'OFFER', dst: 'r-local', payload: 'during' });
+    other.send({ type: 'OFFER', dst: 'r-local', payload: 'during' });
     expect((await nextOf(local)).payload).toBe('during');
     // Across instances nothing can go: the sender hears EXPIRE, as for anyone unreachable.
     alice.send({ type: 'CANDIDATE', dst: 'r-bob', payload: 'lost' });
