@@ -1,3 +1,4 @@
+import { admissionAuthorization, admissionFor } from '../../src/call/admission.js';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { joinCall, startWaitingCall, statusText } from '../support/call-flow.js';
@@ -75,7 +76,12 @@ describe('a call through nginx in front of two instances', () => {
     for (const until = Date.now() + 15_000; Date.now() < until; await sleep(50)) {
       const found = instances.find((server) =>
         server.events.some(
-          (e) => e.event === 'room-joined' && e.room === room && e.id === id && e.at >= since,
+          // Logs hold keyed hashes of ids (LOG_ID_KEY), never the ids.
+          (e) =>
+            e.event === 'room-joined' &&
+            e.room === server.logId(room) &&
+            e.id === server.logId(id) &&
+            e.at >= since,
         ),
       );
       if (found) return found;
@@ -103,7 +109,7 @@ describe('a call through nginx in front of two instances', () => {
       for (const until = Date.now() + 15_000; Date.now() < until; await sleep(50)) {
         for (const server of instances) {
           const event = server.events.find(
-            (e) => e.event === 'room-joined' && e.room === room && e.id !== room,
+            (e) => e.event === 'room-joined' && e.room === server.logId(room) && e.id !== server.logId(room),
           );
           if (event) return { server, id: event.id! };
         }
@@ -133,7 +139,7 @@ describe('a call through nginx in front of two instances', () => {
 
     await hostInstance.stop('SIGKILL');
     const back = await other.waitForEvent(
-      (e) => e.event === 'room-joined' && e.room === room && e.id === room,
+      (e) => e.event === 'room-joined' && e.room === other.logId(room) && e.id === other.logId(room),
       {
         since: killedAt,
         timeoutMs: 20_000,
@@ -156,10 +162,15 @@ describe('a call through nginx in front of two instances', () => {
       samples.filter((s) => !/^Connected/.test(s.hostStatus) || !/^Connected/.test(s.guestStatus)),
     ).toEqual([]);
     // The host is back in its room; nobody reaped it.
-    expect(other.events.some((e) => e.event === 'room-left' && e.id === room && e.at >= killedAt)).toBe(
-      false,
-    );
-    expect(await fetch(`${nginx.url}/api/rooms/${room}`).then((r) => r.json())).toEqual({ waiting: true });
+    expect(
+      other.events.some((e) => e.event === 'room-left' && e.id === other.logId(room) && e.at >= killedAt),
+    ).toBe(false);
+    const secret = new URLSearchParams(new URL(link).hash.slice(1)).get('s')!;
+    const authorization = admissionAuthorization(await admissionFor(secret));
+    const status = await fetch(`${nginx.url}/api/rooms/${room}`, {
+      headers: { Authorization: authorization },
+    });
+    expect(await status.json()).toEqual({ waiting: true });
 
     // ICE restart through the instance that is left.
     const before = { host: await iceUfrags(panel), guest: await iceUfrags(join) };

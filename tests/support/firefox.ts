@@ -72,7 +72,9 @@ export async function launchFirefox(options: FirefoxOptions = {}): Promise<Firef
     const until = Date.now() + 15_000;
     for (;;) {
       const href = await page.evaluate(() => location.href + '|' + document.readyState).catch(() => '');
-      if (href.startsWith(url) && href.endsWith('|complete')) return page;
+      // The join page takes its #s= secret out of the address bar once read: compare without the fragment.
+      const wanted = url.split('#')[0]!;
+      if (href.startsWith(wanted) && href.endsWith('|complete')) return page;
       if (Date.now() > until) throw new Error(`Firefox did not load ${url} (at ${href})`);
       await new Promise((r) => setTimeout(r, 50));
     }
