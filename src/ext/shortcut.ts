@@ -20,7 +20,7 @@ export function onStartCallShortcut(): () => void {
         return;
       }
       // The panel shows the link with its "Copy invite link" button: no page has focus to copy it here.
-      if (!(await getCallStatus())) await putPendingInvite(newInvite(await getServerUrl()));
+      if (!(await getCallStatus())) await putPendingInvite(await newInvite(await getServerUrl()));
     })();
   };
   browser.commands.onCommand.addListener(listener);
