@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { admissionFor, roomForAdmission } from '../../src/call/admission.js';
 import { CallError } from '../../src/call/errors.js';
 import { newId } from '../../src/call/ids.js';
 import { realTimers, type SocketFactory, type SocketLike } from '../../src/call/ports.js';
@@ -22,7 +23,8 @@ export interface ProbeResult {
 export type Stage = 'register' | 'join' | 'offer-answer' | 'leave';
 
 /** Node's WebSocket (ws) seen through the core's port; ws's event-target API matches the browser's. */
-const nodeSockets: SocketFactory = (url) => new WebSocket(url) as unknown as SocketLike;
+const nodeSockets: SocketFactory = (url, protocols) =>
+  new WebSocket(url, protocols ? [...protocols] : undefined) as unknown as SocketLike;
 
 /** A stand-in SDP: the server relays sealed boxes it cannot read, so only the round trip matters. */
 const OFFER: SignalData = { type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=synthetic probe\r\n' };
@@ -31,14 +33,16 @@ const ANSWER: SignalData = { type: 'answer', sdp: 'v=0\r\no=- 2 1 IN IP4 0.0.0.0
 /**
  * One probe of a Diyalog server through the call core's own signaling (SignalingClient, SealedRelay, seal):
  * a host registers on a fresh room, a guest joins it, the guest's sealed offer reaches the host and its
- * sealed answer comes back, the guest leaves and the host hears it. Everything is closed at the end.
+ * sealed answer comes back, the guest leaves (sealed) and the host hears it. Both present the room's
+ * admission token, as the extension does. Everything is closed at the end.
  */
 export async function probe(serverUrl: string, timeoutMs: number): Promise<ProbeResult> {
   const started = performance.now();
   const ms: ProbeResult['ms'] = {};
   const mark = (stage: Stage | 'total') => (ms[stage] = Math.round(performance.now() - started));
-  const room = newId();
   const secret = newId();
+  const admission = admissionFor(secret);
+  const room = await roomForAdmission(await admission);
   const guestId = newId();
   const client = (id: string) =>
     new SignalingClient({
@@ -46,6 +50,7 @@ export async function probe(serverUrl: string, timeoutMs: number): Promise<Probe
       id,
       token: newId(),
       room,
+      admission,
       socketFactory: nodeSockets,
       timers: realTimers,
       openTimeoutMs: timeoutMs,
@@ -59,8 +64,8 @@ export async function probe(serverUrl: string, timeoutMs: number): Promise<Probe
   try {
     const steps = async () => {
       const key = await deriveKey(secret, room);
-      const hostRelay = new SealedRelay(host, room);
-      const guestRelay = new SealedRelay(guest, guestId);
+      const hostRelay = new SealedRelay(host, room, newId());
+      const guestRelay = new SealedRelay(guest, guestId, newId());
       hostRelay.setKey(key);
       guestRelay.setKey(key);
       await host.connect();
@@ -97,7 +102,10 @@ export async function probe(serverUrl: string, timeoutMs: number): Promise<Probe
       stage = 'leave';
       const left = new Promise<void>((resolve) =>
         host.on('message', (message) => {
-          if (message.type === 'LEAVE' && message.src === guestId) resolve();
+          if (message.type !== 'LEAVE' || message.src !== guestId) return;
+          void hostRelay.leaveReason(message.payload, guestId).then((reason) => {
+            if (reason === 'hangup') resolve();
+          });
         }),
       );
       guestRelay.leave(room, 'hangup');
