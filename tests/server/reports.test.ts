@@ -160,6 +160,15 @@ describe('POST /api/reports', () => {
     expect((await fetch(`${running!.url}/health`)).status).toBe(200);
   });
 
+  it('counts IPv6 clients by their /64: a new address in the same /64 gets no new budget', async () => {
+    await start();
+    const statuses: number[] = [];
+    for (let i = 1; i <= 6; i++)
+      statuses.push((await post(`2001:db8:5:6::${i.toString(16)}`, JSON.stringify(GOOD))).status);
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+    expect((await post('2001:db8:5:7::1', JSON.stringify(GOOD))).status).toBe(202);
+  });
+
   it('refuses pages from other origins (403) but takes the extension’s', async () => {
     await start();
     const foreign = await fetch(`${running!.url}/api/reports`, {

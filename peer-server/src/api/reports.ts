@@ -1,5 +1,5 @@
 import express, { type RequestHandler, type Router } from 'express';
-import { clientIp } from '../client-ip.js';
+import { clientIp, ipKey } from '../client-ip.js';
 import { recordReport, type ReportMetrics } from '../reports/report-metrics.js';
 import { parseCallReport } from '../reports/schema.js';
 import { TokenBucket } from '../signal/token-bucket.js';
@@ -42,7 +42,8 @@ export function reportsApi(
   const global = new TokenBucket(limits.globalBurst, limits.globalPerSecond);
 
   const rateLimit: RequestHandler = (req, res, next) => {
-    const ip = clientIp(req, trustProxy);
+    // Like every per-address limit: IPv6 clients by their /64, which one subscriber usually holds whole.
+    const ip = ipKey(clientIp(req, trustProxy));
     let bucket = perIp.get(ip);
     if (bucket === undefined) {
       if (perIp.size >= limits.maxTrackedIps) perIp.delete(perIp.keys().next().value!);
