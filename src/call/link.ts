@@ -36,6 +36,22 @@ export function parseInviteLink(link: string): Invite {
   return { serverUrl: `${url.origin}${match[1]!}`, room, secret };
 }
 
+/**
+ * The invite in text someone pasted: the link alone, or a message around it ("Join me: https://…"). The first
+ * http(s) address that is a whole invite link wins; throws CallError('link-invalid') when there is none.
+ */
+export function findInviteLink(text: string): Invite {
+  let firstError: unknown;
+  for (const candidate of text.match(/https?:\/\/[^\s<>"']+/g) ?? []) {
+    try {
+      return parseInviteLink(candidate);
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw firstError ?? new CallError('link-invalid', 'no invite link in the text');
+}
+
 /** Reads the room and secret from a join page's own location (path and fragment). */
 export function parseJoinLocation(pathname: string, hash: string): { room: string; secret: string } {
   const room = /\/join\/([^/]+)\/?$/.exec(pathname)?.[1];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CallError } from '../../../src/call/errors.js';
 import { newId } from '../../../src/call/ids.js';
 import {
+  findInviteLink,
   formatInviteLink,
   normalizeServerUrl,
   parseInviteLink,
@@ -60,6 +61,20 @@ describe('formatInviteLink / parseInviteLink', () => {
       room,
       secret,
     });
+  });
+
+  it('finds the link in a pasted message, skipping other addresses, and says when there is none', () => {
+    const link = `https://example.com/join/${room}#s=${secret}`;
+    const invite = { serverUrl: 'https://example.com', room, secret };
+    expect(findInviteLink(link)).toEqual(invite);
+    expect(findInviteLink(`Join me: ${link}\nor see https://example.com/help first`)).toEqual(invite);
+    expect(findInviteLink(`see https://example.com/help, then "${link}"`)).toEqual(invite);
+    expect(linkInvalid(() => findInviteLink('call me at noon'))).toBe('no invite link in the text');
+    expect(linkInvalid(() => findInviteLink(''))).toBe('no invite link in the text');
+    // A link cut before its secret: the reason is the link's, not "no link".
+    expect(linkInvalid(() => findInviteLink(`https://example.com/join/${room}`))).toBe(
+      'no secret in the fragment',
+    );
   });
 
   it('refuses a server URL that is not http(s)', () => {
