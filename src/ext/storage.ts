@@ -59,15 +59,23 @@ export async function setMediaChoice(choice: { cameraId: string; microphoneId: s
   await browser.storage.local.set({ [CAMERA_ID]: choice.cameraId, [MICROPHONE_ID]: choice.microphoneId });
 }
 
-/** The popup hands a new call to the side panel through session storage (it survives the popup closing). */
-export async function putPendingInvite(invite: Invite): Promise<void> {
-  await browser.storage.session.set({ [PENDING_INVITE]: invite });
+/** A call the popup (or the shortcut) hands to the side panel: one to host, or someone's link to join. */
+export interface PendingCall {
+  readonly invite: Invite;
+  readonly role: 'host' | 'guest';
 }
 
-export async function takePendingInvite(): Promise<Invite | undefined> {
-  const invite = (await browser.storage.session.get(PENDING_INVITE))[PENDING_INVITE] as Invite | undefined;
-  if (invite) await browser.storage.session.remove(PENDING_INVITE);
-  return invite;
+/** The popup hands a new call to the side panel through session storage (it survives the popup closing). */
+export async function putPendingInvite(invite: Invite, role: PendingCall['role'] = 'host'): Promise<void> {
+  const pending: PendingCall = { invite, role };
+  await browser.storage.session.set({ [PENDING_INVITE]: pending });
+}
+
+export async function takePendingInvite(): Promise<PendingCall | undefined> {
+  const pending = (await browser.storage.session.get(PENDING_INVITE))[PENDING_INVITE] as
+    PendingCall | undefined;
+  if (pending) await browser.storage.session.remove(PENDING_INVITE);
+  return pending;
 }
 
 export async function setCallStatus(status: CallStatus | undefined): Promise<void> {
