@@ -5,6 +5,8 @@ import { defineConfig, type Plugin } from 'vite';
 
 const root = resolve(import.meta.dirname, 'src');
 const serverUrl = process.env.DIYALOG_SERVER_URL ?? 'http://127.0.0.1:9000';
+/** A join page served apart from the server (its JOIN_PAGE_URL); unset: the server's own /join/. */
+const joinPageUrl = process.env.DIYALOG_JOIN_PAGE_URL ?? '';
 
 /** Emits the hand-written top-level manifest.json into dist/, with the version from package.json. */
 function manifest(): Plugin {
@@ -36,7 +38,10 @@ export default defineConfig(({ mode }) => {
       svelte({ configFile: resolve(import.meta.dirname, 'svelte.config.js') }),
       ...(join ? [] : [manifest()]),
     ],
-    define: { __DIYALOG_SERVER_URL__: JSON.stringify(serverUrl) },
+    define: {
+      __DIYALOG_SERVER_URL__: JSON.stringify(serverUrl),
+      __DIYALOG_JOIN_PAGE_URL__: JSON.stringify(joinPageUrl),
+    },
     build: {
       outDir: resolve(import.meta.dirname, join ? 'dist-web/join' : 'dist'),
       emptyOutDir: true,

@@ -11,7 +11,7 @@ import type { DiyalogConfig } from './config.js';
 import type { Cluster } from './cluster/cluster.js';
 import { createCluster } from './cluster/create-cluster.js';
 import { guardConnections } from './connection-guard.js';
-import { joinPage } from './join-page.js';
+import { joinPage, joinPageElsewhere } from './join-page.js';
 import { errorReason, jsonLogger, withHashedIds, type Logger } from './log.js';
 import { createMetrics, renderMetrics, type ServerMetrics } from './metrics.js';
 import { corsFor, OriginPolicy } from './origin.js';
@@ -69,7 +69,11 @@ export function createDiyalogServer(
       onBadMessage: () => metrics.busMessagesRejected.inc(),
     });
   const signal = createSignalServer({ config, log, metrics, rooms, cluster });
-  const origins = new OriginPolicy([new URL(config.publicUrl).origin], config.allowedOrigins);
+  const ownOrigins = [config.publicUrl, ...(config.joinPageUrl ? [config.joinPageUrl] : [])];
+  const origins = new OriginPolicy(
+    ownOrigins.map((url) => new URL(url).origin),
+    config.allowedOrigins,
+  );
   const cors = corsFor(origins);
   let closing = false;
   let closed: Promise<void> | undefined;
@@ -123,7 +127,9 @@ export function createDiyalogServer(
   app.use('/api/rooms', cors, roomsApi(signal, rooms, log));
   app.use('/api/ice-servers', cors, iceServersApi(config, signal, metrics));
   app.use('/api/reports', cors, reportsApi(metrics.reports, config.trustProxy, options.reportsLimits));
-  app.use('/join', joinPage(config.joinDir, config.publicUrl));
+  // With JOIN_PAGE_URL the page comes from elsewhere: this server never serves code that reads a secret.
+  if (config.joinPageUrl) app.use('/join', joinPageElsewhere(config.joinPageUrl));
+  else app.use('/join', joinPage(config.joinDir, config.publicUrl));
   app.use('/signal', cors, peerjsApi());
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found\n');

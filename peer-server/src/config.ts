@@ -14,6 +14,11 @@ export interface DiyalogConfig {
   readonly maxFrameBytes: number;
   /** The built join page: `join.html` and `assets/`. */
   readonly joinDir: string;
+  /**
+   * Where the join page is served instead, from another (static) origin, when set: this server then only
+   * relays (no page of its own can read a link's secret), and that origin may use the socket and the API.
+   */
+  readonly joinPageUrl: string | undefined;
   /** Most members a room holds at once; a mesh call gets heavy beyond a handful. */
   readonly roomCapacity: number;
   /** A room nobody has been active in for this long is forgotten. */
@@ -71,6 +76,7 @@ const SETTINGS = [
   'PEER_KEY',
   'MAX_FRAME_BYTES',
   'JOIN_DIR',
+  'JOIN_PAGE_URL',
   'ROOM_CAPACITY',
   'ROOM_TTL_SECONDS',
   'REDIS_URL',
@@ -137,7 +143,7 @@ export function loadConfig(
   return {
     port,
     host,
-    publicUrl: parsePublicUrl(values.PUBLIC_URL ?? `http://${urlHost}:${port}`),
+    publicUrl: parseBaseUrl('PUBLIC_URL', values.PUBLIC_URL ?? `http://${urlHost}:${port}`),
     peerKey: nonEmpty('PEER_KEY', values.PEER_KEY ?? 'peerjs'),
     // Below ~1 KiB even one SDP offer would not fit.
     maxFrameBytes: parseInteger(
@@ -147,6 +153,10 @@ export function loadConfig(
       100 * 1024 * 1024,
     ),
     joinDir: resolve(values.JOIN_DIR ?? resolve(REPO_ROOT, 'dist-web/join')),
+    joinPageUrl:
+      values.JOIN_PAGE_URL === undefined || values.JOIN_PAGE_URL === ''
+        ? undefined
+        : parseBaseUrl('JOIN_PAGE_URL', values.JOIN_PAGE_URL),
     roomCapacity: parseInteger('ROOM_CAPACITY', values.ROOM_CAPACITY ?? '6', 2, 1000),
     // At least a minute: connected members refresh their room on a fraction of this, heartbeats every 5 s.
     roomTtlSeconds: parseInteger('ROOM_TTL_SECONDS', values.ROOM_TTL_SECONDS ?? '3600', 60, 30 * 86_400),
@@ -226,20 +236,19 @@ function commaList(text: string): string[] {
     .filter((item) => item !== '');
 }
 
-function parsePublicUrl(text: string): string {
+/** PUBLIC_URL and JOIN_PAGE_URL: an http(s) base URL, without its trailing slashes. */
+function parseBaseUrl(name: Setting, text: string): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError(
-      `PUBLIC_URL must be an absolute URL like https://calls.example.org, got "${text}".`,
-    );
+    throw new ConfigError(`${name} must be an absolute URL like https://calls.example.org, got "${text}".`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`PUBLIC_URL must start with http:// or https://, got "${text}".`);
+    throw new ConfigError(`${name} must start with http:// or https://, got "${text}".`);
   }
   if (url.search !== '' || url.hash !== '')
-    throw new ConfigError(`PUBLIC_URL must not have a query or fragment.`);
+    throw new ConfigError(`${name} must not have a query or fragment.`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 

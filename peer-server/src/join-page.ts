@@ -41,6 +41,21 @@ export function joinPage(joinDir: string, publicUrl: string): Router {
   return router;
 }
 
+/**
+ * With JOIN_PAGE_URL: `/join/*` is not served here. A 404 that says where join pages live (no redirect: one
+ * would let this server pick the page that reads the secret, which is what JOIN_PAGE_URL takes away from it).
+ */
+export function joinPageElsewhere(joinPageUrl: string): Router {
+  const router = express.Router();
+  router.use((_req, res) => {
+    res
+      .status(404)
+      .type('text/plain')
+      .send(`This server does not serve join pages; invite links open at ${joinPageUrl}/join/…\n`);
+  });
+  return router;
+}
+
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();

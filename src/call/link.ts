@@ -3,7 +3,8 @@ import { CallError } from './errors.js';
 import { cryptoRandomBytes, ID_PATTERN, newId, type RandomBytes } from './ids.js';
 
 /**
- * The invite link: `<server>/join/<room>#s=<secret>`.
+ * The invite link: `<server>/join/<room>#s=<secret>`; with a join page served elsewhere (JOIN_PAGE_URL),
+ * `<join page>/join/<room>#s=<secret>&server=<server>`.
  * The room names the call to the server; the secret stays in the fragment, which browsers never send to a
  * server, and seals every signaling message end to end (see seal.ts), so the server can neither join nor
  * tamper with the call. The room is a hash of the secret's admission token (admission.ts): knowing the room
@@ -14,10 +15,24 @@ export interface Invite {
   readonly serverUrl: string;
   readonly room: string;
   readonly secret: string;
+  /** Where the join page is served when not by the server itself (its base URL, without a trailing slash). */
+  readonly joinPageUrl?: string;
 }
 
-export function formatInviteLink({ serverUrl, room, secret }: Invite): string {
-  return `${normalizeServerUrl(serverUrl)}/join/${room}#s=${secret}`;
+export function formatInviteLink({ serverUrl, room, secret, joinPageUrl }: Invite): string {
+  const server = normalizeServerUrl(serverUrl);
+  const page = joinPageUrl === undefined ? server : normalizeServerUrl(joinPageUrl);
+  // The server rides in the fragment as well: browsers send it nowhere, not even to the join page's host.
+  const where = page === server ? '' : `&server=${encodeURIComponent(server)}`;
+  return `${page}/join/${room}#s=${secret}${where}`;
+}
+
+/** `invite` with its link opening at `joinPageUrl` ('' or the server itself: the server's own page). */
+export function withJoinPage(invite: Invite, joinPageUrl: string): Invite {
+  const { serverUrl, room, secret } = invite;
+  if (joinPageUrl === '' || normalizeServerUrl(joinPageUrl) === normalizeServerUrl(serverUrl))
+    return { serverUrl, room, secret };
+  return { serverUrl, room, secret, joinPageUrl: normalizeServerUrl(joinPageUrl) };
 }
 
 /** Parses a full invite link; throws CallError('link-invalid') with the reason as its cause. */
@@ -33,7 +48,16 @@ export function parseInviteLink(link: string): Invite {
   const match = /^(.*)\/join\/([^/]+)\/?$/.exec(url.pathname);
   if (!match) throw new CallError('link-invalid', 'no /join/<room> path');
   const { room, secret } = parseJoinLocation(`/join/${match[2]!}`, url.hash);
-  return { serverUrl: `${url.origin}${match[1]!}`, room, secret };
+  const page = `${url.origin}${match[1]!}`;
+  const server = new URLSearchParams(url.hash.replace(/^#/, '')).get('server');
+  if (server === null) return { serverUrl: page, room, secret };
+  let serverUrl: string;
+  try {
+    serverUrl = normalizeServerUrl(server);
+  } catch {
+    throw new CallError('link-invalid', 'bad server in the fragment');
+  }
+  return serverUrl === page ? { serverUrl, room, secret } : { serverUrl, room, secret, joinPageUrl: page };
 }
 
 /**

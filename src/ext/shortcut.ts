@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
-import { newInvite } from '../call/link.js';
+import { newInvite, withJoinPage } from '../call/link.js';
 import { openCallPanel } from './panel.js';
-import { getCallStatus, getServerUrl, putPendingInvite } from './storage.js';
+import { getCallStatus, getJoinPageUrl, getServerUrl, putPendingInvite } from './storage.js';
 
 /** The manifest's command (`commands`): opens the call panel, and starts a call when none runs. */
 export const START_CALL_COMMAND = 'start-call';
@@ -20,7 +20,12 @@ export function onStartCallShortcut(): () => void {
         return;
       }
       // The panel shows the link with its "Copy invite link" button: no page has focus to copy it here.
-      if (!(await getCallStatus())) await putPendingInvite(await newInvite(await getServerUrl()));
+      if (await getCallStatus()) return;
+      const [invite, joinPageUrl] = await Promise.all([
+        getServerUrl().then((url) => newInvite(url)),
+        getJoinPageUrl(),
+      ]);
+      await putPendingInvite(withJoinPage(invite, joinPageUrl));
     })();
   };
   browser.commands.onCommand.addListener(listener);

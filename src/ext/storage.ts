@@ -10,6 +10,7 @@ export interface CallStatus {
 }
 
 const SERVER_URL = 'serverUrl';
+const JOIN_PAGE_URL = 'joinPageUrl';
 const PENDING_INVITE = 'pendingInvite';
 const CALL_STATUS = 'callStatus';
 const AUTO_FALLBACK = 'autoFallback';
@@ -28,6 +29,20 @@ export async function setServerUrl(url: string): Promise<void> {
 }
 
 /** Whether calls may switch to audio only by themselves on a poor connection (storage.local, default on). */
+/**
+ * Where invite links open when the server's operator serves the join page elsewhere (JOIN_PAGE_URL); ''
+ * for the server's own page. Set by the user or the build, never taken from the server: the point is that
+ * the server does not choose the page that reads the link's secret.
+ */
+export async function getJoinPageUrl(): Promise<string> {
+  const stored = (await browser.storage.local.get(JOIN_PAGE_URL))[JOIN_PAGE_URL];
+  return typeof stored === 'string' ? stored : __DIYALOG_JOIN_PAGE_URL__;
+}
+
+export async function setJoinPageUrl(url: string): Promise<void> {
+  await browser.storage.local.set({ [JOIN_PAGE_URL]: url });
+}
+
 export async function getAutoFallback(): Promise<boolean> {
   return (await browser.storage.local.get(AUTO_FALLBACK))[AUTO_FALLBACK] !== false;
 }

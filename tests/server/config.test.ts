@@ -92,6 +92,7 @@ describe('loadConfig', () => {
         PUBLIC_URL: 'https://calls.example.org/diyalog/',
         PEER_KEY: 'k',
         JOIN_DIR: '/srv/join',
+        JOIN_PAGE_URL: 'https://join.example.net/',
       },
       ['--port=8443', '--max-frame-bytes=4096'],
     );
@@ -102,7 +103,9 @@ describe('loadConfig', () => {
       peerKey: 'k',
       maxFrameBytes: 4096,
       joinDir: '/srv/join',
+      joinPageUrl: 'https://join.example.net',
     });
+    expect(loadConfig({}, []).joinPageUrl).toBeUndefined();
   });
 
   it('derives the public URL from host and port, bracketing IPv6', () => {
@@ -117,6 +120,8 @@ describe('loadConfig', () => {
     [{ MAX_FRAME_BYTES: '100' }, [], /MAX_FRAME_BYTES must be a whole number from 1024/],
     [{ PUBLIC_URL: 'calls.example.org' }, [], /PUBLIC_URL must be an absolute URL/],
     [{ PUBLIC_URL: 'ftp://calls.example.org' }, [], /PUBLIC_URL must start with http/],
+    [{ JOIN_PAGE_URL: 'join.example.net' }, [], /JOIN_PAGE_URL must be an absolute URL/],
+    [{}, ['--join-page-url=https://join.example.net/#x'], /JOIN_PAGE_URL must not have a query or fragment/],
     [{}, ['--peer-key= '], /PEER_KEY must not be empty/],
     [{}, ['--prot=9000'], /Unknown argument "--prot=9000"\. Expected flags: --port=…/],
     [{}, ['--port', '9000'], /Unknown argument "--port"/],

@@ -117,6 +117,21 @@ describe('HTTP routes', () => {
     expect((await fetch(`${url}/api/rooms/not-a-room`)).status).toBe(400);
   });
 
+  it('with JOIN_PAGE_URL serves no join page (404 naming where they are) and lets that origin use the API', async () => {
+    const { url } = await start({ joinPageUrl: 'https://join.example.net' });
+    for (const path of [`/join/${ROOM}`, '/join/assets/app-1a2b3c.js']) {
+      const response = await fetch(url + path);
+      expect(response.status).toBe(404);
+      expect(await response.text()).toContain('invite links open at https://join.example.net/join/');
+    }
+    const headers = { Origin: 'https://join.example.net', ...admissionHeaders(ROOM) };
+    const status = await fetch(`${url}/api/rooms/${ROOM}`, { headers });
+    expect(status.status).toBe(200);
+    expect(status.headers.get('access-control-allow-origin')).toBe('https://join.example.net');
+    const other = { Origin: 'https://elsewhere.example.net', ...admissionHeaders(ROOM) };
+    expect((await fetch(`${url}/api/rooms/${ROOM}`, { headers: other })).status).toBe(403);
+  });
+
   it('keeps the PeerJS HTTP API under /signal/peerjs', async () => {
     const { url } = await start();
     const response = await fetch(`${url}/signal/peerjs/id`);

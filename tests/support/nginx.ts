@@ -77,7 +77,11 @@ ${servers}
 export async function startNginx(upstreams: readonly number[], listenPort?: number): Promise<RunningNginx> {
   const prefix = await mkdtemp(join(tmpdir(), 'diyalog-nginx-'));
   const port = listenPort ?? (await freeLoopbackPort());
-  const config = nginxConfig({ port, upstreams, prefix });
+  return runNginx(prefix, port, nginxConfig({ port, upstreams, prefix }), '/health');
+}
+
+/** Runs nginx with `config` until it answers `probe` on `port`; stop() ends it and removes `prefix`. */
+async function runNginx(prefix: string, port: number, config: string, probe: string): Promise<RunningNginx> {
   await writeFile(join(prefix, 'nginx.conf'), config);
   const child: ChildProcess = spawn(
     '/usr/sbin/nginx',
@@ -92,7 +96,7 @@ export async function startNginx(upstreams: readonly number[], listenPort?: numb
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
     try {
-      await fetch(`http://127.0.0.1:${port}/health`);
+      await fetch(`http://127.0.0.1:${port}${probe}`);
       break;
     } catch {
       if (Date.now() > deadline) throw new Error(`nginx did not answer within 10 s: ${stderr}`);
@@ -109,4 +113,71 @@ export async function startNginx(upstreams: readonly number[], listenPort?: numb
       await rm(prefix, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The join page as static files on an origin of its own (the README's JOIN_PAGE_URL setup): `/join/<room>`
+ * gets join.html with a CSP that lets it connect only to itself and the signaling server, `/join/assets/*`
+ * the built files. `distWeb` holds `join/` (vite's join build, whose base is /join/).
+ */
+export function staticJoinPageConfig(options: {
+  port: number;
+  distWeb: string;
+  signalingOrigin: string;
+  prefix: string;
+}): string {
+  const socketOrigin = options.signalingOrigin.replace(/^http/, 'ws');
+  const csp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `connect-src 'self' ${options.signalingOrigin} ${socketOrigin}`,
+    "media-src 'self' blob: data:",
+    "img-src 'self' blob: data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return `daemon off;
+worker_processes 1;
+pid ${options.prefix}/nginx.pid;
+error_log ${options.prefix}/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${options.prefix}/body;
+  proxy_temp_path ${options.prefix}/proxy;
+  fastcgi_temp_path ${options.prefix}/fastcgi;
+  uwsgi_temp_path ${options.prefix}/uwsgi;
+  scgi_temp_path ${options.prefix}/scgi;
+  types { text/html html; text/javascript js; text/css css; }
+
+  server {
+    listen 127.0.0.1:${options.port};
+    root ${options.distWeb};
+    add_header X-Content-Type-Options nosniff always;
+    add_header Referrer-Policy no-referrer always;
+
+    location /join/assets/ {
+      add_header Cache-Control "public, max-age=31536000, immutable";
+    }
+    location ~ "^/join/[A-Za-z0-9_-]{22}/?$" {
+      add_header Content-Security-Policy "${csp}" always;
+      add_header Cache-Control no-cache;
+      try_files /join/join.html =404;
+    }
+    location / {
+      return 404;
+    }
+  }
+}
+`;
+}
+
+/** Debian's nginx serving the built join page from its own loopback origin. */
+export async function startStaticJoinPage(distWeb: string, signalingOrigin: string): Promise<RunningNginx> {
+  const prefix = await mkdtemp(join(tmpdir(), 'diyalog-nginx-join-'));
+  const port = await freeLoopbackPort();
+  return runNginx(prefix, port, staticJoinPageConfig({ port, distWeb, signalingOrigin, prefix }), '/');
 }

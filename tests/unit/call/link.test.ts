@@ -8,6 +8,7 @@ import {
   parseInviteLink,
   parseJoinLocation,
   signalingUrl,
+  withJoinPage,
 } from '../../../src/call/link.js';
 import { en } from '../../../src/ui/text/en.js';
 
@@ -75,6 +76,39 @@ describe('formatInviteLink / parseInviteLink', () => {
     expect(linkInvalid(() => findInviteLink(`https://example.com/join/${room}`))).toBe(
       'no secret in the fragment',
     );
+  });
+
+  it('puts the server in the fragment when the join page is served elsewhere (JOIN_PAGE_URL), and reads it back', () => {
+    const invite = withJoinPage(
+      { serverUrl: 'https://calls.example.org/', room, secret },
+      'https://join.example.net/p/',
+    );
+    expect(invite.joinPageUrl).toBe('https://join.example.net/p');
+    const link = formatInviteLink(invite);
+    expect(link).toBe(
+      `https://join.example.net/p/join/${room}#s=${secret}&server=${encodeURIComponent('https://calls.example.org')}`,
+    );
+    expect(parseInviteLink(link)).toEqual({
+      serverUrl: 'https://calls.example.org',
+      room,
+      secret,
+      joinPageUrl: 'https://join.example.net/p',
+    });
+    // No join page of its own, or the server's own: the plain link, as before.
+    for (const page of ['', 'https://calls.example.org', 'https://calls.example.org/']) {
+      const plain = withJoinPage({ serverUrl: 'https://calls.example.org', room, secret }, page);
+      expect(plain).toEqual({ serverUrl: 'https://calls.example.org', room, secret });
+      expect(formatInviteLink(plain)).toBe(`https://calls.example.org/join/${room}#s=${secret}`);
+    }
+    expect(
+      parseInviteLink(`https://a.example/join/${room}#s=${secret}&server=https%3A%2F%2Fa.example`),
+    ).toEqual({ serverUrl: 'https://a.example', room, secret });
+    expect(
+      linkInvalid(() => parseInviteLink(`https://a.example/join/${room}#s=${secret}&server=ftp%3A%2F%2Fb`)),
+    ).toBe('bad server in the fragment');
+    expect(
+      linkInvalid(() => parseInviteLink(`https://a.example/join/${room}#s=${secret}&server=nonsense`)),
+    ).toBe('bad server in the fragment');
   });
 
   it('refuses a server URL that is not http(s)', () => {
