@@ -369,6 +369,13 @@ export const en = {
     shortcut: ['Shortcut: ', ' starts a call or opens the panel.'] as Around,
     noShortcut: 'Set a keyboard shortcut for Diyalog in the browser’s extension shortcut settings.',
     history: 'Call history',
+    /** "Join a call": someone's link, pasted or from the clipboard; the call runs in the side panel. */
+    join: 'Join a call',
+    joinPlaceholder: 'Paste an invite link',
+    joinCall: 'Join call',
+    useCopied: 'Use copied link',
+    joinEmpty: 'Paste the invite link you were sent, then click “Join call”.',
+    clipboardUnreadable: 'Diyalog could not read the clipboard. Paste the link into the box instead.',
   },
 
   sidepanel: {
@@ -429,6 +436,12 @@ export const en = {
     serverUrl: 'Server URL',
     saveServer: 'Save server',
     serverSaved: 'Server URL saved.',
+    joinPageUrl: 'Join page URL (optional)',
+    joinPagePlaceholder: 'The server’s own',
+    joinPageHint:
+      'Only if your server’s operator serves the join page from a separate address: invite links then open there.',
+    saveJoinPage: 'Save join page',
+    joinPageSaved: 'Join page URL saved.',
     nameSaved: 'Name saved.',
     saved: 'Saved.',
     devicesSaved: 'Camera and microphone saved.',

@@ -339,6 +339,12 @@ export const tr: Text = {
     shortcut: ['Kısayol: ', ' bir görüşme başlatır ya da paneli açar.'],
     noShortcut: 'Tarayıcının uzantı kısayolu ayarlarından Diyalog için bir klavye kısayolu atayın.',
     history: 'Görüşme geçmişi',
+    join: 'Bir görüşmeye katıl',
+    joinPlaceholder: 'Davet bağlantısını yapıştırın',
+    joinCall: 'Görüşmeye katıl',
+    useCopied: 'Kopyalanan bağlantıyı kullan',
+    joinEmpty: 'Size gönderilen davet bağlantısını yapıştırın, sonra “Görüşmeye katıl”a tıklayın.',
+    clipboardUnreadable: 'Diyalog panoyu okuyamadı. Bağlantıyı bunun yerine kutuya yapıştırın.',
   },
 
   sidepanel: {
@@ -399,6 +405,12 @@ export const tr: Text = {
     serverUrl: 'Sunucu adresi',
     saveServer: 'Sunucuyu kaydet',
     serverSaved: 'Sunucu adresi kaydedildi.',
+    joinPageUrl: 'Katılma sayfası adresi (isteğe bağlı)',
+    joinPagePlaceholder: 'Sunucunun kendi sayfası',
+    joinPageHint:
+      'Yalnızca sunucunuzu işleten kişi katılma sayfasını ayrı bir adresten sunuyorsa: davet bağlantıları o adreste açılır.',
+    saveJoinPage: 'Katılma sayfasını kaydet',
+    joinPageSaved: 'Katılma sayfası adresi kaydedildi.',
     nameSaved: 'Adınız kaydedildi.',
     saved: 'Kaydedildi.',
     devicesSaved: 'Kamera ve mikrofon kaydedildi.',
