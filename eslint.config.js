@@ -10,7 +10,14 @@ export default ts.config(
   ...ts.configs.recommended,
   ...svelte.configs.recommended,
   {
-    languageOptions: { globals: { ...globals.browser, ...globals.node, __DIYALOG_SERVER_URL__: 'readonly' } },
+    languageOptions: {
+      globals: {
+        ...globals.browser,
+        ...globals.node,
+        __DIYALOG_SERVER_URL__: 'readonly',
+        __DIYALOG_JOIN_PAGE_URL__: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
