@@ -47,7 +47,14 @@ export interface ExtensionBrowser {
  * camera and microphone granted to the extension over CDP instead.
  */
 export async function launchWithExtension(
-  options: { serverUrl?: string; autoGrantMedia?: boolean; capture?: boolean; loopback?: boolean } = {},
+  options: {
+    serverUrl?: string;
+    autoGrantMedia?: boolean;
+    capture?: boolean;
+    loopback?: boolean;
+    /** The browser's language (its menus, and what it asks web sites for), e.g. 'tr'. */
+    lang?: string;
+  } = {},
 ): Promise<ExtensionBrowser> {
   if (!existsSync(join(DIST, 'manifest.json')))
     throw new Error('dist/ is missing: run `npm run build` first');
@@ -56,7 +63,9 @@ export async function launchWithExtension(
     executablePath: CHROMIUM,
     headless: true,
     ...(options.capture ? { ignoreDefaultArgs: ['--mute-audio'] } : {}),
+    ...(options.lang ? { locale: options.lang } : {}),
     args: [
+      ...(options.lang ? [`--lang=${options.lang}`] : []),
       ...chromiumArgs({
         autoGrant: !options.capture && (options.autoGrantMedia ?? true),
         loopback: options.loopback ?? true,
