@@ -102,8 +102,8 @@ const MAX_NOTICES = 20;
 
 /**
  * Files in the call, peer to peer: an offer over the control channel, Accept or Decline, then 64 KiB chunks
- * on each link's own file channel with backpressure (≤ ~1 MiB in flight), a SHA-256 checked before the
- * file is offered for saving, and a resume from the receiver's last confirmed offset when a link comes
+ * on each link's own file channel with backpressure (≤ 256 KiB in flight), a SHA-256 check (digest.ts)
+ * before the file is offered for saving, and a resume from the receiver's last confirmed offset when a link comes
  * back. In a group a file goes to everyone (one transfer per participant). Anything a peer sends that does
  * not fit is refused with a notice, keeps memory bounded, and leaves the call alone.
  */
