@@ -28,21 +28,3 @@ function copyThroughEvent(text: string): boolean {
     document.removeEventListener('copy', onCopy);
   }
 }
-
-/**
- * The clipboard's text, or undefined when the browser will not give it (no permission, an unfocused page) or
- * does not answer within `timeoutMs` (a read can wait on a prompt the user never sees).
- */
-export async function readText(timeoutMs = 3000): Promise<string | undefined> {
-  let timer: number | undefined;
-  try {
-    return await Promise.race([
-      navigator.clipboard.readText(),
-      new Promise<undefined>((resolve) => (timer = window.setTimeout(resolve, timeoutMs))),
-    ]);
-  } catch {
-    return undefined;
-  } finally {
-    window.clearTimeout(timer);
-  }
-}

@@ -379,9 +379,7 @@ export const en = {
     join: 'Join a call',
     joinPlaceholder: 'Paste an invite link',
     joinCall: 'Join call',
-    useCopied: 'Use copied link',
     joinEmpty: 'Paste the invite link you were sent, then click “Join call”.',
-    clipboardUnreadable: 'Diyalog could not read the clipboard. Paste the link into the box instead.',
   },
 
   sidepanel: {

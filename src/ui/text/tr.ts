@@ -347,9 +347,7 @@ export const tr: Text = {
     join: 'Bir görüşmeye katıl',
     joinPlaceholder: 'Davet bağlantısını yapıştırın',
     joinCall: 'Görüşmeye katıl',
-    useCopied: 'Kopyalanan bağlantıyı kullan',
     joinEmpty: 'Size gönderilen davet bağlantısını yapıştırın, sonra “Görüşmeye katıl”a tıklayın.',
-    clipboardUnreadable: 'Diyalog panoyu okuyamadı. Bağlantıyı bunun yerine kutuya yapıştırın.',
   },
 
   sidepanel: {
