@@ -75,6 +75,8 @@ export interface CallSnapshot<S> {
   readonly autoFallback: boolean;
   /** Whether our signaling socket is registered (it reconnects by itself when it drops). */
   readonly signalingOpen: boolean;
+  /** Connected, but nothing has arrived from the other side for a second or more ("Connection unstable…"). */
+  readonly unstable: boolean;
   /** The Timers clock when the snapshot was taken, for "Reconnecting… (12 s)". */
   readonly now: number;
   /** The title of the tab we send instead of the camera (undefined: not sharing). */
@@ -177,6 +179,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       remoteDecision: link?.remote.decision,
       autoFallback: this.#autoFallback,
       signalingOpen: this.#signaling.isOpen,
+      unstable: link?.unstable ?? false,
       now: this.#ports.timers.now(),
       sharing: this.#local.share?.title,
       remoteSharing: link?.remote.sharing,

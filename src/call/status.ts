@@ -28,11 +28,16 @@ export interface StatusFacts {
   readonly seconds: number;
   /** Connected while we send no video (by the policy or by choice). */
   readonly audioOnly: boolean;
+  /** Connected, but nothing has arrived from the other side for a second or more. */
+  readonly unstable: boolean;
   /** A call that still needs the server (to be joined, or to connect) has lost it. */
   readonly serverLost: boolean;
 }
 
-/** The status line: the call's phase, plus "Audio only" or "reconnecting to the server" where they apply. */
+/**
+ * The status line: the call's phase ("Connection unstable…" while connected but nothing arrives), plus
+ * "Audio only" or "reconnecting to the server" where they apply.
+ */
 export function callStatus(snapshot: CallSnapshot<unknown>): StatusFacts {
   const { state } = snapshot;
   const needsServer = state.phase === 'waiting' || state.phase === 'ready' || state.phase === 'connecting';
@@ -40,6 +45,7 @@ export function callStatus(snapshot: CallSnapshot<unknown>): StatusFacts {
     state,
     seconds: reconnectingSeconds(state, snapshot.now),
     audioOnly: state.phase === 'connected' && sendingAudioOnly(snapshot),
+    unstable: state.phase === 'connected' && snapshot.unstable,
     serverLost: needsServer && !snapshot.signalingOpen,
   };
 }

@@ -2,6 +2,7 @@ import type { CallPorts } from '../call/call.js';
 import { realTimers, type PeerLike, type PeerMedia, type SocketLike } from '../call/ports.js';
 import type { FileChannelLike } from '../call/files/channel.js';
 import { FILE_CHANNEL_ID } from '../call/files/limits.js';
+import { inboundMediaBytes } from '../call/quality/stats.js';
 import { withStartBitrate } from '../call/sdp.js';
 import { ResilientPeer } from './resilient-peer.js';
 
@@ -95,6 +96,10 @@ export function peerMedia(pc: RTCPeerConnection): PeerMedia {
       ?.sender;
   return {
     getStats: () => pc.getStats(),
+    async receivedBytes() {
+      const reports = await Promise.all(pc.getReceivers().map((r) => r.getStats()));
+      return reports.reduce((sum, report) => sum + inboundMediaBytes(report), 0);
+    },
     async replaceVideoTrack(track) {
       await videoSender()?.replaceTrack(track as MediaStreamTrack | null);
     },

@@ -165,6 +165,11 @@ describe('calls through network blackouts between two namespaces', () => {
           `host: ${timeline(during, 'host')}; guest: ${timeline(during, 'guest')}`,
       );
       expect(during.filter((s) => ENDED.test(s.hostStatus) || ENDED.test(s.guestStatus))).toEqual([]);
+      // The frozen picture is said within 2 s (ICE alone would say nothing for ~9 s); samples are ~250 ms apart.
+      for (const key of ['hostStatus', 'guestStatus'] as const) {
+        const told = during.find((s) => /^(Connection unstable|Reconnecting)/.test(s[key]))?.t;
+        expect(told, `${key}: "Connection unstable…" or "Reconnecting…" within 2 s`).toBeLessThanOrEqual(2250);
+      }
       expect(hostMs, 'host: remote frames came back').toBeDefined();
       expect(guestMs, 'guest: remote frames came back').toBeDefined();
       expect(hostMs!).toBeLessThanOrEqual(4000);
@@ -302,8 +307,10 @@ describe('calls through network blackouts between two namespaces', () => {
     );
     // The side that pressed it is back. The other side ends "Connected" in most runs but not all: its ICE
     // had failed while ours had only been disconnected, and it can stay at "Connection lost" (a known gap,
-    // see the README). It must never claim the call ended.
-    expect(last.guestStatus).toMatch(/^Connected/);
+    // see the README). It must never claim the call ended. While it stays lost nothing of its media
+    // arrives here, and this side says so ("Connection unstable…") rather than "Connected".
+    expect(last.guestStatus).toMatch(/^(Connected|Connection unstable…)/);
+    if (/^Connection unstable/.test(last.guestStatus)) expect(last.hostStatus).not.toMatch(/^Connected/);
     expect(last.hostStatus).toMatch(/^(Connected|Connection lost|Reconnecting)/);
     const video = await framesBack(healAt, 10_000);
     console.log(

@@ -23,6 +23,7 @@ import {
   type LinkEvent,
   type LinkState,
 } from './link-machine.js';
+import { FlowWatch } from './flow-watch.js';
 import { NamedTimers } from './named-timers.js';
 import { Negotiation } from './negotiation.js';
 import { Presence } from './presence.js';
@@ -76,6 +77,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   readonly #negotiation: Negotiation;
   readonly #recovery: Recovery;
   readonly #presence: Presence;
+  readonly #flow: FlowWatch;
   readonly #actuator: SenderActuator<S> | undefined;
   #state: LinkState = initialLinkState;
   #remoteStream: S | undefined;
@@ -125,10 +127,17 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
         },
         changed: () => this.emit('change'),
         reconnectLimitMs: options.reconnectLimitMs,
+        watchFlowAgain: () => this.#flow.rearm(),
       },
       this.#named,
       options.timers,
     );
+    this.#flow = new FlowWatch({
+      receivedBytes: () => this.#peer.media?.receivedBytes(),
+      timers: options.timers,
+      stalled: (since) => this.#recovery.stalled(since),
+      flowing: () => this.#recovery.flowing(),
+    });
     this.#presence = new Presence(
       this.#named,
       () => this.#ping(),
@@ -151,6 +160,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
       this.tellMedia();
       this.tellName();
       this.#startMonitor();
+      this.#flow.start();
     });
     peer.on('data', (data) => {
       const message = route(this.#channel, data);
@@ -167,6 +177,11 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
 
   get remoteStream(): S | undefined {
     return this.#remoteStream;
+  }
+
+  /** Connected, but nothing has arrived from the other side for a second or more. */
+  get unstable(): boolean {
+    return this.#recovery.unstable;
   }
 
   get quality(): QualitySummary | undefined {
@@ -264,6 +279,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     if (this.#released) return;
     this.#released = true;
     this.#monitor?.stop();
+    this.#flow.stop();
     this.#named.clear();
     this.#recovery.stop();
     this.#o.relay.setUrgent(this.remoteId, false);

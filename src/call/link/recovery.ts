@@ -38,6 +38,8 @@ export interface RecoveryHost {
   resay(): void;
   changed(): void;
   reconnectLimitMs(): number;
+  /** Restarts the media watch's clock (a restored path has a second to deliver before it counts as stalled). */
+  watchFlowAgain(): void;
 }
 
 /**
@@ -48,6 +50,8 @@ export class Recovery {
   #peerState: PeerConnectionState = 'new';
   #brokenSince: number | undefined;
   #lastRestartAt = -Infinity;
+  /** Whether the other side's media arrives (see FlowWatch). */
+  #flowing = true;
   /** Signals made now say that a user's "Try again" is under way (see PeerLink.retry). */
   retrying = false;
   readonly #backoff = new Backoff(RESTART_BACKOFF);
@@ -77,6 +81,32 @@ export class Recovery {
         if (this.#peerState !== 'connected') this.#interrupt(at);
       });
     }
+  }
+
+  /**
+   * No media from the other side since `since`: the link is "unstable" until media flows again, and an
+   * outage that ICE reports later counts from here ("Reconnecting… (n s)" from the frozen picture).
+   * (Restarting ICE from here, before ICE reports anything, made a healed 25 s partition end the call in
+   * the blackout e2e: left for issue 14's next step, with evidence first.)
+   */
+  stalled(since: number): void {
+    this.#flowing = false;
+    if (this.host.state.phase !== 'connected') return;
+    this.#brokenSince = Math.min(this.#brokenSince ?? since, since);
+    this.host.changed();
+  }
+
+  /** Media arrives again: the link is no longer unstable. */
+  flowing(): void {
+    this.#flowing = true;
+    if (this.#peerState === 'connected' && this.host.state.phase === 'connected')
+      this.#brokenSince = undefined;
+    this.host.changed();
+  }
+
+  /** Whether the link is connected but no media has arrived for a while ("Connection unstable…"). */
+  get unstable(): boolean {
+    return !this.#flowing && this.host.state.phase === 'connected';
   }
 
   /** "Try again" after "Connection lost" (ours, or the other side's said in its signals). */
@@ -164,6 +194,9 @@ export class Recovery {
 
   #restored(): void {
     this.named.cancel('disconnected');
+    // Media is watched afresh from here: still nothing within a second, and the link is unstable again.
+    this.#flowing = true;
+    this.host.watchFlowAgain();
     this.#brokenSince = undefined;
     const phase = this.host.state.phase;
     if (phase !== 'reconnecting' && phase !== 'lost') return;

@@ -97,6 +97,17 @@ export function readStats(input: StatsInput): StatsSnapshot {
   return { byId, timestamp };
 }
 
+/** The bytes of every inbound RTP stream in a stats report (audio and video). */
+export function inboundMediaBytes(input: StatsInput): number {
+  let total = 0;
+  for (const stat of readStats(input).byId.values()) {
+    if (stat.type !== 'inbound-rtp') continue;
+    const bytes = stat['bytesReceived'];
+    if (typeof bytes === 'number' && Number.isFinite(bytes)) total += bytes;
+  }
+  return total;
+}
+
 /** The sample for the interval between two snapshots; `previous` undefined gives the first, rate-less one. */
 export function deriveSample(previous: StatsSnapshot | undefined, current: StatsSnapshot): QualitySample {
   const d = new Diff(previous, current);

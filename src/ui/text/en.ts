@@ -74,6 +74,8 @@ export const en = {
     ready: 'Ready to join',
     connecting: 'Connecting…',
     connected: 'Connected',
+    /** Connected, but nothing arrives from the other side (the picture froze) for a second or more. */
+    unstable: 'Connection unstable…',
     reconnecting: (seconds: number) => `Reconnecting… (${number(seconds)} s)`,
     lost: 'Connection lost',
     ended: {

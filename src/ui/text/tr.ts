@@ -57,6 +57,7 @@ export const tr: Text = {
     ready: 'Katılmaya hazır',
     connecting: 'Bağlanıyor…',
     connected: 'Bağlandı',
+    unstable: 'Bağlantı kararsız…',
     reconnecting: (seconds: number) => `Yeniden bağlanıyor… (${number(seconds)} sn)`,
     lost: 'Bağlantı kesildi',
     ended: {

@@ -758,6 +758,50 @@ describe('Call: recovery (ICE restarts through signaling)', () => {
     return gens.slice(1); // the first is the call's own offer
   }
 
+  it('media stops while ICE says nothing: "Connection unstable…" within 1.5 s, and "Connected" when media is back', async () => {
+    const { host, guest } = await connectedPair();
+    await timers.advanceSettling(2000);
+    for (const s of [host, guest]) peerOf(s).media.inboundFrozen = true;
+    await timers.advanceSettling(1500);
+    for (const s of [host, guest]) {
+      expect(s.call.state.phase).toBe('connected');
+      expect(callStatus(s.call.snapshot)).toBe('Connection unstable…');
+    }
+    await timers.advanceSettling(3000);
+    expect(callStatus(host.call.snapshot)).toBe('Connection unstable…');
+    for (const s of [host, guest]) peerOf(s).media.inboundFrozen = false;
+    await timers.advanceSettling(600);
+    for (const s of [host, guest]) expect(callStatus(s.call.snapshot)).toBe('Connected');
+    expect(host.phases.at(-1)).toBe('connected');
+    expect(peerOf(guest).restarts).toEqual([]);
+  });
+
+  it('an outage ICE reports late counts "Reconnecting… (n s)" from the frozen picture, not from the ICE report', async () => {
+    const { host, guest } = await connectedPair();
+    await timers.advanceSettling(2000);
+    for (const s of [host, guest]) peerOf(s).media.inboundFrozen = true;
+    const frozenAt = timers.now();
+    // ICE notices ~6 s later; 2 s after that (its grace) the call is reconnecting.
+    await timers.advanceSettling(6000);
+    network.setLink(false);
+    await timers.advanceSettling(2000);
+    for (const s of [host, guest]) {
+      expect(s.call.state.phase).toBe('reconnecting');
+      const since = (s.call.state as { since: number }).since;
+      // From the last read that saw media: at most one poll (500 ms) before the freeze.
+      expect(since).toBeLessThanOrEqual(frozenAt);
+      expect(since).toBeGreaterThanOrEqual(frozenAt - 500);
+      expect(callStatus(s.call.snapshot)).toMatch(/^Reconnecting… \((8|9) s\)$/);
+    }
+    for (const s of [host, guest]) peerOf(s).media.inboundFrozen = false;
+    network.linkUp = true;
+    await timers.advanceSettling(4000);
+    await until(() => {
+      expect(host.call.state.phase).toBe('connected');
+      expect(guest.call.state.phase).toBe('connected');
+    });
+  });
+
   it('a blip of disconnected under 2 s changes nothing', async () => {
     const { host, guest } = await connectedPair();
     network.setLink(false);

@@ -401,6 +401,16 @@ export class FakePeerMedia implements PeerMedia {
     return Promise.resolve(new Map(this.#report.map((stat) => [stat.id, stat])));
   }
 
+  /** While true, nothing arrives from the other side (its media stopped; ICE may not have noticed yet). */
+  inboundFrozen = false;
+  #received = 0;
+
+  /** Half a second of the healthy call's inbound audio and video per read, none while frozen. */
+  receivedBytes(): Promise<number> {
+    if (!this.inboundFrozen) this.#received += (4_000 + 312_500) / 2;
+    return Promise.resolve(this.#received);
+  }
+
   replaceVideoTrack(track: TrackLike | null): Promise<void> {
     this.calls.push({ op: 'replaceVideoTrack', track });
     return Promise.resolve();

@@ -32,6 +32,7 @@ function rig() {
       resay: () => {},
       changed: () => {},
       reconnectLimitMs: () => 60_000,
+      watchFlowAgain: () => {},
     },
     new NamedTimers(timers),
     timers,
