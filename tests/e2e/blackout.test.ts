@@ -168,7 +168,9 @@ describe('calls through network blackouts between two namespaces', () => {
       // The frozen picture is said within 2 s (ICE alone would say nothing for ~9 s); samples are ~250 ms apart.
       for (const key of ['hostStatus', 'guestStatus'] as const) {
         const told = during.find((s) => /^(Connection unstable|Reconnecting)/.test(s[key]))?.t;
-        expect(told, `${key}: "Connection unstable…" or "Reconnecting…" within 2 s`).toBeLessThanOrEqual(2250);
+        expect(told, `${key}: "Connection unstable…" or "Reconnecting…" within 2 s`).toBeLessThanOrEqual(
+          2250,
+        );
       }
       expect(hostMs, 'host: remote frames came back').toBeDefined();
       expect(guestMs, 'guest: remote frames came back').toBeDefined();
