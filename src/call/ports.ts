@@ -55,7 +55,7 @@ export interface PeerMedia {
   getStats(): Promise<StatsInput>;
   /**
    * The bytes of media received so far, every inbound stream together (the receivers' stats alone: cheaper
-   * than `getStats`, read twice a second to see a frozen path before ICE does).
+   * than `getStats`, read four times a second to see a frozen path before ICE does).
    */
   receivedBytes(): Promise<number>;
   /** null stops video while audio goes on (audio-only); the camera track brings it back. */

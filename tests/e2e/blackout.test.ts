@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { joinCall, startWaitingCall, statusText } from '../support/call-flow.js';
+import { joinCall, recordStatus, startWaitingCall, statusText } from '../support/call-flow.js';
 import { framesAdvancing } from '../support/chromium.js';
 import {
   createNetLab,
@@ -152,6 +152,7 @@ describe('calls through network blackouts between two namespaces', () => {
     // bandwidth estimate): the 1.5 s target is reported by `npm run bench:recovery`, not asserted here.
     test(`${cut}('b') for 5 s: frames again within 4 s of ${restore}, the call never ends`, async () => {
       await freshCall();
+      const recorders = await Promise.all([recordStatus(panel), recordStatus(join)]);
       const cutAt = Date.now();
       await lab[cut]('b');
       const during = await watch(cutAt, () => false, 5000);
@@ -165,13 +166,14 @@ describe('calls through network blackouts between two namespaces', () => {
           `host: ${timeline(during, 'host')}; guest: ${timeline(during, 'guest')}`,
       );
       expect(during.filter((s) => ENDED.test(s.hostStatus) || ENDED.test(s.guestStatus))).toEqual([]);
-      // The frozen picture is said within 2 s (ICE alone would say nothing for ~9 s); samples are ~250 ms apart.
-      for (const key of ['hostStatus', 'guestStatus'] as const) {
-        const told = during.find((s) => /^(Connection unstable|Reconnecting)/.test(s[key]))?.t;
-        expect(told, `${key}: "Connection unstable…" or "Reconnecting…" within 2 s`).toBeLessThanOrEqual(
-          2250,
-        );
-      }
+      // The frozen picture is said within 2 s of the cut (ICE alone would say nothing for ~9 s).
+      const told = await Promise.all(
+        recorders.map(
+          async (r) => ((await r.firstShown(/^(Connection unstable|Reconnecting)/)) ?? Infinity) - cutAt,
+        ),
+      );
+      console.log(`${cut} 5 s: the freeze said ${told[0]} ms (host) / ${told[1]} ms (guest) after the cut`);
+      for (const ms of told) expect(ms).toBeLessThanOrEqual(2000);
       expect(hostMs, 'host: remote frames came back').toBeDefined();
       expect(guestMs, 'guest: remote frames came back').toBeDefined();
       expect(hostMs!).toBeLessThanOrEqual(4000);

@@ -9,7 +9,7 @@ import {
   type LabExtensionBrowser,
   type NetLab,
 } from '../support/netns.js';
-import { joinCall, startWaitingCall } from '../support/call-flow.js';
+import { joinCall, recordStatus, startWaitingCall } from '../support/call-flow.js';
 import { startServer } from '../support/server.js';
 
 const status = (page: Page) => page.getByRole('status').first();
@@ -95,24 +95,17 @@ describe('the network fault lab, under a real call between two namespaces', () =
   ] as const;
   for (const { cut, restore } of outages) {
     test(`${cut}('b') for 5 s freezes the remote video, which comes back by itself after ${restore}`, async () => {
+      const recorders = await Promise.all([recordStatus(panel), recordStatus(join)]);
+      const cutAt = Date.now();
       const start = performance.now();
       await lab[cut]('b');
-      const during: { t: number; host: number; guest: number; hostStatus: string; guestStatus: string }[] =
-        [];
+      const during: { t: number; host: number; guest: number }[] = [];
       while (performance.now() - start < 5000) {
         const [host, guest] = await Promise.all([
           framesAdvancing(panel, 'Remote video', 500),
           framesAdvancing(join, 'Remote video', 500),
         ]);
-        const [hostStatus, guestStatus] = await Promise.all([
-          status(panel)
-            .textContent()
-            .then((t) => t ?? ''),
-          status(join)
-            .textContent()
-            .then((t) => t ?? ''),
-        ]);
-        during.push({ t: Math.round(performance.now() - start), host, guest, hostStatus, guestStatus });
+        during.push({ t: Math.round(performance.now() - start), host, guest });
       }
       await lab[restore]('b');
       const back = await timeToFrames(10_000);
@@ -125,18 +118,15 @@ describe('the network fault lab, under a real call between two namespaces', () =
       // The receivers' jitter buffers drain first (up to ~1.5 s after a bandwidth limit has grown
       // them); then nothing arrives either way.
       expect(frozenAt).toBeLessThanOrEqual(2500);
-      // ICE says nothing for ~9 s; the call says so within 2 s of the picture freezing, from what arrives.
-      const told = (key: 'hostStatus' | 'guestStatus') =>
-        during.find((s) => /^(Connection unstable|Reconnecting)/.test(s[key]!))?.t;
-      console.log(
-        `told: host ${told('hostStatus') ?? 'never'} ms, guest ${told('guestStatus') ?? 'never'} ms`,
+      // ICE says nothing for ~9 s; the call says so within 2 s of the picture freezing (at the cut), from
+      // what arrives. Timed in the page, at the status line's change.
+      const told = await Promise.all(
+        recorders.map(
+          async (r) => ((await r.firstShown(/^(Connection unstable|Reconnecting)/)) ?? Infinity) - cutAt,
+        ),
       );
-      // Frames stop at the cut (t = 0); each sample is read at the end of its 500 ms window, so a notice
-      // shown within 2 s of the cut is seen by 2.5 s at the latest.
-      for (const key of ['hostStatus', 'guestStatus'] as const) {
-        expect(told(key), `${key}: "Connection unstable…" or "Reconnecting…"`).toBeDefined();
-        expect(told(key)!).toBeLessThanOrEqual(2500);
-      }
+      console.log(`the freeze said ${told[0]} ms (host) / ${told[1]} ms (guest) after the cut`);
+      for (const ms of told) expect(ms).toBeLessThanOrEqual(2000);
       // Back: "Connected" again on both sides.
       for (const page of [panel, join]) {
         await expect.poll(() => status(page).textContent(), { timeout: 5000 }).toBe('Connected');

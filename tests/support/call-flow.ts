@@ -22,3 +22,38 @@ export async function joinCall(page: Page, link: string): Promise<void> {
   await joinButton.and(page.locator(':enabled')).waitFor({ timeout: 15_000 });
   await joinButton.click();
 }
+
+/**
+ * Records, in the page, each text the status line shows and when (the page's Date.now(), the same clock as
+ * the test's): `times()` gives the first time a text matching `pattern` was shown since `recordStatus`.
+ * Exact to the DOM change, unlike sampling the text from the test.
+ */
+export async function recordStatus(
+  page: Page,
+): Promise<{ firstShown(pattern: RegExp): Promise<number | undefined> }> {
+  await page.evaluate(() => {
+    const w = window as unknown as {
+      __statusLog?: { text: string; at: number }[];
+      __statusObserver?: MutationObserver;
+    };
+    w.__statusObserver?.disconnect();
+    const log: { text: string; at: number }[] = [];
+    w.__statusLog = log;
+    const element = document.querySelector('[role="status"]');
+    if (!element) throw new Error('no status line');
+    log.push({ text: element.textContent ?? '', at: Date.now() });
+    w.__statusObserver = new MutationObserver(() => {
+      const text = element.textContent ?? '';
+      if (log.at(-1)?.text !== text) log.push({ text, at: Date.now() });
+    });
+    w.__statusObserver.observe(element, { childList: true, characterData: true, subtree: true });
+  });
+  return {
+    async firstShown(pattern) {
+      const log = await page.evaluate(
+        () => (window as unknown as { __statusLog?: { text: string; at: number }[] }).__statusLog ?? [],
+      );
+      return log.find((entry) => pattern.test(entry.text))?.at;
+    },
+  };
+}

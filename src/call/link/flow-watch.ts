@@ -1,7 +1,7 @@
 import type { TimerHandle, Timers } from '../ports.js';
 
 /** How often the inbound media counters are read. */
-export const FLOW_POLL_MS = 500;
+export const FLOW_POLL_MS = 250;
 /** No inbound media for this long says the connection is unstable (ICE takes ~9 s to say anything). */
 export const STALL_NOTICE_MS = 1000;
 
@@ -16,7 +16,7 @@ export interface FlowWatchOptions {
 }
 
 /**
- * Watches what the other side's media delivers, twice a second: the bytes of every inbound RTP stream,
+ * Watches what the other side's media delivers, four times a second: the bytes of every inbound RTP stream,
  * audio and video together. The other side always sends audio (a muted microphone still sends silence),
  * so no new byte for a second means the path is broken well before ICE says so, and the first new byte
  * after it means the path is back even when ICE never noticed. It arms on the first byte received: a

@@ -788,9 +788,9 @@ describe('Call: recovery (ICE restarts through signaling)', () => {
     for (const s of [host, guest]) {
       expect(s.call.state.phase).toBe('reconnecting');
       const since = (s.call.state as { since: number }).since;
-      // From the last read that saw media: at most one poll (500 ms) before the freeze.
+      // From the last read that saw media: at most one poll (250 ms) before the freeze.
       expect(since).toBeLessThanOrEqual(frozenAt);
-      expect(since).toBeGreaterThanOrEqual(frozenAt - 500);
+      expect(since).toBeGreaterThanOrEqual(frozenAt - 250);
       expect(callStatus(s.call.snapshot)).toMatch(/^Reconnecting… \((8|9) s\)$/);
     }
     for (const s of [host, guest]) peerOf(s).media.inboundFrozen = false;

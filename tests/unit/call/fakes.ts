@@ -405,9 +405,9 @@ export class FakePeerMedia implements PeerMedia {
   inboundFrozen = false;
   #received = 0;
 
-  /** Half a second of the healthy call's inbound audio and video per read, none while frozen. */
+  /** A quarter second of the healthy call's inbound audio and video per read, none while frozen. */
   receivedBytes(): Promise<number> {
-    if (!this.inboundFrozen) this.#received += (4_000 + 312_500) / 2;
+    if (!this.inboundFrozen) this.#received += (4_000 + 312_500) / 4;
     return Promise.resolve(this.#received);
   }
 
