@@ -163,7 +163,13 @@ export async function framesAdvancing(page: Page, label: string, ms = 1000): Pro
   );
 }
 
-/** The peak audio level (0–1) of a video element's stream's audio over `ms`, measured with Web Audio. */
+/**
+ * The peak audio level (0–1) of a video element's stream's audio over `ms`, measured with Web Audio.
+ * Chromium's fake microphone is silent but for a 20 ms beep every 500 ms, so the analyser keeps the last
+ * 32768 samples (0.68–0.74 s) and is read only once that much audio has been rendered since it was
+ * connected: every reading spans a whole beep period. (With short readings taken every 50 ms, a page
+ * starved of CPU read a few 46 ms slices a second and missed the beeps though audio arrived.)
+ */
 export async function audioLevel(page: Page, label: string, ms = 1000): Promise<number> {
   return page.evaluate(
     async ({ label, ms }) => {
@@ -173,14 +179,19 @@ export async function audioLevel(page: Page, label: string, ms = 1000): Promise<
       const ctx = new AudioContext();
       await ctx.resume();
       const analyser = ctx.createAnalyser();
+      analyser.fftSize = 32768;
       ctx.createMediaStreamSource(stream).connect(analyser);
       const data = new Float32Array(analyser.fftSize);
+      const from = ctx.currentTime;
+      const filled = () => ctx.currentTime - from >= analyser.fftSize / ctx.sampleRate;
       let peak = 0;
       const end = performance.now() + ms;
-      while (performance.now() < end) {
+      // A context that renders nothing for 5 s more reads as silence (the caller's poll reports it).
+      while (performance.now() < end || (!filled() && performance.now() < end + 5000)) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (!filled()) continue;
         analyser.getFloatTimeDomainData(data);
         for (const v of data) peak = Math.max(peak, Math.abs(v));
-        await new Promise((r) => setTimeout(r, 50));
       }
       await ctx.close();
       return peak;
