@@ -112,12 +112,15 @@ describe('refused and surplus sockets', () => {
 describe('readers that stop reading', () => {
   const MAIN = resolve(import.meta.dirname, '../../peer-server/src/main.ts');
   /**
-   * Stated budget: MAX_BUFFERED_BYTES (16 MiB here) plus 64 MiB for the process's own churn (1 MB frames
-   * parsed and re-encoded at 40 MB/s). Before the budget, 20 stuck readers pinned ~16 MiB each.
+   * Stated budget: MAX_BUFFERED_BYTES (16 MiB here) plus 96 MiB for the process's own churn: 240 MB of 1 MB
+   * frames parsed and re-encoded in 6 s, whose garbage V8 collects late and whose freed memory malloc keeps
+   * (RSS is a high-water mark). Measured growth on a quiet machine: 55–80 MiB in 9 runs (80.1 in one, so a
+   * 64 MiB allowance failed a CI run). Before the server-wide budget, 20 stuck readers pinned ~16 MiB each:
+   * 320 MiB, far over this.
    */
-  const RSS_BUDGET_BYTES = 80 * 1024 * 1024;
+  const RSS_BUDGET_BYTES = (16 + 96) * 1024 * 1024;
 
-  it(`keep the server within MAX_BUFFERED_BYTES + 64 MiB of RSS, and are closed after STUCK_READER_SECONDS`, async () => {
+  it(`keep the server within MAX_BUFFERED_BYTES + 96 MiB of RSS, and are closed after STUCK_READER_SECONDS`, async () => {
     // A modest heap limit makes V8 collect the relayed frames' garbage promptly, so RSS shows what is held.
     const child = spawn(process.execPath, ['--max-old-space-size=128', '--import', 'tsx', MAIN], {
       env: {
