@@ -181,7 +181,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
 
   /** Connected, but nothing has arrived from the other side for a second or more. */
   get unstable(): boolean {
-    return this.#recovery.unstable;
+    return this.#flow.stalled && this.#state.phase === 'connected';
   }
 
   get quality(): QualitySummary | undefined {

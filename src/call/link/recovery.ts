@@ -50,8 +50,6 @@ export class Recovery {
   #peerState: PeerConnectionState = 'new';
   #brokenSince: number | undefined;
   #lastRestartAt = -Infinity;
-  /** Whether the other side's media arrives (see FlowWatch). */
-  #flowing = true;
   /** Signals made now say that a user's "Try again" is under way (see PeerLink.retry). */
   retrying = false;
   readonly #backoff = new Backoff(RESTART_BACKOFF);
@@ -90,7 +88,6 @@ export class Recovery {
    * the blackout e2e: left for issue 14's next step, with evidence first.)
    */
   stalled(since: number): void {
-    this.#flowing = false;
     if (this.host.state.phase !== 'connected') return;
     this.#brokenSince = Math.min(this.#brokenSince ?? since, since);
     this.host.changed();
@@ -98,15 +95,9 @@ export class Recovery {
 
   /** Media arrives again: the link is no longer unstable. */
   flowing(): void {
-    this.#flowing = true;
     if (this.#peerState === 'connected' && this.host.state.phase === 'connected')
       this.#brokenSince = undefined;
     this.host.changed();
-  }
-
-  /** Whether the link is connected but no media has arrived for a while ("Connection unstable…"). */
-  get unstable(): boolean {
-    return !this.#flowing && this.host.state.phase === 'connected';
   }
 
   /** "Try again" after "Connection lost" (ours, or the other side's said in its signals). */
@@ -195,7 +186,6 @@ export class Recovery {
   #restored(): void {
     this.named.cancel('disconnected');
     // Media is watched afresh from here: still nothing within a second, and the link is unstable again.
-    this.#flowing = true;
     this.host.watchFlowAgain();
     this.#brokenSince = undefined;
     const phase = this.host.state.phase;
