@@ -2,36 +2,25 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { joinCall, startWaitingCall } from '../support/call-flow.js';
-import { launchPlain, launchWithExtension, type ExtensionBrowser } from '../support/chromium.js';
-import { startServer } from '../support/server.js';
+import { connectedCall, type ConnectedCall } from '../support/connected-call.js';
 
 const SHOTS = process.env.SHOTS_DIR ?? resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
-const status = (page: Page) => page.getByRole('status').first();
 const messages = (page: Page) => page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
 
 /** Chat between the extension's side panel (as a tab) and a join page in another Chromium. */
 describe('chat during a call', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let host: ExtensionBrowser;
-  let guest: Awaited<ReturnType<typeof launchPlain>>;
+  let call: ConnectedCall | undefined;
   let panel: Page;
   let join: Page;
 
   beforeAll(async () => {
-    server = await startServer();
-    [host, guest] = await Promise.all([launchWithExtension({ serverUrl: server.url }), launchPlain()]);
-    panel = await host.open('sidepanel.html');
-    join = guest.page;
-    await joinCall(join, await startWaitingCall(panel));
-    for (const page of [join, panel])
-      await status(page).getByText('Connected', { exact: true }).waitFor({ timeout: 15_000 });
+    call = await connectedCall();
+    ({ panel, join } = call);
   });
   afterAll(async () => {
-    await Promise.all([host?.close(), guest?.browser.close()]);
-    await server?.close();
+    await call?.close();
   });
 
   test('messages go both ways, with an unread count while the chat is hidden', async () => {

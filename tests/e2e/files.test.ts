@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { joinCall, startWaitingCall } from '../support/call-flow.js';
-import { launchPlain, launchWithExtension, type ExtensionBrowser } from '../support/chromium.js';
-import { startServer } from '../support/server.js';
+import { connectedCall, type ConnectedCall } from '../support/connected-call.js';
 
 const SHOTS = process.env.SHOTS_DIR ?? resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
@@ -17,20 +15,13 @@ const MiB = 1024 * 1024;
 
 /** Files between the extension's side panel (as a tab) and a join page, in real Chromium. */
 describe('files during a call', () => {
-  let server: Awaited<ReturnType<typeof startServer>>;
-  let host: ExtensionBrowser;
-  let guest: Awaited<ReturnType<typeof launchPlain>>;
+  let call: ConnectedCall | undefined;
   let panel: Page;
   let join: Page;
 
   beforeAll(async () => {
-    server = await startServer();
-    [host, guest] = await Promise.all([launchWithExtension({ serverUrl: server.url }), launchPlain()]);
-    panel = await host.open('sidepanel.html');
-    join = guest.page;
-    await joinCall(join, await startWaitingCall(panel));
-    for (const page of [join, panel])
-      await status(page).getByText('Connected', { exact: true }).waitFor({ timeout: 15_000 });
+    call = await connectedCall();
+    ({ panel, join } = call);
   });
   // Playwright hands over at most 50 MB as a buffer: larger files go through the disk, as a user's would.
   const dir = mkdtempSync(resolve(tmpdir(), 'diyalog-files-'));
@@ -41,8 +32,7 @@ describe('files during a call', () => {
   };
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
-    await Promise.all([host?.close(), guest?.browser.close()]);
-    await server?.close();
+    await call?.close();
   });
 
   /**
