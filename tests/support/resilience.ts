@@ -241,6 +241,49 @@ export async function iceUfrags(page: Page): Promise<{ local: string; remote: st
   });
 }
 
+/**
+ * How long the remote video's frames waited in the receiver's jitter buffer over the last `ms` (the mean of
+ * `jitterBufferDelay` per frame emitted, from the page's newest open peer connection), and the buffer's
+ * own target over the same frames. After an outage heals, Chromium can hold video for 0.5–1.5 s while its
+ * target stays near 15 ms, and works that backlog off over several seconds: until then, a cut shows in the
+ * picture that much later than it happens on the wire.
+ */
+export async function videoJitterBuffer(
+  page: Page,
+  ms = 1000,
+): Promise<{ delayMs: number; targetMs: number }> {
+  return page.evaluate(async (ms) => {
+    const probe = (window as unknown as ProbeWindow).__diyalogProbe;
+    const pc = probe
+      ?.peerConnections()
+      .filter((p) => p.connectionState !== 'closed')
+      .at(-1);
+    if (!pc) throw new Error('no open RTCPeerConnection: probeContext() before the page opened');
+    const read = async () => {
+      let video: { delay: number; target: number; emitted: number } | undefined;
+      (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') {
+          video = {
+            delay: Number(r.jitterBufferDelay ?? 0),
+            target: Number(r.jitterBufferTargetDelay ?? 0),
+            emitted: Number(r.jitterBufferEmittedCount ?? 0),
+          };
+        }
+      });
+      return video;
+    };
+    const before = await read();
+    await new Promise((r) => setTimeout(r, ms));
+    const after = await read();
+    const emitted = (after?.emitted ?? 0) - (before?.emitted ?? 0);
+    if (!before || !after || emitted === 0) return { delayMs: Infinity, targetMs: Infinity };
+    return {
+      delayMs: Math.round(((after.delay - before.delay) / emitted) * 1000),
+      targetMs: Math.round(((after.target - before.target) / emitted) * 1000),
+    };
+  }, ms);
+}
+
 /** Calls `restartIce()` on the page's newest open peer connection (what a product hook would do). */
 export async function restartIceIn(page: Page): Promise<void> {
   await page.evaluate(() => {
