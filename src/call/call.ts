@@ -28,7 +28,15 @@ import { SealedRelay } from './sealed-relay.js';
 import { SignalingClient } from './signaling.js';
 
 export type { ShareSource } from './media/local-media.js';
-export { callStatus, remotePause, sendingAudioOnly, type StatusFacts, type RemotePause } from './status.js';
+export {
+  callStatus,
+  remoteLowered,
+  remotePause,
+  sendingAudioOnly,
+  showsDecision,
+  type StatusFacts,
+  type RemotePause,
+} from './status.js';
 
 export interface CallPorts<S extends MediaStreamLike> {
   readonly socketFactory: SocketFactory;

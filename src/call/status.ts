@@ -1,5 +1,6 @@
 import { reconnectingSeconds, type CallState } from './call-machine.js';
 import type { CallSnapshot } from './call.js';
+import type { DecisionReason } from './quality/policy.js';
 
 /**
  * Whether we send no video, by the policy or by choice. A trial of video from audio-only still counts until
@@ -19,6 +20,41 @@ export function remotePause(snapshot: CallSnapshot<unknown>): RemotePause | unde
   const remote = snapshot.remoteDecision;
   if (remote?.settledLevel !== 'audio-only') return undefined;
   return remote.reason === 'user-audio-only' ? 'user' : 'poor-connection';
+}
+
+/** The reasons of a decision that leave video below full quality because of the connection. */
+const LOWERED_BY_CONNECTION: ReadonlySet<DecisionReason> = new Set<DecisionReason>([
+  'bandwidth',
+  'loss',
+  'probe',
+  'probe-failed',
+  'fallback-disabled',
+]);
+
+/**
+ * Whether the call view shows the banner for our own quality decision: while we send audio only, and while
+ * automatic audio-only is off and the connection has lowered our video — the user switched off the one
+ * step that would otherwise say so, and the other side's picture is poor because of our upload.
+ */
+export function showsDecision(snapshot: CallSnapshot<unknown>): boolean {
+  const decision = snapshot.decision;
+  if (decision === undefined) return false;
+  if (sendingAudioOnly(snapshot)) return true;
+  return (
+    decision.mode === 'auto' &&
+    !decision.autoFallback &&
+    decision.settledLevel !== 'high' &&
+    LOWERED_BY_CONNECTION.has(decision.reason)
+  );
+}
+
+/**
+ * Whether the other side's connection holds its video at the lowest level (it still sends video: audio only
+ * is `remotePause`). The receiver sees a few frames a second and is told why.
+ */
+export function remoteLowered(snapshot: CallSnapshot<unknown>): boolean {
+  const remote = snapshot.remoteDecision;
+  return remote?.settledLevel === 'low' && LOWERED_BY_CONNECTION.has(remote.reason);
 }
 
 /** What the status line says, as facts the UI words (src/ui/text/). */

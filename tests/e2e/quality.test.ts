@@ -20,6 +20,9 @@ const status = (page: Page) => page.getByRole('status').first();
 const BANNER =
   /^Audio only — your connection is too slow for video \(upload ~\d+ kbps\)\. Video will come back by itself\.$/;
 const PAUSED = "The other person's video is paused: poor connection";
+const LOWERED =
+  /^Video lowered to low quality — your connection is slow \(upload ~\d+ kbps\)\. Automatic audio-only is off in your settings\.$/;
+const REMOTE_LOWERED = "The other person's connection is poor: their video is at low quality";
 
 /*
  * Adaptive quality under a real bandwidth limit: the guest's upload (namespace B) is cut to 100 kbit/s with
@@ -107,4 +110,30 @@ describe('call quality under a real upload limit', () => {
       .toBeGreaterThan(3);
     console.log(`audio only ${toAudioOnly} ms after the limit; video back ${videoBack} ms after lifting it`);
   }, 120_000);
+
+  test('with automatic audio-only off, the sender is told its video is lowered and why, the receiver why it sees so little', async () => {
+    const fallback = join.getByRole('checkbox', {
+      name: 'Switch to audio only automatically when the connection is poor',
+    });
+    await join.getByRole('button', { name: 'Connection details' }).click();
+    await fallback.uncheck();
+    await join.getByRole('button', { name: 'Connection details' }).click();
+    const limited = performance.now();
+    await lab.limitUpload('b', 100);
+    const lowered = join.getByText(LOWERED);
+    await expect.poll(() => lowered.count(), { timeout: 15_000, interval: 250 }).toBe(1);
+    const toldSender = Math.round(performance.now() - limited);
+    await expect
+      .poll(() => panel.getByText(REMOTE_LOWERED).count(), { timeout: 5000, interval: 250 })
+      .toBe(1);
+    const toldReceiver = Math.round(performance.now() - limited);
+    // Video keeps going (at low), and nobody says "audio only".
+    expect(await status(join).textContent()).toBe('Connected');
+    expect(await join.getByText(/^Audio only —/).count()).toBe(0);
+    expect(await panel.getByText(PAUSED).count()).toBe(0);
+    await join.screenshot({ path: `${SHOTS}/quality-sender-lowered-no-fallback.png` });
+    await panel.screenshot({ path: `${SHOTS}/quality-receiver-lowered.png` });
+    await lab.clearLimit('b');
+    console.log(`fallback off: sender told ${toldSender} ms, receiver ${toldReceiver} ms after the limit`);
+  }, 60_000);
 });

@@ -280,7 +280,7 @@ export class QualityPolicy {
 
   #stepDown(now: number): Change | undefined {
     const settled = this.#settled;
-    if (levelRank(settled) <= levelRank(this.#floor())) return undefined;
+    if (levelRank(settled) <= levelRank(this.#floor())) return this.#starvedAtFloor();
     const bad = this.#window.filter((s) => levelRank(fits(s, this.config)) < levelRank(settled));
     if (bad.length < this.config.downBadSamples) return undefined;
     const supported = bad.map((s) => fits(s, this.config)).sort((a, b) => levelRank(b) - levelRank(a));
@@ -289,11 +289,29 @@ export class QualityPolicy {
       this.#floor(),
     );
     if (target === settled) return undefined;
-    const t = this.#thresholds(settled);
+    this.#switchTo(target, now, 'down');
+    return { level: target, reason: this.#whyBad(bad, settled), basis: bad };
+  }
+
+  /**
+   * With automatic audio-only off, `low` is as far down as video goes. When the connection cannot carry even
+   * that, the decision says so once (the same level, reason `bandwidth` or `loss`): the sender is told why
+   * the other side sees so little, whatever brought the call to `low` before.
+   */
+  #starvedAtFloor(): Change | undefined {
+    if (this.#autoFallback || this.#settled !== 'low' || STARVED_REASONS.has(this.#decision.reason))
+      return undefined;
+    const bad = this.#window.filter((s) => fits(s, this.config) === 'audio-only');
+    if (bad.length < this.config.downBadSamples) return undefined;
+    return { level: 'low', reason: this.#whyBad(bad, 'low'), basis: bad };
+  }
+
+  /** Whether loss or a lack of upload put the most of `bad` under `level`'s lines. */
+  #whyBad(bad: readonly Signals[], level: QualityLevel): 'loss' | 'bandwidth' {
+    const t = this.#thresholds(level);
     const lossy = bad.filter((s) => s.lossPercent !== undefined && s.lossPercent > t.maxLossPercent).length;
     const slow = bad.filter((s) => s.availableKbps !== undefined && s.availableKbps < t.minKbps).length;
-    this.#switchTo(target, now, 'down');
-    return { level: target, reason: lossy > slow ? 'loss' : 'bandwidth', basis: bad };
+    return lossy > slow ? 'loss' : 'bandwidth';
   }
 
   #stepUp(s: Signals, now: number): Change | undefined {
@@ -438,6 +456,14 @@ export class QualityPolicy {
     };
   }
 }
+
+/** The reasons of a decision at `low` that already say the connection holds video there. */
+const STARVED_REASONS: ReadonlySet<DecisionReason> = new Set<DecisionReason>([
+  'bandwidth',
+  'loss',
+  'probe-failed',
+  'fallback-disabled',
+]);
 
 /** The best level whose lines one sample meets; a figure the sample lacks does not count against it. */
 function fits(s: Signals, config: QualityConfig = qualityConfig): QualityLevel {

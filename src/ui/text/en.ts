@@ -170,6 +170,8 @@ export const en = {
       user: 'The other person switched to audio only',
       'poor-connection': "The other person's video is paused: poor connection",
     },
+    /** The other side still sends video, held at the lowest quality by its connection. */
+    remoteLowered: "The other person's connection is poor: their video is at low quality",
     mute: 'Mute',
     unmute: 'Unmute',
     cameraOffButton: 'Turn camera off',

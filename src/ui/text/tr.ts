@@ -145,6 +145,7 @@ export const tr: Text = {
       user: 'Karşı taraf yalnızca sese geçti',
       'poor-connection': 'Karşı tarafın görüntüsü duraklatıldı: bağlantı zayıf',
     },
+    remoteLowered: 'Karşı tarafın bağlantısı zayıf: görüntüsü düşük kalitede',
     mute: 'Mikrofonu kapat',
     unmute: 'Mikrofonu aç',
     cameraOffButton: 'Kamerayı kapat',

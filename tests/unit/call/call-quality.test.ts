@@ -1,13 +1,16 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   callStatus as statusFacts,
+  remoteLowered,
   remotePause,
   sendingAudioOnly,
+  showsDecision,
   type CallSnapshot,
 } from '../../../src/call/call.js';
 import { en } from '../../../src/ui/text/en.js';
 import { statusText } from '../../../src/ui/text/status.js';
 import { encodingFor } from '../../../src/call/quality/actuation.js';
+import { describeDecision } from '../../../src/call/quality/describe.js';
 import { CallRig, type MediaCall } from './fakes.js';
 
 let rig: CallRig;
@@ -95,14 +98,22 @@ describe('Call: quality', () => {
     expect(replaced(rig.peerOf(guest).media.calls)).toEqual([null, guest.stream.getVideoTracks()[0]]);
   });
 
-  it('with automatic fallback off, a poor upload lowers video but never stops it', async () => {
-    const { guest } = await rig.connectedPair({ guestAutoFallback: false });
+  it('with automatic fallback off, a poor upload lowers video but never stops it, and both sides are told', async () => {
+    const { host, guest } = await rig.connectedPair({ guestAutoFallback: false });
     expect(guest.call.snapshot.autoFallback).toBe(false);
     await rig.seconds(6);
     rig.peerOf(guest).media.availableKbps = 100;
     await rig.seconds(20);
     expect(guest.call.snapshot.decision).toMatchObject({ level: 'low', autoFallback: false });
     expect(replaced(rig.peerOf(guest).media.calls)).toEqual([]);
+    // Nobody is left guessing: the sender is told why its video is lowered, the receiver why it sees so
+    // little of it.
+    expect(showsDecision(guest.call.snapshot)).toBe(true);
+    expect(en.decision(describeDecision(guest.call.snapshot.decision!))).toMatch(
+      /^Video lowered to low quality — your connection is slow \(upload ~\d+ kbps\)\. /,
+    );
+    expect(remoteLowered(host.call.snapshot)).toBe(true);
+    expect(remotePause(host.call.snapshot)).toBeUndefined();
     // Switching it on during the call lets the policy act on the next samples.
     guest.call.setAutoFallback(true);
     await rig.seconds(6);
@@ -178,5 +189,42 @@ describe('remotePause', () => {
     expect(en.call.remotePaused.user).toBe('The other person switched to audio only');
     expect(remotePause(remote('low', 'probe'))).toBeUndefined();
     expect(remotePause({} as CallSnapshot<unknown>)).toBeUndefined();
+  });
+});
+
+describe('showsDecision and remoteLowered', () => {
+  const own = (decision: object | undefined) => ({ decision }) as unknown as CallSnapshot<unknown>;
+  const auto = { mode: 'auto', level: 'low', settledLevel: 'low', probing: false, autoFallback: false };
+
+  it('shows our decision while audio only, and while the connection lowers video with fallback off', () => {
+    expect(showsDecision(own(undefined))).toBe(false);
+    expect(showsDecision(own({ ...auto, level: 'audio-only', settledLevel: 'audio-only' }))).toBe(true);
+    expect(showsDecision(own({ ...auto, reason: 'bandwidth' }))).toBe(true);
+    expect(showsDecision(own({ ...auto, level: 'medium', settledLevel: 'medium', reason: 'loss' }))).toBe(
+      true,
+    );
+    expect(showsDecision(own({ ...auto, level: 'medium', reason: 'probe' }))).toBe(true);
+    // With fallback on, lowering video is the policy's ordinary work on the way to audio only.
+    expect(showsDecision(own({ ...auto, autoFallback: true, reason: 'bandwidth' }))).toBe(false);
+    // Climbing back, at full quality, or at a level the user chose: nothing to explain.
+    expect(
+      showsDecision(own({ ...auto, level: 'medium', settledLevel: 'medium', reason: 'recovered' })),
+    ).toBe(false);
+    expect(showsDecision(own({ ...auto, level: 'high', settledLevel: 'high', reason: 'start' }))).toBe(false);
+    expect(showsDecision(own({ ...auto, mode: 'forced-video', reason: 'user-video' }))).toBe(false);
+  });
+
+  it("tells the receiver when the other side's connection holds its video at low", () => {
+    const remote = (settledLevel: string, reason: string) =>
+      ({ remoteDecision: { settledLevel, reason } }) as unknown as CallSnapshot<unknown>;
+    expect(remoteLowered(remote('low', 'bandwidth'))).toBe(true);
+    expect(remoteLowered(remote('low', 'probe-failed'))).toBe(true);
+    expect(remoteLowered(remote('low', 'user-video'))).toBe(false);
+    expect(remoteLowered(remote('medium', 'bandwidth'))).toBe(false);
+    expect(remoteLowered(remote('audio-only', 'bandwidth'))).toBe(false);
+    expect(remoteLowered({} as CallSnapshot<unknown>)).toBe(false);
+    expect(en.call.remoteLowered).toBe(
+      "The other person's connection is poor: their video is at low quality",
+    );
   });
 });

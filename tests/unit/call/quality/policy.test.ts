@@ -254,6 +254,20 @@ describe('quality policy', () => {
       );
     });
 
+    it('with automatic fallback off, a call already at low whose upload collapses is told so once', () => {
+      // e.g. video came back at low after an earlier outage, then the upload starves again.
+      const policy = new QualityPolicy({ now: 0, autoFallback: false, initialLevel: 'low' });
+      const steps = drive(policy, 1, 120, () => sample({ available: 90, loss: 0, send: 60 }));
+      expect(steps.map((s) => [s.t, s.decision.level, s.decision.reason])).toEqual([[6, 'low', 'bandwidth']]);
+      expect(describeDecision(steps[0]!.decision)).toBe(
+        'Video lowered to low quality — your connection is slow (upload ~90 kbps). Automatic audio-only is off in your settings.',
+      );
+      // A lossy link is named as such.
+      const lossy = new QualityPolicy({ now: 0, autoFallback: false, initialLevel: 'low' });
+      const lossSteps = drive(lossy, 1, 30, () => sample({ available: 2000, loss: 30, send: 150 }));
+      expect(lossSteps.map((s) => [s.decision.level, s.decision.reason])).toEqual([['low', 'loss']]);
+    });
+
     it('switching fallback off while audio-only brings video back at low; on again lets it fall back', () => {
       const policy = new QualityPolicy({ now: 0 });
       const bad = () => sample({ available: 90, loss: 0, send: 60 });
