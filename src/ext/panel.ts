@@ -1,5 +1,13 @@
 import browser from 'webextension-polyfill';
 
+/** This browser has neither Chrome's side panel nor Firefox's sidebar (the popup words it). */
+export class NoPanelError extends Error {
+  constructor() {
+    super('no side panel or sidebar API');
+    this.name = 'NoPanelError';
+  }
+}
+
 /**
  * Opens the call panel: Chrome's side panel, or Firefox's sidebar. Must be called synchronously inside
  * the user's click (both browsers require a user gesture), so everything it needs is fetched beforehand.
@@ -16,7 +24,7 @@ export function openCallPanel(windowId: number | undefined): Promise<void> {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
-  return Promise.reject(new Error('This browser has no side panel for Diyalog.'));
+  return Promise.reject(new NoPanelError());
 }
 
 /**

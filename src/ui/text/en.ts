@@ -374,6 +374,7 @@ export const en = {
     shareTab: 'Share this tab',
     copied: 'Invite link copied. Paste it to the person you want to call.',
     notCopied: 'The invite link could not be copied. Copy it from the side panel.',
+    noPanel: 'This browser has no side panel for Diyalog: use Chrome 116 or later, or Firefox.',
     panelFailed: (detail: string) => `Could not open the call panel: ${detail}`,
     /** Before and after the shortcut's keys. */
     shortcut: ['Shortcut: ', ' starts a call or opens the panel.'] as Around,

@@ -342,6 +342,7 @@ export const tr: Text = {
     shareTab: 'Bu sekmeyi paylaş',
     copied: 'Davet bağlantısı kopyalandı. Görüşmek istediğiniz kişiye yapıştırıp gönderin.',
     notCopied: 'Davet bağlantısı kopyalanamadı. Yan panelden kopyalayın.',
+    noPanel: 'Bu tarayıcıda Diyalog için yan panel yok: Chrome 116 veya üstünü ya da Firefox’u kullanın.',
     panelFailed: (detail) => `Görüşme paneli açılamadı: ${detail}`,
     shortcut: ['Kısayol: ', ' bir görüşme başlatır ya da paneli açar.'],
     noShortcut: 'Tarayıcının uzantı kısayolu ayarlarından Diyalog için bir klavye kısayolu atayın.',
