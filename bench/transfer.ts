@@ -6,10 +6,12 @@
  * no transfer and under a running transfer.
  *   BENCH_RUNS=3 (transfers per variant)   BENCH_MIB=100
  */
+import { loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
 import { joinCall, startWaitingCall } from '../tests/support/call-flow.js';
 import { launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { startServer } from '../tests/support/server.js';
+import { PROBE, traces, type ChatTrace, type ProbeState } from './lib/channel-probe.js';
 import { formatRow, HEADER, summarize } from './lib/summary.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -59,7 +61,7 @@ async function connectRaw(a: Page, b: Page): Promise<void> {
  * The ceiling: SIZE bytes in 64 KiB messages from `from` to `to`, nothing else; MB/s. Chat runs meanwhile on
  * the call's own connection: what it waits for then is the machine's load, not a queue shared with a file.
  */
-async function rawRun(from: Page, to: Page): Promise<{ rate: number; chat: number[] }> {
+async function rawRun(from: Page, to: Page): Promise<{ rate: number; chat: ChatRun }> {
   await to.evaluate((size) => {
     const w = window as unknown as { rawCh: RTCDataChannel; rawDone: Promise<number> };
     w.rawDone = new Promise((resolve) => {
@@ -123,8 +125,20 @@ function sendChat(page: Page, text: string): Promise<number> {
 }
 
 let chatCounter = 0;
-/** Chat messages from `from` every CHAT_EVERY_MS until `until` settles; their latencies (ms). */
-async function chatWhile(from: Page, to: Page, until: Promise<unknown>): Promise<number[]> {
+interface ChatRun {
+  /** Enter → shown on the other side (ms; Infinity: never shown). */
+  latencies: number[];
+  traces: ChatTrace[];
+}
+
+const probeState = (page: Page) =>
+  page.evaluate(() => {
+    const { sent, recv, lags, got } = (window as unknown as { __probe: ProbeState }).__probe;
+    return { sent, recv, lags, got };
+  });
+
+/** Chat messages from `from` every CHAT_EVERY_MS until `until` settles; their latencies (ms) and paths. */
+async function chatWhile(from: Page, to: Page, until: Promise<unknown>): Promise<ChatRun> {
   const sent: [string, number][] = [];
   let running = true;
   void until.finally(() => (running = false));
@@ -135,7 +149,10 @@ async function chatWhile(from: Page, to: Page, until: Promise<unknown>): Promise
   }
   await new Promise((r) => setTimeout(r, 1000));
   const seen = (await to.evaluate('window.__chatSeen')) as Record<string, number>;
-  return sent.map(([text, at]) => (seen[text] === undefined ? Infinity : seen[text] - at));
+  return {
+    latencies: sent.map(([text, at]) => (seen[text] === undefined ? Infinity : seen[text] - at)),
+    traces: traces(sent, seen, await probeState(from), await probeState(to)),
+  };
 }
 
 /** In the page: picks a file of SIZE random bytes in the "File to send" input, as a drop would. */
@@ -155,7 +172,7 @@ async function pickFile(page: Page, name: string): Promise<void> {
 }
 
 /** Ours: offer, Accept (stamped in the page) → "Received and verified" on the receiver; MB/s and chat latencies. */
-async function oursRun(from: Page, to: Page, run: number): Promise<{ rate: number; chat: number[] }> {
+async function oursRun(from: Page, to: Page, run: number): Promise<{ rate: number; chat: ChatRun }> {
   const name = `bench-${run}.bin`;
   const before = ((await to.evaluate('window.__verified')) as number[]).length;
   await pickFile(from, name);
@@ -178,9 +195,16 @@ async function oursRun(from: Page, to: Page, run: number): Promise<{ rate: numbe
   return { rate: SIZE / 1e6 / (((await done) - started) / 1000), chat };
 }
 
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
+
 async function main(): Promise<void> {
+  const startLoad = load();
   const server = await startServer();
   const [host, guest] = await Promise.all([launchWithExtension({ serverUrl: server.url }), launchPlain()]);
+  await Promise.all([host.context.addInitScript(PROBE), guest.page.context().addInitScript(PROBE)]);
   try {
     const panel = await host.open('sidepanel.html');
     const join = guest.page;
@@ -197,22 +221,28 @@ async function main(): Promise<void> {
     await connectRaw(join, panel);
     console.error('call connected, raw channel open');
 
-    const idleChat = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 3000)));
+    const idleRun = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 3000)));
+    const idleChat = idleRun.latencies;
     const raw: number[] = [];
     const ours: number[] = [];
     const busyChat: number[] = [];
     const rawChat: number[] = [];
+    const busyTraces: ChatTrace[] = [];
+    const rawTraces: ChatTrace[] = [];
     for (let run = 0; run < RUNS; run++) {
       // Both directions, interleaved with the ceiling so that load on the machine hits both alike.
       const [from, to] = run % 2 === 0 ? [join, panel] : [panel, join];
       const r0 = await rawRun(from, to);
       raw.push(r0.rate);
-      rawChat.push(...r0.chat);
+      rawChat.push(...r0.chat.latencies);
+      rawTraces.push(...r0.chat.traces);
       const r = await oursRun(from, to, run);
       ours.push(r.rate);
-      busyChat.push(...r.chat);
+      busyChat.push(...r.chat.latencies);
+      busyTraces.push(...r.chat.traces);
       console.error(
-        `run ${run + 1}/${RUNS}: raw ${raw.at(-1)!.toFixed(1)} MB/s, ours ${r.rate.toFixed(1)} MB/s`,
+        `run ${run + 1}/${RUNS}: raw ${raw.at(-1)!.toFixed(1)} MB/s, ours ${r.rate.toFixed(1)} MB/s, ` +
+          `load ${load()}`,
       );
     }
 
@@ -222,6 +252,7 @@ async function main(): Promise<void> {
     const idle = summarize(idleChat.filter(Number.isFinite));
     const busy = summarize(busyChat.filter(Number.isFinite));
     const besideRaw = summarize(rawChat.filter(Number.isFinite));
+    console.log(`load average (1/5/15 min) at the start ${startLoad}, at the end ${load()}`);
     console.log(`${MIB} MiB per transfer, ${RUNS} runs each, alternating join page → extension and back`);
     console.log(HEADER);
     console.log(formatRow('raw data channel (ceiling)', rawS, 'MB/s'));
@@ -229,6 +260,27 @@ async function main(): Promise<void> {
     console.log(formatRow('chat latency, no transfer', idle));
     console.log(formatRow('chat latency, during raw transfer', besideRaw));
     console.log(formatRow('chat latency, during transfer', busy));
+    for (const [label, list] of [
+      ['during raw transfer', rawTraces],
+      ['during transfer', busyTraces],
+    ] as const) {
+      console.log(`where chat time goes, ${label} (${list.length} messages traced):`);
+      console.log(formatRow('  Enter → send()', summarize(list.map((t) => t.sendMs))));
+      console.log(formatRow('  send() → message event', summarize(list.map((t) => t.wireMs))));
+      console.log(formatRow('  message event → shown', summarize(list.map((t) => t.showMs))));
+      console.log(formatRow('  receiver timer lateness', summarize(list.map((t) => t.lagMs))));
+      console.log(formatRow('  file bufferedAmount', summarize(list.map((t) => t.buffered / 1024)), 'KiB'));
+      console.log(formatRow('  file bytes overtaken', summarize(list.map((t) => t.overtaken / 1024)), 'KiB'));
+      console.log(
+        formatRow('  file bytes not yet read there', summarize(list.map((t) => t.backlog / 1024)), 'KiB'),
+      );
+    }
+    const paired = summarize(ours.map((v, i) => v / raw[i]!));
+    console.log(
+      `ratio ours/raw per run (same direction, back to back): min ${paired.min.toFixed(2)} / median ` +
+        `${paired.median.toFixed(2)} / p95 ${paired.p95.toFixed(2)} / max ${paired.max.toFixed(2)}; ` +
+        `chat p95 during ours / during raw: ${(busy.p95 / besideRaw.p95).toFixed(2)}`,
+    );
     console.log(
       `ratio ours/raw (medians): ${(oursS.median / rawS.median).toFixed(2)} (target ≥ 0.80); ` +
         `chat p95 during transfer ${busy.p95.toFixed(1)} ms (target ≤ 50), ${(busy.p95 / idle.p95).toFixed(2)}× idle p95; ` +
