@@ -7,11 +7,14 @@ import { decodeChunk, encodeChunk, type FileChannelLike, type FileSource } from 
 import { fileDigest, type Digest } from './digest.js';
 import {
   ACK_EVERY_BYTES,
+  CHAT_ACTIVE_MS,
+  CHAT_WINDOW_BYTES,
   CHUNK_BYTES,
   HIGH_WATER_BYTES,
   LOW_WATER_BYTES,
   MAX_RECEIVE_BYTES,
   PIECE_BYTES,
+  WINDOW_BYTES,
 } from './limits.js';
 import type { FileNotice } from './notices.js';
 
@@ -24,7 +27,10 @@ export interface FilesOptions {
   readonly room: FilesRoom;
   readonly timers: Timers;
   readonly newId: () => string;
-  /** SHA-256 of whole pieces (WebCrypto's in the browser: native, off the main thread). */
+  /**
+   * SHA-256 of whole pieces (WebCrypto's in the browser: native, but Chromium 156 hashes on the calling
+   * thread, ~4–9 ms of the page's main thread per 1 MiB piece on a loaded 2-core machine).
+   */
   readonly digest: Digest;
   /** The largest file we take (default MAX_RECEIVE_BYTES). */
   readonly maxReceiveBytes?: number;
@@ -94,6 +100,8 @@ interface Transfer {
 interface Link {
   readonly channel: FileChannelLike;
   waiters: (() => void)[];
+  /** When the peer last sent a chat message or acknowledged one of ours. */
+  chatAt: number;
 }
 
 const ACTIVE: ReadonlySet<TransferPhase> = new Set(['running', 'paused']);
@@ -102,7 +110,8 @@ const MAX_NOTICES = 20;
 
 /**
  * Files in the call, peer to peer: an offer over the control channel, Accept or Decline, then 64 KiB chunks
- * on each link's own file channel with backpressure (≤ 256 KiB in flight), a SHA-256 check (digest.ts)
+ * on each link's own file channel with backpressure (≤ 256 KiB buffered; ≤ 4 MiB beyond what the receiving
+ * page confirmed reading, 512 KiB while people chat on the link), a SHA-256 check (digest.ts)
  * before the file is offered for saving, and a resume from the receiver's last confirmed offset when a link comes
  * back. In a group a file goes to everyone (one transfer per participant). Anything a peer sends that does
  * not fit is refused with a notice, keeps memory bounded, and leaves the call alone.
@@ -250,7 +259,7 @@ export class Files extends Emitter<FilesEvents> {
     if (link) return link;
     const channel = this.#o.room.fileChannel(peer);
     if (!channel) return undefined;
-    link = { channel, waiters: [] };
+    link = { channel, waiters: [], chatAt: -Infinity };
     const l = link;
     channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
     channel.onbufferedamountlow = () => this.#wake(l);
@@ -309,10 +318,20 @@ export class Files extends Emitter<FilesEvents> {
         else this.#end(t, 'cancelled', { code: 'cancelled-by', who });
         return;
       }
+      case 'chat':
+      case 'chat-ack': {
+        // People are chatting on this link: file bytes keep out of their way (CHAT_WINDOW_BYTES).
+        const link = this.#links.get(from);
+        if (link) link.chatAt = this.#o.timers.now();
+        return;
+      }
       case 'file-ack': {
         const t = this.#transfers.get(`out:${from}:${message.id}`);
         if (!t || !ACTIVE.has(t.phase) || message.offset > t.size) return;
         t.bytes = Math.max(t.bytes, message.offset);
+        // The receiver has read this far: the window opens again.
+        const link = this.#links.get(from);
+        if (link) this.#wake(link);
         this.#rate(t);
         if (message.done && message.offset === t.size) this.#end(t, 'done', undefined);
         else this.#emit(false);
@@ -376,11 +395,19 @@ export class Files extends Emitter<FilesEvents> {
         if (piece.length !== Math.min(PIECE_BYTES, t.size - start)) throw new Error('short read');
         t.pieces[index] ??= this.#o.digest(piece);
         while (t.sent < end) {
-          if (channel.readyState !== 'open' || channel.bufferedAmount > HIGH_WATER_BYTES) {
+          if (
+            channel.readyState !== 'open' ||
+            channel.bufferedAmount > HIGH_WATER_BYTES ||
+            this.#unread(t.peer) >= this.#window(link)
+          ) {
             await new Promise<void>((resolve) => {
               link.waiters.push(resolve);
               // It may have drained between the check and now.
-              if (channel.readyState === 'open' && channel.bufferedAmount <= LOW_WATER_BYTES)
+              if (
+                channel.readyState === 'open' &&
+                channel.bufferedAmount <= LOW_WATER_BYTES &&
+                this.#unread(t.peer) < this.#window(link)
+              )
                 this.#wake(link);
             });
             if (channel.readyState !== 'open') return; // the resume after the link is back restarts us
@@ -405,6 +432,24 @@ export class Files extends Emitter<FilesEvents> {
       this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
       this.#end(t, 'failed', { code: 'read-failed' });
     }
+  }
+
+  /**
+   * File bytes we sent to `peer` that its page has not confirmed reading (all our transfers to it). The
+   * browser hands a channel's messages to the page's JS without limit and in arrival order, chat's too:
+   * whatever is sent beyond what a busy page has read waits in front of the next chat message.
+   */
+  #unread(peer: string): number {
+    let unread = 0;
+    for (const t of this.#transfers.values())
+      if (t.peer === peer && t.direction === 'out' && ACTIVE.has(t.phase))
+        unread += Math.max(0, t.sent - t.bytes);
+    return unread;
+  }
+
+  /** How much may be unread by the peer: less while people chat on the link. */
+  #window(link: Link): number {
+    return this.#o.timers.now() - link.chatAt < CHAT_ACTIVE_MS ? CHAT_WINDOW_BYTES : WINDOW_BYTES;
   }
 
   #onChunk(from: string, data: unknown): void {

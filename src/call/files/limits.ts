@@ -10,8 +10,28 @@ export const PIECE_BYTES = 1024 * 1024;
 export const HIGH_WATER_BYTES = 256 * 1024 - CHUNK_BYTES;
 /** …and goes on when the channel's buffer drains below this (`bufferedamountlow`). */
 export const LOW_WATER_BYTES = 64 * 1024;
-/** The receiver confirms this often (the offset a resume starts from, and the sender's progress). */
-export const ACK_EVERY_BYTES = 1024 * 1024;
+/**
+ * The most file bytes a sender has out to one peer beyond what that peer's page has confirmed reading
+ * (file-ack). A data channel hands messages to the page without flow control and in arrival order, chat's
+ * too: a page whose main thread is held up (a loaded machine) piles up whatever arrives, and the next chat
+ * message waits behind the pile. With no bound, 0.4–4 MiB were unread there when chat was sent and chat p95
+ * was 664–1408 ms beside 200–219 ms during a raw transfer (bench:transfer, load 8–13 on 2 cores).
+ */
+export const WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * The window while chat is active on the link (CHAT_ACTIVE_MS): chat p95 during a transfer was then
+ * 54–191 ms with 128–512 KiB, beside 65–1718 ms during a raw transfer in the same runs. It costs speed on a
+ * loaded machine (two 50 MiB transfers at once both ways: 46 s with 512 KiB at all times, 23 s unbounded),
+ * hence only while people chat; 64 KiB (one chunk at a time) cut throughput to 0.41 of raw.
+ */
+export const CHAT_WINDOW_BYTES = 512 * 1024;
+/** A chat message or its ack from a peer within this long makes the link's file window CHAT_WINDOW_BYTES. */
+export const CHAT_ACTIVE_MS = 20_000;
+/**
+ * The receiver confirms this often: it moves the sender's window (≤ CHAT_WINDOW_BYTES / 2), shows the sender's progress,
+ * and is where a resume starts.
+ */
+export const ACK_EVERY_BYTES = 128 * 1024;
 /**
  * The largest file we receive: it is held in memory until it is verified and saved (a Blob). Offers above
  * it are refused with a reason.

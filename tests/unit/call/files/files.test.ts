@@ -4,7 +4,16 @@ import type { PeerMessage } from '../../../../src/call/channel/messages.js';
 import { parsePeerMessage } from '../../../../src/call/channel/router.js';
 import { encodeChunk, type FileChannelLike, type FileSource } from '../../../../src/call/files/channel.js';
 import { Files, type FilesRoom } from '../../../../src/call/files/files.js';
-import { HIGH_WATER_BYTES, CHUNK_BYTES, PIECE_BYTES } from '../../../../src/call/files/limits.js';
+import {
+  ACK_EVERY_BYTES,
+  CHUNK_BYTES,
+  HIGH_WATER_BYTES,
+  HEADER_BYTES,
+  PIECE_BYTES,
+  WINDOW_BYTES,
+  CHAT_ACTIVE_MS,
+  CHAT_WINDOW_BYTES,
+} from '../../../../src/call/files/limits.js';
 import { Emitter } from '../../../../src/call/emitter.js';
 import type { LinkState } from '../../../../src/call/link/link-machine.js';
 import { FakeTimers } from '../fakes.js';
@@ -29,17 +38,32 @@ class FakeFileChannel implements FileChannelLike {
     this.queue.push(data);
     this.maxBuffered = Math.max(this.maxBuffered, this.bufferedAmount);
   }
+  /** Frames that crossed the network but wait for the receiving page's JS (see `hold`). */
+  inbox: (string | ArrayBuffer)[] = [];
+  /** The receiving page is busy: drained frames leave the send buffer but reach its JS only on `deliver`. */
+  hold = false;
   /** The far side consumes up to `frames` frames. */
   drain(frames = Infinity): number {
     let n = 0;
     while (n < frames && this.queue.length > 0) {
       const frame = this.queue.shift()!;
       const copy = typeof frame === 'string' ? frame : frame.slice().buffer;
-      this.other.onmessage?.({ data: copy });
+      if (this.hold) this.inbox.push(copy);
+      else this.other.onmessage?.({ data: copy });
       n += 1;
       if (this.bufferedAmount <= this.bufferedAmountLowThreshold && n > 0) this.onbufferedamountlow?.();
     }
     return n;
+  }
+  /** The busy page gets to its messages. */
+  deliver(): number {
+    const frames = this.inbox;
+    this.inbox = [];
+    for (const data of frames) this.other.onmessage?.({ data });
+    return frames.length;
+  }
+  get inboxBytes(): number {
+    return this.inbox.reduce((sum, f) => sum + (typeof f === 'string' ? f.length : f.byteLength), 0);
   }
 }
 
@@ -165,6 +189,88 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     expect(aToB.maxBuffered).toBeLessThanOrEqual(HIGH_WATER_BYTES + CHUNK_BYTES + 12);
     // The sender read slices of the file, one per 1 MiB piece.
     expect(file.reads).toBe(Math.ceil(data.length / PIECE_BYTES));
+  });
+
+  /**
+   * A busy receiving page: the network takes all that is queued (bufferedAmount falls to 0) but the page
+   * reads nothing until `deliver`; returns the most that was ever unread there.
+   */
+  async function busyReceiver(aToB: FakeFileChannel, limit: () => number, until: () => boolean) {
+    aToB.hold = true;
+    let most = 0;
+    for (let round = 0; round < 400 && !until(); round++) {
+      await run(aToB, Infinity);
+      const unread = aToB.inboxBytes;
+      most = Math.max(most, unread);
+      expect(unread).toBeLessThanOrEqual(limit() + CHUNK_BYTES + HEADER_BYTES);
+      expect(aToB.bufferedAmount).toBe(0);
+      // The page reads what piled up and confirms it: the sender goes on.
+      if (aToB.deliver() === 0) await turn();
+    }
+    return most;
+  }
+
+  it('never has more than the window unread by a busy receiving page, and goes on as it reads', async () => {
+    const { a, b, aToB, received } = pair();
+    const data = randomBytes(2 * WINDOW_BYTES + 5);
+    a.send(blobOf(data));
+    b.accept(b.transfers[0]!.key);
+    const most = await busyReceiver(
+      aToB,
+      () => WINDOW_BYTES,
+      () => received.length > 0,
+    );
+    expect(most).toBeGreaterThanOrEqual(WINDOW_BYTES - CHUNK_BYTES);
+    expect(received).toHaveLength(1);
+    expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(a.transfers[0]).toMatchObject({ phase: 'done', bytes: data.length });
+  });
+
+  it('keeps to the chat window while people chat on the link, and opens again CHAT_ACTIVE_MS later', async () => {
+    const { a, b, aToB, roomB, timers, received } = pair();
+    const data = randomBytes(2 * WINDOW_BYTES);
+    a.send(blobOf(data));
+    b.accept(b.transfers[0]!.key);
+    // Bora writes: from now on Ayla's file bytes stay ≤ CHAT_WINDOW_BYTES ahead of Bora's page.
+    roomB.sendTo('a', { t: 'chat', id: 'c1', at: 0, text: 'hi' });
+    let most = await busyReceiver(
+      aToB,
+      () => CHAT_WINDOW_BYTES,
+      () => b.transfers[0]!.bytes > WINDOW_BYTES,
+    );
+    expect(most).toBeGreaterThanOrEqual(CHAT_WINDOW_BYTES - CHUNK_BYTES);
+    expect(most).toBeLessThan(WINDOW_BYTES);
+    // Half-way, Bora's page acknowledges a message of Ayla's: that counts as chatting too…
+    timers.advance(CHAT_ACTIVE_MS / 2);
+    roomB.sendTo('a', { t: 'chat-ack', id: 'c2' });
+    // …so when Bora's message is CHAT_ACTIVE_MS old, the window is still the chat's.
+    timers.advance(CHAT_ACTIVE_MS / 2);
+    most = await busyReceiver(
+      aToB,
+      () => CHAT_WINDOW_BYTES,
+      () => b.transfers[0]!.bytes > 1.25 * WINDOW_BYTES,
+    );
+    // Quiet for CHAT_ACTIVE_MS: the whole window again.
+    timers.advance(CHAT_ACTIVE_MS / 2);
+    most = await busyReceiver(
+      aToB,
+      () => WINDOW_BYTES,
+      () => received.length > 0,
+    );
+    expect(most).toBeGreaterThan(CHAT_WINDOW_BYTES + CHUNK_BYTES + HEADER_BYTES);
+    expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('the receiver confirms every ACK_EVERY_BYTES, so that the window keeps moving', async () => {
+    const { a, b, aToB, roomB } = pair();
+    const size = 1024 * 1024;
+    a.send(blobOf(randomBytes(size)));
+    b.accept(b.transfers[0]!.key);
+    await run(aToB, 1);
+    const acks = roomB.sent.flatMap((m) => (m.t === 'file-ack' && !m.done ? [m.offset] : []));
+    expect(acks).toEqual(Array.from({ length: size / ACK_EVERY_BYTES }, (_, i) => (i + 1) * ACK_EVERY_BYTES));
+    expect(ACK_EVERY_BYTES * 2).toBeLessThanOrEqual(CHAT_WINDOW_BYTES);
+    expect(a.transfers[0]!.phase).toBe('done');
   });
 
   it('Decline: nothing is sent, the sender is told', async () => {
