@@ -1,65 +1,85 @@
 /**
  * npm run bench:call — time from the guest's "Join call" click to the first decoded remote frame on each
  * side, for Diyalog (extension side panel ↔ join page) and for a baseline made of the `peerjs` client's own
- * MediaConnection against the same server, interleaved in one run between the same two Chromium processes.
- *   BENCH_CALLS=20 (per variant)
+ * MediaConnection against the same server, interleaved in one run, both against the same host Chromium.
+ *   BENCH_CALLS=20       WARM: one guest Chromium process for every call (per variant)
+ *   BENCH_COLD_CALLS=8   COLD: a fresh guest Chromium process per call — launch, open the page, wait for
+ *                        "Join call" and 300 ms of preview, click — the host stays up (per variant)
+ * How to read it: each row is min / median / p95 / max in ms over its calls, and × is Diyalog's median over
+ * peerjs's median in the same run (< 1: Diyalog is faster). "open → Join enabled" is the cold page's own start
+ * (camera, socket, key, and for Diyalog the offer made before the click): not part of click → frame.
+ * PHASES (bench/lib/call-phases.ts), per call, stamped inside the pages in wall-clock ms from the guest's
+ * click: offer sent / received, offer applied, answer made / sent / received / applied, ICE connected, DTLS
+ * connected (connectionState 'connected'), first frame received (its last packet, from
+ * requestVideoFrameCallback's receiveTime) and shown. "step" is the median per-call time since the phase it
+ * waits for (named at the line's end): the largest steps say where to work next. Events are stamped when the
+ * page's main thread sees them, so a busy page shows as late stamps; "busy in tasks > 50 ms" says how much.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { startWaitingCall } from '../tests/support/call-flow.js';
 import { startServer } from '../tests/support/server.js';
-import { formatRow, HEADER, summarize } from './lib/summary.js';
+import {
+  PHASE_PROBE,
+  phaseTable,
+  WATCH_FIRST_FRAME,
+  type CallRecord,
+  type FirstFrame,
+  type PhaseEvent,
+} from './lib/call-phases.js';
+import { formatRow, HEADER, summarize, type Summary } from './lib/summary.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 20);
+const COLD_CALLS = Number(process.env.BENCH_COLD_CALLS ?? 8);
 const peerjsSource = readFileSync(
   createRequire(import.meta.url).resolve('peerjs/dist/peerjs.min.js'),
   'utf8',
 );
-
-/** In the page: a promise of the wall-clock time (ms) of the first frame the labelled video presents. */
-const WATCH_FIRST_FRAME = `window.__firstFrame = new Promise((resolve) => {
-  const watch = () => {
-    const v = document.querySelector('video[aria-label="Remote video"]');
-    if (v) v.requestVideoFrameCallback((_now, meta) => resolve(performance.timeOrigin + meta.presentationTime));
-    else setTimeout(watch, 2);
-  };
-  watch();
-}); 0;`;
 
 /** In the page: the wall-clock time of the next trusted click on the matching button. */
 const WATCH_CLICK = `window.__clicked = new Promise((resolve) => addEventListener('click',
   (e) => { if (e.isTrusted && e.target.closest('button')?.textContent.trim() === 'Join call') resolve(performance.timeOrigin + e.timeStamp); },
   { capture: true })); 0;`;
 
-interface Timing {
-  readonly guest: number;
-  readonly host: number;
-}
+const phaseLog = (page: Page) => page.evaluate('window.__benchPhases?.log ?? []') as Promise<PhaseEvent[]>;
 
-async function measure(host: Page, guest: Page): Promise<Timing> {
+async function measure(host: Page, guest: Page): Promise<CallRecord> {
   await guest.evaluate(WATCH_CLICK);
   await Promise.all([host.evaluate(WATCH_FIRST_FRAME), guest.evaluate(WATCH_FIRST_FRAME)]);
   await guest.getByRole('button', { name: 'Join call' }).click();
   const [clicked, guestFrame, hostFrame] = await Promise.all([
     guest.evaluate('window.__clicked') as Promise<number>,
-    guest.evaluate('window.__firstFrame') as Promise<number>,
-    host.evaluate('window.__firstFrame') as Promise<number>,
+    guest.evaluate('window.__firstFrame') as Promise<FirstFrame>,
+    host.evaluate('window.__firstFrame') as Promise<FirstFrame>,
   ]);
-  return { guest: guestFrame - clicked, host: hostFrame - clicked };
+  const [guestLog, hostLog] = await Promise.all([phaseLog(guest), phaseLog(host)]);
+  return {
+    clicked,
+    guest: { log: guestLog, frame: guestFrame },
+    host: { log: hostLog, frame: hostFrame },
+  };
 }
 
-async function diyalogCall(panel: Page, guest: Page): Promise<Timing> {
+interface Measured {
+  readonly call: CallRecord;
+  /** From the navigation to the join page until "Join call" could be clicked. */
+  readonly pageReady: number;
+}
+
+async function diyalogCall(panel: Page, guest: Page): Promise<Measured> {
   const link = await startWaitingCall(panel);
+  const opened = Date.now();
   await guest.goto(link);
   // As a user would: the page opens, the preview shows, then they click.
   await guest.getByRole('button', { name: 'Join call' }).and(guest.locator(':enabled')).waitFor();
+  const pageReady = Date.now() - opened;
   await guest.waitForTimeout(300);
-  const timing = await measure(panel, guest);
+  const call = await measure(panel, guest);
   await guest.getByRole('button', { name: 'Hang up' }).click();
   await panel.getByRole('button', { name: 'Start a new call' }).waitFor();
-  return timing;
+  return { call, pageReady };
 }
 
 /** The baseline: peerjs's own MediaConnection, camera and socket also opened before the click. */
@@ -88,8 +108,9 @@ async function baselineCall(
   serverUrl: string,
   port: number,
   n: number,
-): Promise<Timing> {
+): Promise<Measured> {
   const hostId = `bench${n}x${Math.random().toString(36).slice(2, 10)}`;
+  let pageReady = 0;
   for (const [page, role] of [
     [hostPage, 'host'],
     [guest, 'guest'],
@@ -98,54 +119,113 @@ async function baselineCall(
     await page.route(url, (route) =>
       route.fulfill({ contentType: 'text/html', body: BASELINE_PAGE(role, port, hostId) }),
     );
+    const opened = Date.now();
     await page.goto(url);
     await page.evaluate('window.ready.then(() => 0)');
+    if (role === 'guest') pageReady = Date.now() - opened;
     await page.unroute(url);
   }
   await guest.waitForTimeout(300);
-  const timing = await measure(hostPage, guest);
+  const call = await measure(hostPage, guest);
   await Promise.all([hostPage.goto('about:blank'), guest.goto('about:blank')]);
-  return timing;
+  return { call, pageReady };
+}
+
+/** A guest Chromium of its own, the probe in every page it opens. */
+async function launchGuest(serverUrl: string): Promise<{ browser: Browser; page: Page }> {
+  const guest = await launchPlain();
+  const context = guest.page.context();
+  await context.addInitScript({ content: PHASE_PROBE });
+  // Chromium treats a page Playwright fulfils as public, and blocks its socket to loopback without this.
+  await context.grantPermissions(['local-network-access'], { origin: serverUrl });
+  return guest;
+}
+
+/** A fresh guest browser process for one call, closed after it. */
+async function cold<T>(serverUrl: string, call: (guest: Page) => Promise<T>): Promise<T> {
+  const guest = await launchGuest(serverUrl);
+  try {
+    return await call(guest.page);
+  } finally {
+    await guest.browser.close();
+  }
 }
 
 const server = await startServer();
 const hostBrowser = await launchWithExtension({ serverUrl: server.url });
-const guestBrowser = await launchPlain();
+await hostBrowser.context.addInitScript({ content: PHASE_PROBE });
+await hostBrowser.context.grantPermissions(['local-network-access'], { origin: server.url });
+const warmGuest = await launchGuest(server.url);
 try {
   const panel = await hostBrowser.open('sidepanel.html');
   const baselineHost = await hostBrowser.context.newPage();
-  // Chromium treats a page Playwright fulfils as public, and blocks its socket to loopback without this.
-  for (const context of [hostBrowser.context, guestBrowser.page.context()]) {
-    await context.grantPermissions(['local-network-access'], { origin: server.url });
-  }
-  const ours: Timing[] = [];
-  const baseline: Timing[] = [];
+  const ours: Measured[] = [];
+  const baseline: Measured[] = [];
+  const oursCold: Measured[] = [];
+  const baselineCold: Measured[] = [];
+  const started = Date.now();
   // One warm-up of each, not counted (first compile, first camera start).
-  await diyalogCall(panel, guestBrowser.page);
-  await baselineCall(baselineHost, guestBrowser.page, server.url, server.port, 0);
+  await diyalogCall(panel, warmGuest.page);
+  await baselineCall(baselineHost, warmGuest.page, server.url, server.port, 0);
   for (let i = 1; i <= CALLS; i++) {
     await panel.bringToFront();
-    ours.push(await diyalogCall(panel, guestBrowser.page));
+    ours.push(await diyalogCall(panel, warmGuest.page));
     await baselineHost.bringToFront();
-    baseline.push(await baselineCall(baselineHost, guestBrowser.page, server.url, server.port, i));
-    process.stderr.write(`\rcall ${i}/${CALLS}`);
+    baseline.push(await baselineCall(baselineHost, warmGuest.page, server.url, server.port, i));
+    process.stderr.write(`\rwarm call ${i}/${CALLS}`);
   }
-  process.stderr.write('\n');
-  const rows = {
-    'Diyalog — guest sees host': summarize(ours.map((t) => t.guest)),
-    'peerjs baseline — guest sees host': summarize(baseline.map((t) => t.guest)),
-    'Diyalog — host sees guest': summarize(ours.map((t) => t.host)),
-    'peerjs baseline — host sees guest': summarize(baseline.map((t) => t.host)),
+  for (let i = 1; i <= COLD_CALLS; i++) {
+    await panel.bringToFront();
+    oursCold.push(await cold(server.url, (guest) => diyalogCall(panel, guest)));
+    await baselineHost.bringToFront();
+    baselineCold.push(
+      await cold(server.url, (guest) =>
+        baselineCall(baselineHost, guest, server.url, server.port, CALLS + i),
+      ),
+    );
+    process.stderr.write(`\rcold call ${i}/${COLD_CALLS} `);
+  }
+  process.stderr.write(`\n${((Date.now() - started) / 1000).toFixed(0)} s of calls\n`);
+
+  const frame = (m: Measured, side: 'guest' | 'host') => m.call[side].frame.shown - m.call.clicked;
+  const row = (label: string, s: Summary, b: Summary) =>
+    `${formatRow(label, s)}  ×${(s.median / b.median).toFixed(2)}`;
+  const pair = (title: string, ourRuns: Measured[], baseRuns: Measured[]) => {
+    console.log(title);
+    for (const [side, sees] of [
+      ['guest', 'guest sees host'],
+      ['host', 'host sees guest'],
+    ] as const) {
+      const b = summarize(baseRuns.map((m) => frame(m, side)));
+      console.log(row(`Diyalog — ${sees}`, summarize(ourRuns.map((m) => frame(m, side))), b));
+      console.log(formatRow(`peerjs baseline — ${sees}`, b));
+    }
   };
-  console.log(`\n"Join call" click → first decoded remote frame, ${CALLS} calls each, interleaved\n`);
-  console.log(HEADER);
-  for (const [label, s] of Object.entries(rows)) console.log(formatRow(label, s));
-  const ratio = (a: string, b: string) =>
-    (rows[a as keyof typeof rows].median / rows[b as keyof typeof rows].median).toFixed(2);
   console.log(
-    `\nmedian ratio Diyalog / peerjs: guest side ${ratio('Diyalog — guest sees host', 'peerjs baseline — guest sees host')}, host side ${ratio('Diyalog — host sees guest', 'peerjs baseline — host sees guest')}`,
+    `\n"Join call" click → first decoded remote frame (ms); ×: Diyalog median / peerjs median, same run\n`,
   );
+  console.log(HEADER);
+  pair(`WARM — one guest browser, ${CALLS} calls each, interleaved`, ours, baseline);
+  pair(
+    `COLD — a fresh guest browser per call, ${COLD_CALLS} calls each, interleaved`,
+    oursCold,
+    baselineCold,
+  );
+  const readyB = summarize(baselineCold.map((m) => m.pageReady));
+  console.log(row('Diyalog — open → Join enabled', summarize(oursCold.map((m) => m.pageReady)), readyB));
+  console.log(formatRow('peerjs — open → Join enabled', readyB));
+  for (const [title, ourRuns, baseRuns] of [
+    [`WARM, ${CALLS} calls`, ours, baseline],
+    [`COLD, ${COLD_CALLS} calls`, oursCold, baselineCold],
+  ] as const) {
+    console.log(`\nPHASES, ${title}: ms from the guest's click (Diyalog; peerjs medians on the right)`);
+    for (const line of phaseTable(
+      ourRuns.map((m) => m.call),
+      baseRuns.map((m) => m.call),
+    ))
+      console.log(line);
+  }
 } finally {
-  await Promise.allSettled([hostBrowser.close(), guestBrowser.browser.close()]);
+  await Promise.allSettled([hostBrowser.close(), warmGuest.browser.close()]);
   await server.close();
 }
