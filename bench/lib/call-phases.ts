@@ -64,6 +64,7 @@ export const WATCH_FIRST_FRAME = `window.__firstFrame = new Promise((resolve) =>
     if (v) v.requestVideoFrameCallback((_now, meta) => resolve({
       shown: performance.timeOrigin + meta.presentationTime,
       received: meta.receiveTime === undefined ? null : performance.timeOrigin + meta.receiveTime,
+      size: meta.width + 'x' + meta.height,
     }));
     else setTimeout(watch, 2);
   };
@@ -80,6 +81,8 @@ export interface PhaseEvent {
 export interface FirstFrame {
   readonly shown: number;
   readonly received: number | null;
+  /** Its width x height: a smaller first keyframe is encoded and sent sooner. */
+  readonly size: string;
 }
 
 /** One side of one call: its probe's log and its first frame. */
@@ -187,7 +190,22 @@ export function phaseTable(ours: readonly CallRecord[], baseline: readonly CallR
       `${formatRow(`${side.padEnd(5)}   busy in tasks > 50 ms`, s)} ${''.padStart(7)} │ ${num(b.median)} ${''.padStart(7)} ${ratioOf(s.median, b.median)}  click → its 1st frame shown`,
     );
   }
+  for (const side of ['guest', 'host'] as const) {
+    lines.push(
+      `${`${side.padEnd(5)}   1st frame size`.padEnd(34)} Diyalog ${sizes(ours, side)} │ peerjs ${sizes(baseline, side)}`,
+    );
+  }
   return lines;
+}
+
+/** The first frames' sizes, most frequent first, with their counts. */
+function sizes(calls: readonly CallRecord[], side: 'guest' | 'host'): string {
+  const counts = new Map<string, number>();
+  for (const call of calls) counts.set(call[side].frame.size, (counts.get(call[side].frame.size) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([size, n]) => `${size} ×${n}`)
+    .join(', ');
 }
 
 /** How long the side's main thread spent in tasks over 50 ms between the click and its first frame shown. */
