@@ -6,13 +6,34 @@ import WebSocket from 'ws';
  * A browser-level DevTools session. Playwright's persistent contexts only give page sessions, and
  * `Extensions.triggerAction` (the stand-in for a toolbar click) and side-panel targets need the browser's.
  */
+/** The target a command went to closed before it answered (a popup that closes once clicked). */
+export class TargetClosedError extends Error {}
+
 export class BrowserCdp {
   #next = 1;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; sessionId: string | undefined }
+  >();
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
+      const msg = JSON.parse(String(data)) as {
+        id?: number;
+        result?: unknown;
+        error?: { message: string };
+        method?: string;
+        params?: { sessionId?: string };
+      };
+      if (msg.method === 'Target.detachedFromTarget') {
+        // Chromium never answers what was sent to a session whose target closed.
+        for (const [id, waiter] of this.#pending) {
+          if (waiter.sessionId === undefined || waiter.sessionId !== msg.params?.sessionId) continue;
+          this.#pending.delete(id);
+          waiter.reject(new TargetClosedError('the target closed before it answered'));
+        }
+        return;
+      }
       const waiter = msg.id === undefined ? undefined : this.#pending.get(msg.id);
       if (!waiter) return;
       this.#pending.delete(msg.id!);
@@ -29,12 +50,30 @@ export class BrowserCdp {
     return new BrowserCdp(ws);
   }
 
-  send<T = unknown>(method: string, params: object = {}, sessionId?: string): Promise<T> {
+  /**
+   * One DevTools command. A command to a target that goes away meanwhile (a popup closing) is never answered:
+   * after `timeoutMs` it fails with the method's name, instead of hanging the test until its own timeout.
+   */
+  send<T = unknown>(method: string, params: object = {}, sessionId?: string, timeoutMs = 20_000): Promise<T> {
     const id = this.#next++;
     this.ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
-    return new Promise((resolve, reject) =>
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject }),
-    );
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`DevTools did not answer ${method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, {
+        sessionId,
+        resolve: (value) => {
+          clearTimeout(timer);
+          (resolve as (v: unknown) => void)(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    });
   }
 
   /** Evaluates an expression in a target (e.g. the real side panel) and returns its value. */
@@ -82,11 +121,17 @@ export class BrowserCdp {
       const point = result.value;
       if (!point) throw new Error(`nothing matches ${selector}`);
       for (const type of ['mousePressed', 'mouseReleased']) {
-        await this.send(
-          'Input.dispatchMouseEvent',
-          { type, ...point, button: 'left', clickCount: 1 },
-          sessionId,
-        );
+        try {
+          await this.send(
+            'Input.dispatchMouseEvent',
+            { type, ...point, button: 'left', clickCount: 1 },
+            sessionId,
+          );
+        } catch (error) {
+          // The release was delivered and the page closed on it (the popup once its button opened the panel).
+          if (type === 'mouseReleased' && error instanceof TargetClosedError) return;
+          throw error;
+        }
       }
     } finally {
       await this.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
