@@ -102,10 +102,19 @@ describe('the network fault lab, under a real call between two namespaces', () =
       // What the receivers already hold still plays after the cut. After an earlier outage heals, Chromium can
       // hold received video 0.3–1.5 s (jitter-buffer delay far above its ~15 ms target) and keep part of that
       // for 30 s or more, so the freeze shows in the picture that much after it happens on the wire.
-      const held = await Promise.all([videoJitterBuffer(panel), videoJitterBuffer(join)]);
+      // (A test of a freeze needs moving video to begin with: after the previous outage, or a second of a
+      // starved machine, one side may still be waiting for its first frame.)
+      let held: Awaited<ReturnType<typeof videoJitterBuffer>>[] = [];
+      await expect
+        .poll(
+          async () => {
+            held = await Promise.all([videoJitterBuffer(panel), videoJitterBuffer(join)]);
+            return held.every((h) => Number.isFinite(h.delayMs));
+          },
+          { timeout: 15_000, interval: 0 },
+        )
+        .toBe(true);
       const heldMs = Math.max(...held.map((h) => h.delayMs));
-      // (A test of a freeze needs moving video to begin with.)
-      expect(Number.isFinite(heldMs)).toBe(true);
       const recorders = await Promise.all([recordStatus(panel), recordStatus(join)]);
       const cutAt = Date.now();
       const start = performance.now();
