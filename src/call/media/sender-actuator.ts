@@ -85,10 +85,6 @@ export class SenderActuator<S extends MediaStreamLike> {
     this.#reapply();
   }
 
-  get held(): boolean {
-    return this.#held;
-  }
-
   /** The current level's encoding again (a new cap, a hold), while video is sent. */
   #reapply(): void {
     if (!this.#sendingVideo) return;
