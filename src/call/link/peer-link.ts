@@ -31,12 +31,6 @@ import { Recovery } from './recovery.js';
 
 /** Gives the data channel a moment to carry "bye" before the peer connection closes. */
 const BYE_FLUSH_MS = 60;
-/**
- * Nothing has arrived for this long (from the last byte): our video pauses until media arrives again (see
- * SenderActuator.hold). Later than the 1 s "Connection unstable…": on a machine starved of CPU, inbound
- * media can stall for a second while the path is fine, and pausing then would freeze us for the other side.
- */
-const PAUSE_VIDEO_AFTER_MS = 2000;
 
 export interface PeerLinkOptions<S extends MediaStreamLike> {
   readonly remoteId: string;
@@ -133,10 +127,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
         },
         changed: () => this.emit('change'),
         reconnectLimitMs: options.reconnectLimitMs,
-        watchFlowAgain: () => {
-          this.#flow.rearm();
-          this.#resumeVideo();
-        },
+        watchFlowAgain: () => this.#flow.rearm(),
       },
       this.#named,
       options.timers,
@@ -144,16 +135,8 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     this.#flow = new FlowWatch({
       receivedBytes: () => this.#peer.media?.receivedBytes(),
       timers: options.timers,
-      stalled: (since) => {
-        // Most likely nothing we send arrives either: pause video rather than send frames to be repaired later.
-        const wait = Math.max(0, since + PAUSE_VIDEO_AFTER_MS - options.timers.now());
-        this.#named.schedule('pause-video', wait, () => this.#actuator?.hold(true));
-        this.#recovery.stalled(since);
-      },
-      flowing: () => {
-        this.#resumeVideo();
-        this.#recovery.flowing();
-      },
+      stalled: (since) => this.#recovery.stalled(since),
+      flowing: () => this.#recovery.flowing(),
     });
     this.#presence = new Presence(
       this.#named,
@@ -443,11 +426,6 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     monitor.on('decision', (decision) => this.#applyDecision(decision));
     monitor.start();
     this.#applyDecision(monitor.decision);
-  }
-
-  #resumeVideo(): void {
-    this.#named.cancel('pause-video');
-    this.#actuator?.hold(false);
   }
 
   #applyDecision(decision: QualityDecision): void {

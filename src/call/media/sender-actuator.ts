@@ -15,8 +15,6 @@ export class SenderActuator<S extends MediaStreamLike> {
   #chain: Promise<void> = Promise.resolve();
   /** The most this link's video may use (bits per second), undefined: no cap beyond the level's. */
   #capBps: number | undefined;
-  /** Video paused while nothing arrives from the other side (see `hold`). */
-  #held = false;
 
   constructor(
     private readonly media: PeerMedia,
@@ -39,7 +37,7 @@ export class SenderActuator<S extends MediaStreamLike> {
     const video = !sending.replaceTrackWithNull;
     const replace = video !== this.#sendingVideo;
     this.#sendingVideo = video;
-    const encoding = this.#encoding(sending.encoding);
+    const encoding = this.#capped(sending.encoding);
     this.#run(async () => {
       // The encoding goes first so that returning video starts at the level's rate, not the last one.
       if (video) await this.media.setVideoEncoding(encoding, sending.degradationPreference);
@@ -52,7 +50,7 @@ export class SenderActuator<S extends MediaStreamLike> {
     const video = this.local.video();
     const audio = this.local.audio();
     const sending = sendingFor(this.#decision?.level ?? 'high', this.local.encodingOptions());
-    const encoding = this.#encoding(sending.encoding);
+    const encoding = this.#capped(sending.encoding);
     // While audio-only the video sender stays empty; the next decision with video picks the tab.
     const sendVideo = this.#sendingVideo;
     this.#run(async () => {
@@ -68,36 +66,15 @@ export class SenderActuator<S extends MediaStreamLike> {
   setCap(capBps: number | undefined): void {
     if (capBps === this.#capBps) return;
     this.#capBps = capBps;
-    this.#reapply();
-  }
-
-  /**
-   * Pauses video (`active: false`) while the path to the other side is down, and resumes it when media
-   * arrives again. Frames encoded meanwhile never arrive, and on the path's return the other side asks for
-   * every lost packet again: measured in the netns lab (5 s link-down on the guest, 4 runs each), the
-   * host's picture came back 1.3–2.8 s after link-up (median 1.7 s) with video sent through the outage and
-   * 0.8–1.4 s (median 1.0 s) with it paused 1 s into the outage and resumed (a fresh keyframe, nothing
-   * stale to repair first).
-   */
-  hold(held: boolean): void {
-    if (held === this.#held) return;
-    this.#held = held;
-    this.#reapply();
-  }
-
-  /** The current level's encoding again (a new cap, a hold), while video is sent. */
-  #reapply(): void {
     if (!this.#sendingVideo) return;
     const sending = sendingFor(this.#decision?.level ?? 'high', this.local.encodingOptions());
-    const encoding = this.#encoding(sending.encoding);
+    const encoding = this.#capped(sending.encoding);
     this.#run(() => this.media.setVideoEncoding(encoding, sending.degradationPreference));
   }
 
-  /** A level's encoding under this link's cap, paused while held. */
-  #encoding(level: EncodingSettings): EncodingSettings {
+  #capped(encoding: EncodingSettings): EncodingSettings {
     const cap = this.#capBps;
-    const capped = cap === undefined || cap >= level.maxBitrate ? level : { ...level, maxBitrate: cap };
-    return this.#held ? { ...capped, active: false } : capped;
+    return cap === undefined || cap >= encoding.maxBitrate ? encoding : { ...encoding, maxBitrate: cap };
   }
 
   #run(step: () => Promise<void>): void {

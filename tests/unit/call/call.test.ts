@@ -19,7 +19,6 @@ import {
   type FakePeer,
   type RelayedFrame,
 } from './fakes.js';
-import { encodingFor, type EncodingSettings } from '../../../src/call/quality/actuation.js';
 import { en } from '../../../src/ui/text/en.js';
 import { statusText } from '../../../src/ui/text/status.js';
 
@@ -775,39 +774,6 @@ describe('Call: recovery (ICE restarts through signaling)', () => {
     for (const s of [host, guest]) expect(callStatus(s.call.snapshot)).toBe('Connected');
     expect(host.phases.at(-1)).toBe('connected');
     expect(peerOf(guest).restarts).toEqual([]);
-  });
-
-  it('video pauses while nothing arrives and resumes, at the same level, when media does', async () => {
-    const { host, guest } = await connectedPair();
-    await timers.advanceSettling(2000);
-    const active = (s: typeof host) =>
-      peerOf(s).media.calls.flatMap((c) => (c.op === 'setVideoEncoding' ? [c.encoding.active] : []));
-    const before = { host: active(host).length, guest: active(guest).length };
-    peerOf(host).media.inboundFrozen = true;
-    // "Connection unstable…" at 1 s; video goes on until 2 s without media (a starved machine's short gap).
-    await timers.advanceSettling(1700);
-    expect(callStatus(host.call.snapshot)).toBe('Connection unstable…');
-    expect(active(host).slice(before.host)).toEqual([]);
-    await timers.advanceSettling(600);
-    // Only the side that receives nothing pauses (it cannot know its own video still arrives).
-    expect(active(host).slice(before.host)).toEqual([false]);
-    expect(active(guest).slice(before.guest)).toEqual([]);
-    await timers.advanceSettling(3000);
-    expect(active(host).slice(before.host)).toEqual([false]);
-    peerOf(host).media.inboundFrozen = false;
-    await timers.advanceSettling(600);
-    expect(active(host).slice(before.host)).toEqual([false, true]);
-    const encodings = peerOf(host).media.calls.filter((c) => c.op === 'setVideoEncoding');
-    const [paused, resumed] = encodings.slice(-2) as { encoding: EncodingSettings }[];
-    expect(resumed!.encoding).toEqual({ ...paused!.encoding, active: true });
-    expect(resumed!.encoding).toEqual(encodingFor('high'));
-    // A gap shorter than that pauses nothing.
-    const count = active(host).length;
-    peerOf(host).media.inboundFrozen = true;
-    await timers.advanceSettling(1500);
-    peerOf(host).media.inboundFrozen = false;
-    await timers.advanceSettling(2000);
-    expect(active(host).length).toBe(count);
   });
 
   it('an outage ICE reports late counts "Reconnecting… (n s)" from the frozen picture, not from the ICE report', async () => {
