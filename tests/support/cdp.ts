@@ -2,13 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 
+/** The target a command went to closed before it answered (a popup that closes once clicked). */
+export class TargetClosedError extends Error {}
+
 /**
  * A browser-level DevTools session. Playwright's persistent contexts only give page sessions, and
  * `Extensions.triggerAction` (the stand-in for a toolbar click) and side-panel targets need the browser's.
  */
-/** The target a command went to closed before it answered (a popup that closes once clicked). */
-export class TargetClosedError extends Error {}
-
 export class BrowserCdp {
   #next = 1;
   readonly #pending = new Map<
