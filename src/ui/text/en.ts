@@ -78,6 +78,9 @@ export const en = {
     unstable: 'Connection unstable…',
     reconnecting: (seconds: number) => `Reconnecting… (${number(seconds)} s)`,
     lost: 'Connection lost',
+    /** A group call's notice, for a few seconds, when someone joins or leaves (the name as they gave it). */
+    joined: (name: string) => `${name} joined`,
+    left: (name: string) => `${name} left`,
     ended: {
       hangup: 'Call ended',
       'remote-hangup': 'Call ended — the other person hung up',
@@ -106,6 +109,7 @@ export const en = {
     unauthorized:
       'The call refused this invite link: its secret part is wrong or missing. Ask for the link again and paste all of it.',
     busy: 'This call already has someone in it.',
+    full: 'This call is full. Ask someone in it to make room, or start a new call.',
     'connection-failed':
       'Could not connect to the other person. A firewall may be blocking the call; try again, or from another network.',
   } satisfies Record<CallErrorKind, string>,
@@ -157,6 +161,8 @@ export const en = {
     tryVideo: 'Try video anyway',
     remoteVideo: 'Remote video',
     /** A group call's tile (the name as they gave it, or "Guest n"). */
+    /** Our own tile's caption: our name (or "Guest n") marked as ourselves. */
+    yourself: (name: string) => `${name} (you)`,
     remoteVideoOf: (name: string) => `Remote video: ${name}`,
     participants: 'Participants',
     micMuted: 'Microphone muted',

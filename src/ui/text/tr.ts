@@ -60,6 +60,8 @@ export const tr: Text = {
     unstable: 'Bağlantı kararsız…',
     reconnecting: (seconds: number) => `Yeniden bağlanıyor… (${number(seconds)} sn)`,
     lost: 'Bağlantı kesildi',
+    joined: (name: string) => `${name} katıldı`,
+    left: (name: string) => `${name} ayrıldı`,
     ended: {
       hangup: 'Görüşme bitti',
       'remote-hangup': 'Görüşme bitti — karşı taraf kapattı',
@@ -85,6 +87,7 @@ export const tr: Text = {
     unauthorized:
       'Görüşme bu davet bağlantısını kabul etmedi: bağlantının gizli kısmı yanlış ya da eksik. Bağlantıyı yeniden isteyin ve tamamını yapıştırın.',
     busy: 'Bu görüşmede zaten biri var.',
+    full: 'Bu görüşme dolu. İçeridekilerden birinin yer açmasını isteyin ya da yeni bir görüşme başlatın.',
     'connection-failed':
       'Karşı tarafa bağlanılamadı. Bir güvenlik duvarı görüşmeyi engelliyor olabilir; yeniden deneyin ya da başka bir ağdan bağlanın.',
   },
@@ -132,6 +135,7 @@ export const tr: Text = {
     tryAgain: 'Yeniden dene',
     tryVideo: 'Yine de görüntüyü dene',
     remoteVideo: 'Karşı tarafın görüntüsü',
+    yourself: (name: string) => `${name} (siz)`,
     remoteVideoOf: (name) => `Görüntü: ${name}`,
     participants: 'Katılımcılar',
     micMuted: 'Mikrofonu kapalı',
