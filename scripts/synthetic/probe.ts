@@ -80,7 +80,7 @@ export async function probe(serverUrl: string, timeoutMs: number): Promise<Probe
           if (message.type !== 'OFFER' || message.src !== guestId) return;
           void hostRelay.open(message.payload, guestId).then(async (box) => {
             if (box?.signals[0]?.type !== 'offer') return reject(new Error('offer did not open'));
-            await hostRelay.send(guestId, [ANSWER], box.gen ?? 0, false);
+            await hostRelay.send(guestId, [ANSWER], box.gen ?? 0, false, 0);
             resolve();
           }, reject);
         });
@@ -95,7 +95,7 @@ export async function probe(serverUrl: string, timeoutMs: number): Promise<Probe
           }, reject);
         });
       });
-      if (!(await guestRelay.send(room, [OFFER], 0, false))) throw new Error('guest socket not open');
+      if (!(await guestRelay.send(room, [OFFER], 0, false, 0))) throw new Error('guest socket not open');
       await Promise.all([offered, answered]);
       mark('offer-answer');
 

@@ -14,15 +14,19 @@ import { CallError, mediaError } from './errors.js';
 import type { FileChannelLike } from './files/channel.js';
 import { IceConfig } from './ice-config.js';
 import { cryptoRandomBytes, newId, type RandomBytes } from './ids.js';
-import type { LinkState } from './link/link-machine.js';
+import { isLinkLive, type LinkCloseReason, type LinkState } from './link/link-machine.js';
 import { PeerLink } from './link/peer-link.js';
 import { iceServersUrl, type Invite } from './link.js';
 import { LocalMedia, type ShareSource } from './media/local-media.js';
+import { boundName } from './names.js';
 import type { FetchJson, MediaStreamLike, PeerFactory, SocketFactory, TimerHandle, Timers } from './ports.js';
 import type { ServerMessage } from './protocol.js';
 import type { QualityDecision } from './quality/policy.js';
 import type { StatsInput } from './quality/stats.js';
 import type { QualitySummary } from './quality/summary.js';
+import { uplinkBudgetKbps, uplinkCapKbps } from './quality/uplink-budget.js';
+import { Roster } from './roster.js';
+import type { SealedSignals } from './seal.js';
 import { deriveKey } from './seal.js';
 import { SealedRelay } from './sealed-relay.js';
 import { SignalingClient } from './signaling.js';
@@ -63,6 +67,26 @@ export interface CallOptions<S extends MediaStreamLike> {
   readonly reconnectLimitMs?: number;
   /** Our display name, told to the others over the data channel (undefined: none). */
   readonly name?: string;
+  /** The most participants a room holds (the server refuses more; default 6). */
+  readonly capacity?: number;
+}
+
+/** A remote participant as the call window shows them. */
+export interface Participant<S> {
+  readonly id: string;
+  /** What they call themselves (bounded; undefined: they gave no name, the UI says "Guest n"). */
+  readonly name: string | undefined;
+  /** Their place in the room's join order, from 1 (the n of "Guest n"). */
+  readonly position: number;
+  readonly stream: S | undefined;
+  readonly phase: LinkState['phase'];
+  readonly audio: boolean;
+  readonly video: boolean;
+  readonly sharing: string | undefined;
+  readonly quality: QualitySummary | undefined;
+  readonly remoteDecision: RemoteQuality | undefined;
+  /** Our video cap on this link (kbps) from the shared uplink, undefined: none. */
+  readonly uplinkCapKbps: number | undefined;
 }
 
 export interface CallSnapshot<S> {
@@ -91,10 +115,22 @@ export interface CallSnapshot<S> {
   readonly sharing: string | undefined;
   /** The title of the tab the other side says it shares (undefined: it is not sharing). */
   readonly remoteSharing: string | undefined;
+  /** Everyone else in the call, in the room's join order. */
+  readonly participants: readonly Participant<S>[];
+  /** Our own display name (undefined: none given, the UI says "Guest n"). */
+  readonly name: string | undefined;
+  /** Our place in the room's join order, from 1. */
+  readonly position: number;
+  /** How many others are registered in the room now (in the call or still looking at their preview). */
+  readonly othersInRoom: number;
 }
 
 export type CallEvents = {
   change: [];
+  /** A participant's link connected for the first time (name and position as in `Participant`). */
+  'participant-joined': [id: string, name: string | undefined, position: number];
+  /** A participant left: hung up, or their browser vanished (not told for our own hang-up). */
+  'participant-left': [id: string, name: string | undefined, position: number, reason: LinkCloseReason];
   /** A data-channel message from a participant, after the link handled it. */
   message: [from: string, message: PeerMessage];
   /** A participant's link changed phase (features such as chat resend what it missed). */
@@ -102,13 +138,20 @@ export type CallEvents = {
 };
 
 const DEFAULT_RECONNECT_LIMIT_MS = 60_000;
+/** A pair that has not connected in this long is rebuilt (by its initiator), without touching the others. */
+export const PAIR_CONNECT_MS = 10_000;
+/** How many PAIR_CONNECT_MS rounds a pair whose ICE checks are under way gets before it is rebuilt anyway. */
+export const PAIR_PATIENCE = 3;
+export const DEFAULT_CAPACITY = 6;
 
 /**
- * One call, host or guest, from camera start to hang-up: the session (its phase, local media, the sealed
- * signaling relay) and its peer links, one per remote participant. The host registers the room id as its
- * PeerJS id and waits; the guest registers a random id, makes its offer before "Join call" (camera, socket
- * and ICE gathering all done early), and sends it on join. Every signaling payload is sealed with the
- * invite's secret.
+ * One call, from camera start to hang-up: the session (its phase, local media, the roster, the sealed
+ * signaling relay) and its peer links, one per remote participant (a mesh of up to 6). Everyone registers a
+ * random id in the invite's room; the room is nobody's id. The host ("Start call") is in the call at once;
+ * a guest prepares camera, socket and ICE servers while looking at the preview and is in on "Join call".
+ * Whoever is in says so (a sealed hello) to everyone registered, and for each pair the smaller id offers,
+ * so two people joining at once never both offer. Every signaling payload is sealed with the invite's
+ * secret.
  */
 export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   readonly role: Role;
@@ -119,13 +162,19 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   readonly #signaling: SignalingClient;
   readonly #relay: SealedRelay;
   readonly #ice: IceConfig;
+  readonly #roster: Roster;
   readonly #local = new LocalMedia<S>();
   readonly #links = new Map<string, PeerLink<S>>();
+  /** Participants whose link connected at least once (for join and leave notices). */
+  readonly #met = new Set<string>();
   readonly #connectTimeoutMs: number;
   readonly #reconnectLimitMs: number | undefined;
-  readonly #name: string | undefined;
-  /** The guest calls the room's id; the host learns its guest from the first offer. */
-  #remoteId: string | undefined;
+  #name: string | undefined;
+  /** In the call: the host from the start, a guest from "Join call". */
+  #joined = false;
+  #serial = 0;
+  /** The last pair whose link failed before connecting while they were still in the room (see #goneWithoutLink). */
+  #failedPair: { id: string; error: CallError } | undefined;
   #state: CallState = initialState;
   #timers = new Set<TimerHandle>();
   #released = false;
@@ -139,13 +188,13 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
     this.#reconnectLimitMs = options.reconnectLimitMs;
     this.#autoFallback = options.autoFallback ?? true;
-    this.#name = options.name;
+    this.#name = options.name === undefined ? undefined : boundName(options.name);
     const random = options.ports.random ?? cryptoRandomBytes;
-    this.peerId = this.role === 'host' ? options.invite.room : newId(random);
-    this.#remoteId = this.role === 'guest' ? options.invite.room : undefined;
+    this.peerId = newId(random);
     this.#token = newId(random);
     const admission = admissionFor(options.invite.secret);
     admission.catch(() => undefined); // a bad secret fails start() through connect()
+    this.#roster = new Roster(this.peerId, options.capacity ?? DEFAULT_CAPACITY);
     this.#signaling = new SignalingClient({
       serverUrl: options.invite.serverUrl,
       id: this.peerId,
@@ -163,6 +212,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       () => peerAuthorization(this.peerId, this.#token),
     );
     this.#signaling.on('message', (message) => this.#relay.enqueue(() => this.#onServerMessage(message)));
+    this.#signaling.on('roster', (members) => this.#relay.enqueue(() => this.#onRoster(members)));
     this.#signaling.on('drop', () => this.emit('change'));
     this.#signaling.on('reopen', () => this.#onSignalingBack());
     this.#signaling.on('fatal', (error) => this.#onSignalingGone(error));
@@ -173,7 +223,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   }
 
   get snapshot(): CallSnapshot<S> {
-    const link = this.#link();
+    const participants = this.#participants();
+    const link = this.#firstLink(participants);
     return {
       state: this.#state,
       localStream: this.#local.stream,
@@ -191,12 +242,22 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       now: this.#ports.timers.now(),
       sharing: this.#local.share?.title,
       remoteSharing: link?.remote.sharing,
+      participants,
+      name: this.#name,
+      position: this.#roster.position(this.peerId),
+      othersInRoom: this.#roster.others().length,
     };
   }
 
-  /** The current link's raw stats, for diagnostics; undefined when no connection has media. */
+  /** The raw stats of the link the single-peer fields show, for diagnostics; undefined without media. */
   connectionStats(): Promise<StatsInput> | undefined {
-    return this.#link()?.getStats();
+    return this.#firstLink(this.#participants())?.getStats();
+  }
+
+  /** The single-peer fields show the first participant who is connected (else the first at all). */
+  #firstLink(participants: readonly Participant<S>[]): PeerLink<S> | undefined {
+    const first = participants.find((p) => isLinkLive({ phase: p.phase })) ?? participants[0];
+    return first === undefined ? undefined : this.#links.get(first.id);
   }
 
   /** Starts camera, key and socket together; ends in `waiting` (host), `ready` (guest) or `failed`. */
@@ -231,16 +292,33 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     }
     await this.#loadIceServers();
     if (this.#released) return;
-    if (this.role === 'guest') this.#addLink(this.#remoteId!, true).hold();
+    // A guest prepares its offers to those it will call (the glare rule) while the user looks at the preview.
+    if (this.role === 'guest') for (const id of this.#roster.others()) this.#connectTo(id, true);
     this.#dispatch({ type: 'prepared', role: this.role });
+    if (this.role === 'host') this.#enter();
   }
 
-  /** Guest: sends the offer prepared while the user looked at their preview. */
+  /**
+   * Guest: in the call — sends the offers it prepared and says hello to everyone in the room; the others
+   * offer to us where the glare rule says they do.
+   */
   join(): void {
     if (this.role !== 'guest' || this.#state.phase !== 'ready') return;
     this.#dispatch({ type: 'join' });
-    this.#link()?.join();
     this.#armConnectTimeout();
+    if (this.#roster.others().length === 0) return this.#fail(new CallError('room-empty'));
+    for (const link of this.#links.values()) {
+      link.join();
+      this.#armPair(link);
+    }
+    this.#enter();
+  }
+
+  /** Our display name (bounded); told to everyone connected now and to whoever connects later. */
+  setName(name: string): void {
+    this.#name = boundName(name);
+    for (const link of this.#links.values()) link.tellName();
+    this.emit('change');
   }
 
   setMuted(muted: boolean): void {
@@ -277,7 +355,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   }
 
   /**
-   * Sends a tab instead of the camera (and `audio` instead of the microphone) on the same senders: no
+   * Sends a tab instead of the camera (and `audio` instead of the microphone) on every link's senders: no
    * renegotiation. Only while connected; while audio-only the tab waits and comes back with video.
    */
   startSharing(source: ShareSource): boolean {
@@ -318,10 +396,10 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.#signaling.networkChanged();
   }
 
-  /** Ends the call for everyone in it: "bye" over each data channel and a LEAVE through the server. */
+  /** Leaves the call: "bye" over each data channel and a LEAVE through the server; the others go on. */
   hangUp(): void {
     if (isFinal(this.#state)) return this.#release();
-    // Only a peer that has heard from us is told: a guest who never joined has sent the host nothing.
+    // Only a peer that has heard from us is told: a guest who never joined has sent nobody anything.
     const contacted = this.#state.phase === 'connecting' || isLive(this.#state);
     for (const link of this.#links.values()) link.hangUp(contacted);
     this.#dispatch({ type: 'hangup' });
@@ -349,14 +427,65 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     return this.#links.get(id)?.fileChannel;
   }
 
-  /** The single link of a 1:1 call (the first one). */
-  #link(): PeerLink<S> | undefined {
-    return this.#links.values().next().value;
+  #participants(): Participant<S>[] {
+    return [...this.#links.values()]
+      .map((link) => ({
+        id: link.remoteId,
+        name: link.remote.name,
+        position: this.#roster.position(link.remoteId),
+        stream: link.remoteStream,
+        phase: link.state.phase,
+        audio: link.remote.audio,
+        video: link.remote.video,
+        sharing: link.remote.sharing,
+        quality: link.quality,
+        remoteDecision: link.remote.decision,
+        uplinkCapKbps: link.uplinkCap === undefined ? undefined : link.uplinkCap / 1000,
+      }))
+      .sort((a, b) => this.#roster.position(a.id) - this.#roster.position(b.id));
   }
 
-  #addLink(remoteId: string, initiator: boolean): PeerLink<S> {
+  /** We are in the call: everyone registered hears it, and those already in answer. */
+  #enter(): void {
+    this.#joined = true;
+    // An offer says it already; everyone else hears a hello.
+    for (const id of this.#roster.others()) if (!this.#links.has(id)) this.#relay.hello(id, 'join');
+    for (const id of this.#roster.others()) if (this.#roster.inCall(id)) this.#connectTo(id);
+  }
+
+  /**
+   * The glare rule: of each pair the smaller id makes the offer; the other waits for it. `held`: a guest
+   * still looking at its preview prepares the offer and sends it on "Join call".
+   */
+  #connectTo(id: string, held = false): void {
+    if (!(this.#joined || held) || this.#released || this.#links.has(id) || this.peerId >= id) return;
+    if (this.#links.size >= this.#roster.capacity - 1) return;
+    const link = this.#addLink(id, true, ++this.#serial);
+    if (held) link.hold();
+    else this.#armPair(link);
+  }
+
+  /**
+   * A pair that has not connected in 10 s is rebuilt, alone (the answering side follows the new serial).
+   * One whose ICE checks are under way is left to finish: on a slow machine or network they can take longer,
+   * and a rebuild throws that progress away for a slower start from scratch. ICE ends the attempt by itself
+   * ('failed' retries the pair); after PAIR_PATIENCE rounds it is rebuilt whatever its state.
+   */
+  #armPair(link: PeerLink<S>, round = 1): void {
+    this.#after(PAIR_CONNECT_MS, () => {
+      if (this.#links.get(link.remoteId) !== link || link.state.phase !== 'connecting') return;
+      if (link.connectionState === 'connecting' && round < PAIR_PATIENCE)
+        return this.#armPair(link, round + 1);
+      this.#dropLink(link);
+      this.#connectTo(link.remoteId);
+    });
+  }
+
+  #addLink(remoteId: string, initiator: boolean, serial: number): PeerLink<S> {
+    this.#failedPair = undefined;
     const link = new PeerLink<S>({
       remoteId,
+      serial,
       initiator,
       createPeer: this.#ports.createPeer,
       timers: this.#ports.timers,
@@ -372,31 +501,98 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     link.on('change', () => this.emit('change'));
     link.on('message', (message) => this.emit('message', remoteId, message));
     link.on('state', (state) => {
-      this.#onLinkState(state);
+      this.#onLinkState(link, state);
       this.emit('link', remoteId, state);
     });
+    if (this.#state.phase === 'waiting') this.#dispatch({ type: 'offer-received' });
+    this.#rebalance();
+    this.emit('change');
     return link;
   }
 
-  /** A 1:1 call follows its link: connected, reconnecting, lost, ended. */
-  #onLinkState(state: LinkState): void {
-    switch (state.phase) {
-      case 'connected':
-        return this.#dispatch({ type: 'peer-connected' });
-      case 'reconnecting':
-        if (this.#state.phase === 'lost') return this.#dispatch({ type: 'retry', at: state.since });
-        return this.#dispatch({ type: 'interrupted', at: state.since });
-      case 'lost':
-        return this.#dispatch({ type: 'give-up' });
-      case 'closed':
-        if (state.reason === 'remote-hangup') return this.#dispatch({ type: 'remote-hangup' });
-        if (state.reason === 'peer-left') return this.#dispatch({ type: 'peer-gone' });
-        return;
-      case 'failed':
-        return this.#fail(state.error);
-      case 'connecting':
-        return;
+  /** Takes a link out without a word to the other side (a rebuild, or a link that never connected). */
+  #dropLink(link: PeerLink<S>): void {
+    if (this.#links.get(link.remoteId) === link) this.#links.delete(link.remoteId);
+    link.close();
+    this.#rebalance();
+    this.emit('change');
+  }
+
+  /** Every link's video gets its share of our uplink, recomputed whenever someone joins or leaves. */
+  #rebalance(): void {
+    const links = [...this.#links.values()];
+    const budget = uplinkBudgetKbps(links.map((l) => l.quality?.availableUpKbps));
+    const cap = uplinkCapKbps(links.length, budget);
+    for (const link of links) link.setUplinkCap(cap === undefined ? undefined : cap * 1000);
+  }
+
+  #onLinkState(link: PeerLink<S>, state: LinkState): void {
+    if (this.#links.get(link.remoteId) !== link) return;
+    const id = link.remoteId;
+    if (state.phase === 'connected' && !this.#met.has(id)) {
+      this.#met.add(id);
+      this.emit('participant-joined', id, link.remote.name, this.#roster.position(id));
     }
+    if (state.phase === 'closed' || state.phase === 'failed') {
+      this.#links.delete(id);
+      this.#rebalance();
+      if (state.phase === 'closed') {
+        // Our own hang-up closes every link: nobody left us, and the status says "Call ended" at once.
+        const theyLeft = state.reason !== 'hangup';
+        const position = this.#roster.position(id);
+        if (theyLeft) this.#roster.remove(id);
+        if (this.#met.delete(id) && theyLeft)
+          this.emit('participant-left', id, link.remote.name, position, state.reason);
+      }
+      // A pair that failed to connect is tried again by its initiator while the other side is still here.
+      if (state.phase === 'failed' && link.initiator && this.#roster.has(id))
+        this.#after(1000, () => this.#connectTo(id));
+      if (this.#links.size === 0) return this.#lastLinkEnded(id, state);
+    }
+    this.#syncPhase();
+  }
+
+  /** Nobody left: the call ends as a 1:1 call always did (or fails, if nobody ever connected). */
+  /**
+   * Someone we have no link with left the room. If it was the last pair we were trying to connect, and
+   * its link failed while they were still registered (the failure and their LEAVE race), the call fails now.
+   */
+  #goneWithoutLink(id: string): void {
+    const failed = this.#failedPair;
+    if (failed?.id === id && this.#state.phase === 'connecting' && this.#links.size === 0) {
+      this.#failedPair = undefined;
+      return this.#fail(failed.error);
+    }
+    this.emit('change');
+  }
+
+  #lastLinkEnded(id: string, state: LinkState): void {
+    if (state.phase === 'failed') {
+      // While the other side is still registered a rebuild may follow; if they leave first, this is why.
+      if (this.#state.phase !== 'connecting') return;
+      if (!this.#roster.has(id)) this.#fail(state.error);
+      else this.#failedPair = { id, error: state.error };
+      return;
+    }
+    if (state.phase !== 'closed') return;
+    if (state.reason === 'remote-hangup') this.#dispatch({ type: 'remote-hangup' });
+    else if (state.reason === 'peer-left') this.#dispatch({ type: 'peer-gone' });
+  }
+
+  /**
+   * The call's phase from its links: connected while anyone is; reconnecting while nobody is and someone
+   * is being reconnected; lost once every link has given up. (With one link it follows that link.)
+   */
+  #syncPhase(): void {
+    const states = [...this.#links.values()].map((l) => l.state);
+    if (states.some((s) => s.phase === 'connected')) return this.#dispatch({ type: 'peer-connected' });
+    const reconnecting = states.filter((s) => s.phase === 'reconnecting');
+    if (reconnecting.length > 0) {
+      const at = Math.min(...reconnecting.map((s) => (s.phase === 'reconnecting' ? s.since : Infinity)));
+      if (this.#state.phase === 'lost') return this.#dispatch({ type: 'retry', at });
+      return this.#dispatch({ type: 'interrupted', at });
+    }
+    if (states.some((s) => s.phase === 'lost')) this.#dispatch({ type: 'give-up' });
   }
 
   #dispatch(event: CallEvent): void {
@@ -411,49 +607,80 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.#dispatch({ type: 'fail', error });
   }
 
-  async #onServerMessage(message: Extract<ServerMessage, { src: string }>): Promise<void> {
+  #onRoster(members: readonly string[]): void {
     if (this.#released) return;
+    this.#roster.reset(members);
+    this.emit('change');
+  }
+
+  async #onServerMessage(message: Extract<ServerMessage, { src: string }>): Promise<void> {
+    if (this.#released || message.src === this.peerId) return;
+    const src = message.src;
+    if (message.type === 'ROOM-JOIN') {
+      this.#roster.add(src);
+      this.emit('change');
+      return;
+    }
     if (message.type === 'EXPIRE') {
-      if (this.role === 'guest' && message.src === this.#remoteId && this.#state.phase === 'connecting') {
-        this.#fail(new CallError('room-empty'));
-      }
-      this.#links.get(message.src)?.undelivered();
+      // A hello or offer to someone whose socket is gone; a live link only lost its signaling for now (a
+      // restart of ours never arrived there: the next request restarts at once).
+      const link = this.#links.get(src);
+      if (link && isLinkLive(link.state)) return link.undelivered();
+      this.#roster.remove(src);
+      if (link) this.#dropLink(link);
+      if (this.#state.phase === 'connecting' && this.#links.size === 0 && this.#roster.others().length === 0)
+        this.#fail(this.#failedPair?.id === src ? this.#failedPair.error : new CallError('room-empty'));
       return;
     }
     if (message.type === 'LEAVE') {
-      const link = this.#links.get(message.src);
-      if (!link) return;
-      const reason = await this.#relay.leaveReason(message.payload, message.src);
+      const reason = await this.#relay.leaveReason(message.payload, src);
       if (reason === undefined || this.#released) return;
+      if (reason === 'busy' || reason === 'unauthorized') {
+        if (!isLive(this.#state)) this.#fail(new CallError(reason));
+        return;
+      }
+      const link = this.#links.get(src);
+      if (!link || !isLinkLive(link.state)) this.#roster.remove(src);
+      if (!link) return this.#goneWithoutLink(src);
       if (reason === 'gone') link.socketClosed();
-      else if (this.role === 'guest' && reason !== 'hangup') this.#fail(new CallError(reason));
       else link.remoteHungUp();
       return;
     }
-    if (this.role === 'host' && this.#remoteId === undefined) {
-      if (message.type !== 'OFFER' || this.#state.phase !== 'waiting') return;
-      // An offer we cannot open gets no answer at all: answering would spend our own rate budget.
-      const body = await this.#relay.open(message.payload, message.src);
-      if (!body) return;
-      if (this.#remoteId !== undefined || this.#state.phase !== 'waiting') return;
-      this.#remoteId = message.src;
-      this.#dispatch({ type: 'offer-received' });
-      this.#armConnectTimeout();
-      this.#addLink(message.src, false).receive(body);
-      return;
-    }
-    if (message.src !== this.#remoteId) {
-      if (
-        this.role === 'host' &&
-        message.type === 'OFFER' &&
-        (await this.#relay.open(message.payload, message.src))
-      )
-        this.#relay.leave(message.src, 'busy');
-      return;
-    }
-    const body = await this.#relay.open(message.payload, message.src);
+    // An offer (or hello) we cannot open gets no answer at all: answering would spend our own rate budget.
+    const body = await this.#relay.open(message.payload, src);
     if (!body || this.#released) return;
-    this.#links.get(message.src)?.receive(body);
+    this.#onSealed(src, body);
+  }
+
+  #onSealed(src: string, body: SealedSignals): void {
+    if (body.hello) {
+      const wasIn = this.#roster.inCall(src);
+      this.#roster.enter(src);
+      if (!this.#joined) return;
+      // The larger id waits for an offer: it tells the joiner it is here (the smaller one just offers).
+      if (body.hello === 'join' && this.peerId > src && !this.#links.has(src))
+        this.#relay.hello(src, 'reply');
+      // An offer we made before they were in the call was ignored there: make a fresh one now.
+      const stale = this.#links.get(src);
+      if (!wasIn && body.hello === 'join' && stale?.initiator && stale.state.phase === 'connecting')
+        this.#dropLink(stale);
+      this.#connectTo(src);
+      return;
+    }
+    const link = this.#links.get(src);
+    const offer = body.signals.some((s) => s.type === 'offer');
+    const serial = body.link ?? 0;
+    if (link && (link.serial === serial || link.initiator)) {
+      // An answer for a peer connection we have since rebuilt cannot be applied: dropped.
+      if (link.initiator && link.serial !== serial) return;
+      return link.receive(body);
+    }
+    // A first offer (or one from a pair the other side rebuilt): a new answering link, if we are in.
+    if (!offer || !this.#joined || isFinal(this.#state)) return;
+    if (link) this.#dropLink(link);
+    else if (this.#links.size >= this.#roster.capacity - 1) return;
+    this.#roster.enter(src);
+    this.#addLink(src, false, serial).receive(body);
   }
 
   /** Signaling is back after a drop: every link sends what waited and restarts ICE at once if it needs to. */

@@ -12,6 +12,7 @@ export type CallErrorKind =
   | 'id-taken'
   | 'unauthorized'
   | 'busy'
+  | 'full'
   | 'connection-failed';
 
 export class CallError extends Error {
@@ -42,5 +43,10 @@ function isDomExceptionLike(value: unknown): value is { name: string } {
  * the server will not admit us to it. "Try again" then starts a new room (with a new link).
  */
 export function roomUnusable(error: CallError): boolean {
-  return error.kind === 'id-taken' || error.kind === 'busy' || error.kind === 'link-invalid';
+  return (
+    error.kind === 'id-taken' ||
+    error.kind === 'busy' ||
+    error.kind === 'full' ||
+    error.kind === 'link-invalid'
+  );
 }

@@ -17,7 +17,10 @@ export type SignalData =
 export type RelayType = 'OFFER' | 'ANSWER' | 'CANDIDATE' | 'LEAVE';
 
 export type ServerMessage =
-  | { type: 'OPEN' }
+  /** `members`: everyone registered in our room, in the order they joined (ourselves included). */
+  | { type: 'OPEN'; members?: readonly string[] }
+  /** Someone registered in our room. */
+  | { type: 'ROOM-JOIN'; src: string }
   | { type: 'HEARTBEAT' }
   | { type: 'ERROR' | 'ID-TAKEN' | 'INVALID-KEY'; message: string }
   | { type: 'EXPIRE'; src: string }
@@ -29,6 +32,9 @@ export type ServerMessage =
  */
 export type LeaveReason = 'hangup' | 'unauthorized' | 'busy' | 'gone';
 const LEAVE_REASONS: ReadonlySet<string> = new Set<LeaveReason>(['hangup', 'unauthorized', 'busy', 'gone']);
+
+/** A roster longer than this is not one our server sends (its capacity is at most 1000). */
+const MAX_MEMBERS = 1000;
 
 export function relayTypeFor(signals: readonly SignalData[]): 'OFFER' | 'ANSWER' | 'CANDIDATE' {
   if (signals.some((s) => s.type === 'offer')) return 'OFFER';
@@ -48,7 +54,14 @@ export function parseServerMessage(frame: unknown): ServerMessage | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { type, src, payload } = raw as { type?: unknown; src?: unknown; payload?: unknown };
   switch (type) {
-    case 'OPEN':
+    case 'OPEN': {
+      const members = (payload as { members?: unknown } | null | undefined)?.members;
+      return Array.isArray(members)
+        ? { type, members: members.filter((m): m is string => typeof m === 'string').slice(0, MAX_MEMBERS) }
+        : { type };
+    }
+    case 'ROOM-JOIN':
+      return typeof src === 'string' ? { type, src } : undefined;
     case 'HEARTBEAT':
       return { type };
     case 'ERROR':

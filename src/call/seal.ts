@@ -32,6 +32,10 @@ export interface SealedSignals {
   readonly seq?: number;
   /** A LEAVE: why the sender leaves (hang-up, busy), sealed so that nobody else can say it for them. */
   readonly leave?: LeaveReason;
+  /** Group calls: "I am in the call" on joining (`join`), and the answer of those already in (`reply`). */
+  readonly hello?: 'join' | 'reply';
+  /** Group calls: which peer connection of this pair the signals belong to (a rebuilt pair starts a new one). */
+  readonly link?: number;
 }
 
 export class SealError extends Error {
@@ -99,5 +103,7 @@ export async function unseal(
     ...(typeof body.nonce === 'string' ? { nonce: body.nonce } : {}),
     ...(Number.isSafeInteger(body.seq) ? { seq: body.seq as number } : {}),
     ...(body.leave === 'hangup' || body.leave === 'busy' ? { leave: body.leave } : {}),
+    ...(body.hello === 'join' || body.hello === 'reply' ? { hello: body.hello } : {}),
+    ...(Number.isSafeInteger(body.link) && (body.link as number) >= 0 ? { link: body.link as number } : {}),
   };
 }

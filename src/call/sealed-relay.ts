@@ -1,4 +1,4 @@
-import type { LeaveReason, SignalData } from './protocol.js';
+import type { LeaveReason, RelayType, SignalData } from './protocol.js';
 import { leaveReasonOf, relayTypeFor } from './protocol.js';
 import { ReplayCounter, ReplayGuard } from './replay.js';
 import { seal, SealError, unseal, type SealedSignals } from './seal.js';
@@ -18,8 +18,8 @@ export class SealedRelay {
   readonly #urgent = new Set<string>();
   readonly #counter: ReplayCounter;
   readonly #replay = new ReplayGuard();
-  /** Sealed LEAVEs on their way: the socket must stay open until they are out (see `settled`). */
-  #leaving: Promise<void> = Promise.resolve();
+  /** What we seal and send, strictly in order (see #sealAndSend); the socket stays open until it is out. */
+  #out: Promise<boolean> = Promise.resolve(true);
   #leavesPending = 0;
 
   /** `nonce`: random, once per call, inside every box we seal. */
@@ -42,11 +42,17 @@ export class SealedRelay {
     this.#chain = this.#chain.then(task).catch(() => undefined);
   }
 
-  /** Seals one generation's signals for `to`; false when the socket is down (the caller keeps them). */
-  async send(to: string, signals: SignalData[], gen: number, retry: boolean): Promise<boolean> {
-    const body = { from: this.#me, to, signals, gen, ...(retry ? { retry } : {}), ...this.#count() };
-    const box = await seal(this.#key!, body);
-    return this.#signaling.send(relayTypeFor(signals), to, box);
+  /**
+   * Seals one generation's signals of one peer connection (`link`) for `to`; false when the socket is down
+   * (the caller keeps them).
+   */
+  send(to: string, signals: SignalData[], gen: number, retry: boolean, link: number): Promise<boolean> {
+    return this.#sealAndSend(relayTypeFor(signals), to, { signals, gen, ...(retry ? { retry } : {}), link });
+  }
+
+  /** Says "I am in the call" (sealed, so that only holders of the invite can say it). */
+  hello(to: string, kind: 'join' | 'reply'): void {
+    void this.#sealAndSend('CANDIDATE', to, { signals: [], hello: kind }).catch(() => undefined);
   }
 
   /**
@@ -66,13 +72,9 @@ export class SealedRelay {
 
   /** Tells `to` we leave (hang-up, or "busy"), sealed, so that nobody can say it for us. */
   leave(to: string, reason: LeaveReason): void {
-    const key = this.#key;
-    if (!key) return;
-    const body = { from: this.#me, to, signals: [], leave: reason, ...this.#count() };
+    if (!this.#key) return;
     this.#leavesPending += 1;
-    this.#leaving = this.#leaving
-      .then(() => seal(key, body))
-      .then((box) => void this.#signaling.send('LEAVE', to, box))
+    void this.#sealAndSend('LEAVE', to, { signals: [], leave: reason })
       .catch(() => undefined)
       .finally(() => (this.#leavesPending -= 1));
   }
@@ -93,11 +95,26 @@ export class SealedRelay {
   }
 
   settled(): Promise<void> {
-    return this.#leaving;
+    return this.#out.then(() => undefined);
   }
 
-  #count(): { nonce: string; seq: number } {
-    return { nonce: this.#counter.nonce, seq: this.#counter.next() };
+  /**
+   * Everything we send goes out in the order it was asked for, numbered as it goes: sealing is asynchronous,
+   * and a receiver drops a box whose count is below one it has seen (replay.ts), so a hello, an offer and a
+   * LEAVE to the same participant must leave in the order of their counts.
+   */
+  #sealAndSend(
+    type: RelayType,
+    to: string,
+    content: Omit<SealedSignals, 'from' | 'to' | 'nonce' | 'seq'>,
+  ): Promise<boolean> {
+    const key = this.#key;
+    const sent = this.#out.then(async () => {
+      const body = { from: this.#me, to, ...content, nonce: this.#counter.nonce, seq: this.#counter.next() };
+      return this.#signaling.send(type, to, await seal(key!, body));
+    });
+    this.#out = sent.catch(() => false);
+    return sent;
   }
 
   /** A link that waits on signaling to recover its media asks for fast reconnects; any one of them is enough. */

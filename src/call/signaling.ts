@@ -41,12 +41,17 @@ const SILENT_PERIODS = 2.5;
 
 /** Registration failures that another attempt cannot fix. */
 function isFatal(error: CallError): boolean {
-  return error.kind === 'id-taken' || error.kind === 'busy' || error.kind === 'link-invalid';
+  return (
+    error.kind === 'id-taken' ||
+    error.kind === 'busy' ||
+    error.kind === 'full' ||
+    error.kind === 'link-invalid'
+  );
 }
 
 /** The server's ERROR at registration, as the call's failure. */
 function registrationError(message: string): CallError {
-  if (message === 'room-full') return new CallError('busy', message);
+  if (message === 'room-full') return new CallError('full', message);
   // The server did not take our proof of the link's secret: the link is not a whole, current one.
   if (message === 'not-admitted') return new CallError('link-invalid', message);
   return new CallError('server-error', message);
@@ -63,6 +68,8 @@ function registrationError(message: string): CallError {
  */
 export class SignalingClient extends Emitter<{
   message: [RelayedMessage];
+  /** Registered (again): everyone in our room, ourselves included, in the order they joined. */
+  roster: [readonly string[]];
   /** The registered socket was lost; reconnect attempts follow until `reopen` or `fatal`. */
   drop: [];
   /** Registered again, with the same id, token and room. */
@@ -219,6 +226,7 @@ export class SignalingClient extends Emitter<{
             this.#open = true;
             this.#startHeartbeat();
             settle();
+            if (message.members) this.emit('roster', message.members);
             return;
           case 'ID-TAKEN':
             settle(new CallError('id-taken', message.message));

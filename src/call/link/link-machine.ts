@@ -28,7 +28,7 @@ export function isLinkFinal(state: LinkState): boolean {
 }
 
 /** Connected once and not ended: its peer connection exists, working or not. */
-export function isLinkLive(state: LinkState): boolean {
+export function isLinkLive(state: { readonly phase: LinkState['phase'] }): boolean {
   return state.phase === 'connected' || state.phase === 'reconnecting' || state.phase === 'lost';
 }
 

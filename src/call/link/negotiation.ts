@@ -14,6 +14,8 @@ const ANSWER_TIMEOUT_MS = 5000;
 
 export interface NegotiationOptions {
   readonly remoteId: string;
+  /** Which peer connection of the pair this is (sealed along, see SealedSignals.link). */
+  readonly serial: number;
   /** The initiator offers and starts each ICE generation; the other side answers, one offer at a time. */
   readonly initiator: boolean;
   readonly relay: SealedRelay;
@@ -138,6 +140,7 @@ export class Negotiation {
           batch.map((t) => t.signal),
           gen,
           retry,
+          this.#o.serial,
         );
         if (this.#o.released()) return;
         if (!sent) this.#outgoing.unshift(...batch);

@@ -34,6 +34,8 @@ const BYE_FLUSH_MS = 60;
 
 export interface PeerLinkOptions<S extends MediaStreamLike> {
   readonly remoteId: string;
+  /** Which peer connection of the pair this is: the initiator counts up when it rebuilds the pair. */
+  readonly serial: number;
   /** This side offers (and starts each ICE generation); both sides of a pair agree on who does. */
   readonly initiator: boolean;
   readonly createPeer: PeerFactory<S>;
@@ -63,6 +65,7 @@ export type PeerLinkEvents = {
  */
 export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents> {
   readonly remoteId: string;
+  readonly serial: number;
   readonly initiator: boolean;
   readonly remote: RemoteState = {
     audio: true,
@@ -86,11 +89,14 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   #autoFallback: boolean;
   #pings = 0;
   #released = false;
+  /** What the peer connection last reported (ICE and DTLS together). */
+  #connection: PeerConnectionState = 'new';
 
   constructor(options: PeerLinkOptions<S>) {
     super();
     this.#o = options;
     this.remoteId = options.remoteId;
+    this.serial = options.serial;
     this.initiator = options.initiator;
     this.#autoFallback = options.autoFallback;
     this.#named = new NamedTimers(options.timers);
@@ -99,6 +105,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     const self = this;
     this.#negotiation = new Negotiation({
       remoteId: options.remoteId,
+      serial: options.serial,
       initiator: options.initiator,
       relay: options.relay,
       timers: this.#named,
@@ -200,6 +207,11 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   /** This link's file channel (undefined: the peer has none). */
   get fileChannel(): FileChannelLike | undefined {
     return this.#released ? undefined : this.#peer.fileChannel;
+  }
+
+  /** The peer connection's own state: 'connecting' while ICE checks (or DTLS) are under way. */
+  get connectionState(): PeerConnectionState {
+    return this.#connection;
   }
 
   get gen(): number {
@@ -370,6 +382,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
 
   #onConnectionState(state: PeerConnectionState): void {
     if (this.#released) return;
+    this.#connection = state;
     if (this.#state.phase === 'connecting' && state === 'failed')
       return this.fail(new CallError('connection-failed', 'ICE failed'));
     this.#recovery.connectionState(state);

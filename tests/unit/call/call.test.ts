@@ -14,6 +14,7 @@ import {
   FakeStream,
   FakeTimers,
   nextTurn,
+  randomFor,
   track,
   FakeSocket,
   type FakePeer,
@@ -63,6 +64,7 @@ function side(
       createPeer: network.createPeer,
       getUserMedia: options.getUserMedia ?? (() => Promise.resolve(stream)),
       timers,
+      random: randomFor(role),
       ...(options.fetchJson ? { fetchJson: options.fetchJson } : {}),
     },
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
@@ -145,10 +147,13 @@ async function expectAllReleased(...sides: Side[]): Promise<void> {
 describe('Call: host and guest', () => {
   it('host waits in the room, guest gets ready without sending anything to the host', async () => {
     const host = await started('host');
-    expect(host.call.peerId).toBe(invite.room);
+    // The room is nobody's id: the host registers a random one in it, like everyone.
+    expect(host.call.peerId).toMatch(ID_PATTERN);
+    expect(host.call.peerId).not.toBe(invite.room);
     expect(host.phases).toEqual(['preparing', 'waiting']);
     expect(host.call.snapshot.localStream).toBe(host.stream);
-    expect(server.clients.has(invite.room)).toBe(true);
+    expect(server.clients.has(host.call.peerId)).toBe(true);
+    expect(server.rooms.get(invite.room)).toEqual([host.call.peerId]);
 
     const guest = await started('guest');
     expect(guest.phases).toEqual(['preparing', 'ready']);
@@ -162,7 +167,19 @@ describe('Call: host and guest', () => {
     timers.advance(60_000);
     await nextTurn();
     expect(server.relayed).toEqual([]);
-    expect(socketOf(host).delivered.filter((f) => f !== '{"type":"HEARTBEAT"}')).toEqual(['{"type":"OPEN"}']);
+    // The host only heard from the server that someone registered in the room.
+    expect(
+      socketOf(host)
+        .delivered.filter((f) => f !== '{"type":"HEARTBEAT"}')
+        .map((f) => JSON.parse(f) as { type: string; src?: string }),
+    ).toEqual([
+      { type: 'OPEN', payload: { room: invite.room, members: [host.call.peerId] } },
+      {
+        type: 'ROOM-JOIN',
+        src: guest.call.peerId,
+        payload: { members: [host.call.peerId, guest.call.peerId] },
+      },
+    ]);
     expect(host.call.state.phase).toBe('waiting');
     expect(guest.call.state.phase).toBe('ready');
     expect(network.peers).toHaveLength(1);
@@ -190,10 +207,10 @@ describe('Call: host and guest', () => {
 
   it('sends the held offer and candidate as one OFFER on join, and batches the answer with its candidates', async () => {
     const { host, guest } = await connectedPair();
-    const fromGuest = server.from(guest.call.peerId, invite.room);
+    const fromGuest = server.from(guest.call.peerId, host.call.peerId);
     expect(fromGuest[0]?.type).toBe('OFFER');
     expect((await openFrame(fromGuest[0]!)).map((s) => s.type)).toEqual(['offer', 'candidate']);
-    const fromHost = server.from(invite.room, guest.call.peerId);
+    const fromHost = server.from(host.call.peerId, guest.call.peerId);
     expect(fromHost[0]?.type).toBe('ANSWER');
     // Signals emitted while the previous box was being sealed ride along in one message.
     const hostSignals = (await Promise.all(fromHost.map((f) => openFrame(f)))).flat().map((s) => s.type);
@@ -218,8 +235,8 @@ describe('Call: host and guest', () => {
     }
     const opened = async (src: string, dst: string) =>
       (await Promise.all(server.from(src, dst).map((f) => openFrame(f)))).flat();
-    expect(await opened(guest.call.peerId, invite.room)).toEqual(peerOf(host).received);
-    expect(await opened(invite.room, guest.call.peerId)).toEqual(peerOf(guest).received);
+    expect(await opened(guest.call.peerId, host.call.peerId)).toEqual(peerOf(host).received);
+    expect(await opened(host.call.peerId, guest.call.peerId)).toEqual(peerOf(guest).received);
     // The secret really is needed to read them.
     await expect(openFrame(server.relayed[0]!, newId())).rejects.toThrow(/wrong secret/);
   });
@@ -279,10 +296,11 @@ describe('Call: host and guest', () => {
     await until(() => expect(endReason(host)).toBe('remote-hangup'));
     expect(peerOf(guest).sentData.at(-1)).toBe('{"t":"bye"}');
     // The LEAVE is sealed: the server (or anyone it lets in) can neither read nor forge a hang-up.
+    const to = host.call.peerId;
     await until(() =>
-      expect(server.from(guest.call.peerId, invite.room).filter((f) => f.type === 'LEAVE')).toHaveLength(1),
+      expect(server.from(guest.call.peerId, to).filter((f) => f.type === 'LEAVE')).toHaveLength(1),
     );
-    const leave = server.from(guest.call.peerId, invite.room).filter((f) => f.type === 'LEAVE');
+    const leave = server.from(guest.call.peerId, to).filter((f) => f.type === 'LEAVE');
     expect(leave.map((f) => f.payload)).toEqual([{ v: 1, iv: expect.any(String), ct: expect.any(String) }]);
     expect(leave[0]!.frame).not.toContain('hangup');
     await expectAllReleased(host, guest);
@@ -368,7 +386,7 @@ describe('Call: host and guest', () => {
     const guest = await started('guest');
     socketOf(guest).serverClose(1006, '');
     guest.call.join();
-    expect(server.from(guest.call.peerId, invite.room)).toEqual([]);
+    expect(server.from(guest.call.peerId, host.call.peerId)).toEqual([]);
     await timers.advanceSettling(500);
     await until(() => expect(host.call.state.phase).toBe('connected'));
   });
@@ -376,9 +394,9 @@ describe('Call: host and guest', () => {
   it('fails a waiting host when the server gives its id to someone else on the reconnect', async () => {
     const host = await started('host');
     socketOf(host).serverClose(1006, '');
-    // Someone else registers the room's id meanwhile (another token): the server refuses ours.
+    // Someone else registers the host's id meanwhile (another token): the server refuses ours.
     const squatter = server.socketFactory(
-      `wss://diyalog.test/base/signal/peerjs?key=peerjs&id=${invite.room}&token=${newId()}`,
+      `wss://diyalog.test/base/signal/peerjs?key=peerjs&id=${host.call.peerId}&token=${newId()}`,
     );
     await nextTurn();
     expect(squatter.delivered).toEqual(['{"type":"OPEN"}']);
@@ -395,14 +413,14 @@ describe('Call: refusals', () => {
     const intruder = await started('guest', { invite: { ...invite, secret: newId() } });
     expect(intruder.call.state.phase).toBe('ready');
     intruder.call.join();
-    await until(() => expect(server.from(intruder.call.peerId, invite.room)).not.toEqual([]));
+    await until(() => expect(server.from(intruder.call.peerId, host.call.peerId)).not.toEqual([]));
     await new Promise((resolve) => setTimeout(resolve, 50)); // unsealing is asynchronous
     timers.advance(20_000);
     await until(() => expect(failure(intruder)).toBe('connection-failed'));
     expect(host.call.state.phase).toBe('waiting');
     expect(host.phases).toEqual(['preparing', 'waiting']);
     // Answering would spend the host's own rate budget on whoever sends garbage.
-    expect(server.from(invite.room, intruder.call.peerId)).toEqual([]);
+    expect(server.from(host.call.peerId, intruder.call.peerId)).toEqual([]);
     expect(network.peers.filter((p) => !p.initiator)).toEqual([]);
     expect(intruder.stream.allStopped).toBe(true);
 
@@ -417,46 +435,34 @@ describe('Call: refusals', () => {
   });
 
   it('refuses an offer the server forges or replays from another id', async () => {
-    // A real guest's sealed offer, caught by the server while nobody was in the room.
-    const early = await started('guest');
-    early.call.join();
-    await until(() => expect(failure(early)).toBe('room-empty'));
-    const captured = server.from(early.call.peerId, invite.room).find((f) => f.type === 'OFFER');
+    // A real guest's sealed offer, caught by the server on its way to the host.
+    const { host, guest } = await connectedPair();
+    const captured = server.from(guest.call.peerId, host.call.peerId).find((f) => f.type === 'OFFER');
     expect(captured).toBeDefined();
 
-    const host = await started('host');
     const attackerId = newId();
     const attacker = server.socketFactory(`wss://diyalog.test/signal/peerjs?id=${attackerId}&token=t`);
     await until(() => expect(attacker.delivered).toEqual(['{"type":"OPEN"}']));
-    attacker.send(JSON.stringify({ type: 'OFFER', dst: invite.room, payload: captured!.payload }));
-    attacker.send(
-      JSON.stringify({ type: 'OFFER', dst: invite.room, payload: { type: 'offer', sdp: 'v=0' } }),
-    );
-    await until(() => expect(server.from(attackerId, invite.room)).toHaveLength(2));
+    const to = host.call.peerId;
+    attacker.send(JSON.stringify({ type: 'OFFER', dst: to, payload: captured!.payload }));
+    attacker.send(JSON.stringify({ type: 'OFFER', dst: to, payload: { type: 'offer', sdp: 'v=0' } }));
+    await until(() => expect(server.from(attackerId, to)).toHaveLength(2));
     await new Promise((resolve) => setTimeout(resolve, 50)); // unsealing is asynchronous
     // No answer: the host drops what it cannot open (or has seen), silently.
     expect(attacker.delivered).toEqual(['{"type":"OPEN"}']);
-    expect(host.call.state.phase).toBe('waiting');
-    expect(network.peers.filter((p) => !p.initiator)).toEqual([]);
+    expect(host.call.state.phase).toBe('connected');
+    expect(host.call.snapshot.participants.map((p) => p.id)).toEqual([guest.call.peerId]);
+    expect(network.peers.filter((p) => !p.initiator)).toHaveLength(1);
   });
 
   it("drops a replayed box: the guest's offer, delivered again by the server, is not applied twice", async () => {
     const { host, guest } = await connectedPair();
     const received = peerOf(host).received.length;
-    const offer = server.from(guest.call.peerId, invite.room).find((f) => f.type === 'OFFER')!;
+    const to = host.call.peerId;
+    const offer = server.from(guest.call.peerId, to).find((f) => f.type === 'OFFER')!;
     // The server (the only one who could: outsiders cannot relay into a room) replays it, twice.
-    socketOf(host).serverSend({
-      type: 'OFFER',
-      src: guest.call.peerId,
-      dst: invite.room,
-      payload: offer.payload,
-    });
-    socketOf(host).serverSend({
-      type: 'OFFER',
-      src: guest.call.peerId,
-      dst: invite.room,
-      payload: offer.payload,
-    });
+    socketOf(host).serverSend({ type: 'OFFER', src: guest.call.peerId, dst: to, payload: offer.payload });
+    socketOf(host).serverSend({ type: 'OFFER', src: guest.call.peerId, dst: to, payload: offer.payload });
     await new Promise((resolve) => setTimeout(resolve, 50)); // unsealing is asynchronous
     expect(peerOf(host).received).toHaveLength(received);
     expect(host.call.state.phase).toBe('connected');
@@ -464,49 +470,65 @@ describe('Call: refusals', () => {
     const key = await deriveKey(invite.secret, invite.room);
     const bodies = await Promise.all(
       server
-        .from(guest.call.peerId, invite.room)
-        .map((f) => unseal(key, f.payload, { me: invite.room, sender: guest.call.peerId })),
+        .from(guest.call.peerId, to)
+        .map((f) => unseal(key, f.payload, { me: to, sender: guest.call.peerId })),
     );
     expect(new Set(bodies.map((b) => b.nonce)).size).toBe(1);
     expect(bodies.map((b) => b.seq)).toEqual(bodies.map((_, i) => i + 1));
   });
 
-  it('a second guest while connected is told the call is busy', async () => {
+  it('a person past the room capacity is told the call is full; the call goes on', async () => {
+    server.capacity = 2;
     const { host, guest } = await connectedPair();
-    const second = await started('guest');
-    second.call.join();
-    await until(() => expect(failure(second)).toBe('busy'));
-    const replies = server.from(invite.room, second.call.peerId);
-    expect(replies.map((f) => [f.type, f.payload])).toEqual([
-      ['LEAVE', { v: 1, iv: expect.any(String), ct: expect.any(String) }],
-    ]);
+    const third = await started('guest');
+    expect(failure(third)).toBe('full');
+    // The status line words it (src/ui/text/).
+    expect(callStatus(third.call.snapshot)).toMatch(/^This call is full\./);
     expect(host.call.state.phase).toBe('connected');
     expect(guest.call.state.phase).toBe('connected');
-    expect(network.peers.filter((p) => !p.initiator)).toHaveLength(1);
-    expect(second.stream.allStopped).toBe(true);
+    expect(third.stream.allStopped).toBe(true);
+    expect(server.relayed.filter((f) => f.src === third.call.peerId)).toEqual([]);
     host.call.hangUp();
     await until(() => expect(endReason(guest)).toBe('remote-hangup'));
-    await expectAllReleased(second, host, guest);
+    await expectAllReleased(third, host, guest);
   });
 
   it('a guest joining a room with no host fails with room-empty', async () => {
     const guest = await started('guest');
     expect(guest.call.state.phase).toBe('ready');
     guest.call.join();
-    expect(guest.call.state.phase).toBe('connecting');
-    await until(() => expect(failure(guest)).toBe('room-empty'));
-    expect(socketOf(guest).delivered.some((f) => f.includes('"EXPIRE"'))).toBe(true);
+    // Nobody is registered in the room: nothing is sent, and the guest is told at once.
+    expect(failure(guest)).toBe('room-empty');
+    expect(guest.phases).toEqual(['preparing', 'ready', 'connecting', 'failed']);
+    expect(server.relayed).toEqual([]);
     await expectAllReleased(guest);
   });
 
-  it('a second host of the same room fails with id-taken; the first keeps the room', async () => {
+  it('a guest whose only roster member vanished (EXPIRE) fails with room-empty', async () => {
+    const host = await started('host');
+    const guest = await started('guest');
+    // The host's socket is gone without the server having told the room yet.
+    server.clients.delete(host.call.peerId);
+    guest.call.join();
+    await until(() => expect(failure(guest)).toBe('room-empty'));
+    expect(socketOf(guest).delivered.some((f) => f.includes('"EXPIRE"'))).toBe(true);
+    host.call.hangUp();
+    await expectAllReleased(guest);
+  });
+
+  it('two people who both press "Start call" for the same room are in one call', async () => {
     const first = await started('host');
-    const second = await started('host');
-    expect(failure(second)).toBe('id-taken');
-    expect(second.phases).toEqual(['preparing', 'failed']);
-    expect(second.stream.allStopped).toBe(true);
-    expect(first.call.state.phase).toBe('waiting');
-    expect(server.clients.get(invite.room)).toBe(server.sockets[0]);
+    const second = side('host');
+    // Both are in the call from the start: the hello of the second reaches the first; the smaller id offers.
+    await second.call.start();
+    await until(() => {
+      expect(first.call.state.phase).toBe('connected');
+      expect(second.call.state.phase).toBe('connected');
+    });
+    expect(first.call.snapshot.participants.map((p) => p.id)).toEqual([second.call.peerId]);
+    expect(second.call.snapshot.participants.map((p) => p.id)).toEqual([first.call.peerId]);
+    expect(network.peers).toHaveLength(2);
+    expect(network.peers.filter((p) => p.initiator)).toHaveLength(1);
     expect(first.stream.allStopped).toBe(false);
   });
 
@@ -563,9 +585,9 @@ describe('Call: camera and microphone', () => {
     const media = deferredMedia();
     const host = side('host', { getUserMedia: media.getUserMedia });
     const starting = track(host.call.start());
-    await until(() => expect(server.clients.has(invite.room)).toBe(true));
+    await until(() => expect(server.clients.has(host.call.peerId)).toBe(true));
     host.call.hangUp();
-    expect(server.clients.has(invite.room)).toBe(false);
+    expect(server.clients.has(host.call.peerId)).toBe(false);
     media.resolve(host.stream);
     await until(() => expect(starting.state).toBe('fulfilled'));
     expect(host.stream.allStopped).toBe(true);
@@ -589,7 +611,15 @@ describe('Call: camera and microphone', () => {
 
     for (let i = 0; i < 5; i++) await nextTurn();
     expect(server.relayed).toEqual([]);
-    expect(socketOf(host).delivered.filter((f) => f !== '{"type":"HEARTBEAT"}')).toEqual(['{"type":"OPEN"}']);
+    // The host heard only the server: who registered in the room, and whose socket closed.
+    const heard = socketOf(host)
+      .delivered.filter((f) => f !== '{"type":"HEARTBEAT"}')
+      .map((f) => JSON.parse(f) as { type: string; payload?: unknown });
+    expect(heard.map((m) => m.type)).toEqual(['OPEN', 'ROOM-JOIN', 'LEAVE', 'ROOM-JOIN', 'LEAVE']);
+    expect(heard.filter((m) => m.type === 'LEAVE').map((m) => m.payload)).toEqual([
+      { reason: 'gone' },
+      { reason: 'gone' },
+    ]);
     expect(host.call.state.phase).toBe('waiting');
     host.call.hangUp();
     await expectAllReleased(early, late, host);
@@ -731,7 +761,7 @@ describe('Call: rooms and ICE servers from the server', () => {
     await until(() => expect(failure(host)).toBe('connection-failed'));
   });
 
-  it('a full room is reported as busy', async () => {
+  it('a full room is reported as full', async () => {
     // The server refuses the registration before OPEN, as peer-server does for a room at capacity.
     const socketFactory = (url: string) => {
       const socket = new FakeSocket(url);
@@ -743,7 +773,7 @@ describe('Call: rooms and ICE servers from the server', () => {
       return socket;
     };
     const s = await started('guest', { socketFactory });
-    expect(failure(s)).toBe('busy');
+    expect(failure(s)).toBe('full');
   });
 });
 
@@ -751,9 +781,11 @@ describe('Call: recovery (ICE restarts through signaling)', () => {
   /** The guest's offers since connecting, from the server's log, with their sealed generation. */
   async function restartOffers(guest: Side): Promise<number[]> {
     const key = await deriveKey(invite.secret, invite.room);
-    const offers = server.from(guest.call.peerId, invite.room).filter((f) => f.type === 'OFFER');
+    const offers = server.from(guest.call.peerId).filter((f) => f.type === 'OFFER');
     const gens = await Promise.all(
-      offers.map(async (f) => (await unseal(key, f.payload, { me: invite.room, sender: f.src })).gen ?? 0),
+      offers.map(
+        async (f) => (await unseal(key, f.payload, { me: f.dst as string, sender: f.src })).gen ?? 0,
+      ),
     );
     return gens.slice(1); // the first is the call's own offer
   }
@@ -962,19 +994,21 @@ describe('Call: recovery (ICE restarts through signaling)', () => {
   });
 
   it('drops descriptions from an ICE generation it has restarted past', async () => {
-    const { guest } = await connectedPair();
+    const { host, guest } = await connectedPair();
     network.setLink(false, 'failed');
     await until(() => expect(peerOf(guest).restarts).toHaveLength(1));
     const received = peerOf(guest).received.length;
-    // An answer sealed for generation 0 (replayed, or late) must not reach the restarted peer.
+    // An answer sealed for generation 0 (replayed, or late) must not reach the restarted peer: right
+    // sender, right peer connection (link 1), only the generation is old.
     const key = await deriveKey(invite.secret, invite.room);
     const stale = await seal(key, {
-      from: invite.room,
+      from: host.call.peerId,
       to: guest.call.peerId,
       signals: [{ type: 'answer', sdp: 'v=0 stale' }],
       gen: 0,
+      link: 1,
     });
-    socketOf(guest).serverSend({ type: 'ANSWER', src: invite.room, payload: stale });
+    socketOf(guest).serverSend({ type: 'ANSWER', src: host.call.peerId, payload: stale });
     await nextTurn();
     await nextTurn();
     // (The host's answers to the guest's own restarts do arrive meanwhile: it is this one that must not.)

@@ -16,13 +16,29 @@ import type {
 } from '../../../src/call/ports.js';
 import type { Role } from '../../../src/call/call-machine.js';
 import { Call } from '../../../src/call/call.js';
-import { newId } from '../../../src/call/ids.js';
+import { newId, type RandomBytes } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import type { SignalData, IceServer } from '../../../src/call/protocol.js';
 import type { DegradationPreference, EncodingSettings } from '../../../src/call/quality/actuation.js';
 import { chromeReport, healthySecond, ids, next, type Stat } from './quality/chrome-stats.js';
 
 /** Lets already-queued promise callbacks and real I/O callbacks (e.g. WebCrypto) run. */
+/**
+ * Random bytes whose first byte is fixed, so that ids made from them sort where a test needs them (the
+ * glare rule: the smaller id of a pair offers). 0xF8 gives ids starting with '-', the smallest character
+ * of the id alphabet; 0xCC gives 'z', the largest.
+ */
+export function randomWithFirstByte(first: number): RandomBytes {
+  return (length) => {
+    const bytes = crypto.getRandomValues(new Uint8Array(length));
+    if (length > 0) bytes[0] = first;
+    return bytes;
+  };
+}
+
+/** A 1:1 call as before group calls: the guest (the smaller id) offers, the host answers. */
+export const randomFor = (role: Role): RandomBytes => randomWithFirstByte(role === 'guest' ? 0xf8 : 0xcc);
+
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -253,13 +269,20 @@ export class FakePeerServer {
   readonly relayed: RelayedFrame[] = [];
   /** When set, sockets fail to connect. */
   unreachable = false;
+  /** Room members by room, in join order (as peer-server keeps them). */
+  readonly rooms = new Map<string, string[]>();
+  /** ROOM_CAPACITY. */
+  capacity = 6;
 
   readonly socketFactory = (url: string, protocols: readonly string[] = []): FakeSocket => {
     const id = new URL(url).searchParams.get('id') ?? '';
+    const room = new URL(url).searchParams.get('room') ?? undefined;
     const socket: FakeSocket = new FakeSocket(url, protocols, {
       send: (frame) => this.#onFrame(id, socket, frame),
       closed: () => {
-        if (this.clients.get(id) === socket) this.clients.delete(id);
+        if (this.clients.get(id) !== socket) return;
+        this.clients.delete(id);
+        if (room !== undefined && !this.#crashing) this.#leaveRoom(room, id);
       },
     });
     this.sockets.push(socket);
@@ -272,16 +295,48 @@ export class FakePeerServer {
         socket.serverClose(1000, 'ID is taken');
         return;
       }
+      if (room === undefined) {
+        this.clients.set(id, socket);
+        socket.serverSend({ type: 'OPEN' });
+        return;
+      }
+      const members = this.rooms.get(room) ?? [];
+      if (!members.includes(id) && members.length >= this.capacity) {
+        socket.serverSend({ type: 'ERROR', payload: { msg: 'room-full' } });
+        socket.serverClose(1008, 'room-full');
+        return;
+      }
       this.clients.set(id, socket);
-      socket.serverSend({ type: 'OPEN' });
+      if (!members.includes(id)) members.push(id);
+      this.rooms.set(room, members);
+      socket.serverSend({ type: 'OPEN', payload: { room, members: [...members] } });
+      for (const member of members)
+        if (member !== id)
+          this.clients.get(member)?.serverSend({ type: 'ROOM-JOIN', src: id, payload: { members } });
     });
     return socket;
   };
 
+  /** A member's socket closed: the others hear LEAVE{reason:'gone'}, as from peer-server. */
+  #leaveRoom(room: string, id: string): void {
+    const members = this.rooms.get(room);
+    if (!members?.includes(id)) return;
+    members.splice(members.indexOf(id), 1);
+    if (members.length === 0) this.rooms.delete(room);
+    for (const member of members)
+      this.clients.get(member)?.serverSend({ type: 'LEAVE', src: id, payload: { reason: 'gone' } });
+  }
+
   /** The server process dies: every socket closes abnormally (set `unreachable` to keep it down). */
   crash(): void {
+    // A dead process tells nobody anything, and its rooms die with it.
+    this.#crashing = true;
     for (const socket of this.sockets) socket.serverClose(1006, '');
+    this.#crashing = false;
+    this.rooms.clear();
   }
+
+  #crashing = false;
 
   /** Relayed frames sent by a peer id (optionally to a peer id). */
   from(src: string, dst?: string): RelayedFrame[] {
@@ -451,6 +506,8 @@ export class FakePeer implements PeerLike<FakeStream> {
   readonly restarts: (readonly IceServer[] | undefined)[] = [];
   /** Offers this side has made (1 + completed or pending restarts, for the initiator). */
   offers = 0;
+  /** This pair's own path is cut (FakePeerNetwork.setPairLink), whatever the network as a whole does. */
+  pathDown = false;
   readonly #listeners = new Map<PeerEvent, AnyListener[]>();
 
   constructor(
@@ -489,7 +546,7 @@ export class FakePeer implements PeerLike<FakeStream> {
     if (this.connected && (data.type === 'offer' || data.type === 'answer')) {
       if (data.type !== (this.initiator ? 'answer' : 'offer')) throw new Error(`unexpected ${data.type}`);
       if (data.type === 'offer') queueMicrotask(() => this.#describe('answer'));
-      else if (this.network.linkUp) {
+      else if (this.#pathUp) {
         const remote = this.remote;
         queueMicrotask(() => {
           this.setConnectionState('connected');
@@ -513,7 +570,7 @@ export class FakePeer implements PeerLike<FakeStream> {
     const remote = this.remote;
     if (!this.connected || !remote) throw new Error('InvalidStateError: the data channel is not open');
     this.sentData.push(data);
-    if (!this.network.linkUp) return; // lost on the broken path (SCTP would retry; nothing arrives)
+    if (!this.#pathUp) return; // lost on the broken path (SCTP would retry; nothing arrives)
     const bytes = new TextEncoder().encode(data);
     queueMicrotask(() => {
       if (!remote.destroyed) remote.#emit('data', bytes);
@@ -530,6 +587,10 @@ export class FakePeer implements PeerLike<FakeStream> {
     if (remote) queueMicrotask(() => remote.destroy());
   }
 
+  get #pathUp(): boolean {
+    return this.network.linkUp && !this.pathDown && !this.remote?.pathDown;
+  }
+
   /** Has this side got the other's description and at least one of its candidates? */
   get #ready(): boolean {
     const remote = this.remote;
@@ -541,7 +602,7 @@ export class FakePeer implements PeerLike<FakeStream> {
 
   #maybeConnect(): void {
     const remote = this.remote;
-    if (!remote || this.connected || !this.network.connectable) return;
+    if (!remote || this.connected || !this.network.connectable || this.network.blocks(this, remote)) return;
     if (remote.remote !== this || !this.#ready || !remote.#ready || remote.destroyed) return;
     for (const [side, other] of [
       [this, remote],
@@ -583,6 +644,8 @@ export class FakePeerNetwork {
   readonly iceServers: (readonly IceServer[])[] = [];
   /** When false, signals still travel but no connection forms (a firewall dropping every ICE check). */
   connectable = true;
+  /** Like `connectable`, for one pair only: true keeps these two from connecting (their signals still travel). */
+  blocks: (a: FakePeer, b: FakePeer) => boolean = () => false;
   /** False while the media path is cut (a blackout): data is lost and ICE restarts cannot complete. */
   linkUp = true;
 
@@ -590,6 +653,17 @@ export class FakePeerNetwork {
   setLink(up: boolean, state: PeerConnectionState = up ? 'connected' : 'disconnected'): void {
     this.linkUp = up;
     for (const peer of this.peers) if (peer.connected) peer.setConnectionState(state);
+  }
+
+  /** Cuts or restores one pair's path only (both of its peers report `state`); other pairs carry on. */
+  setPairLink(
+    peer: FakePeer,
+    up: boolean,
+    state: PeerConnectionState = up ? 'connected' : 'disconnected',
+  ): void {
+    const pair = [peer, peer.remote].filter((p): p is FakePeer => p !== undefined);
+    for (const p of pair) p.pathDown = !up;
+    for (const p of pair) if (p.connected) p.setConnectionState(state);
   }
 
   readonly createPeer: PeerFactory<FakeStream> = ({ initiator, stream, iceServers }) => {
@@ -625,6 +699,7 @@ export class CallRig {
         createPeer: this.network.createPeer,
         getUserMedia: () => Promise.resolve(stream),
         timers: this.timers,
+        random: randomFor(role),
       },
       ...options,
     });

@@ -503,7 +503,7 @@ describe('SignalingClient reconnecting', () => {
 
   it.each([
     ['ID-TAKEN', { type: 'ID-TAKEN', payload: { msg: 'taken' } }, 'id-taken'],
-    ['a full room', { type: 'ERROR', payload: { msg: 'room-full' } }, 'busy'],
+    ['a full room', { type: 'ERROR', payload: { msg: 'room-full' } }, 'full'],
   ])('gives up for good on %s, with no timer or socket left', async (_name, refusal, kind) => {
     const { signaling, events } = await reconnecting(0);
     socket().serverClose(1006, '');

@@ -1,0 +1,406 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Role } from '../../../src/call/call-machine.js';
+import { Call, PAIR_CONNECT_MS, PAIR_PATIENCE } from '../../../src/call/call.js';
+import { newId } from '../../../src/call/ids.js';
+import type { Invite } from '../../../src/call/link.js';
+import { deriveKey, seal } from '../../../src/call/seal.js';
+import {
+  FakePeerNetwork,
+  FakePeerServer,
+  FakeStream,
+  FakeTimers,
+  type FakePeer,
+  type FakeSocket,
+} from './fakes.js';
+
+/**
+ * Group calls: a room of peer links. Ids are random here (as in real calls), so every run exercises the
+ * glare rule in whatever order the ids fall.
+ */
+let timers: FakeTimers;
+let server: FakePeerServer;
+let network: FakePeerNetwork;
+let invite: Invite;
+
+beforeEach(() => {
+  timers = new FakeTimers();
+  server = new FakePeerServer();
+  network = new FakePeerNetwork();
+  invite = { serverUrl: 'https://diyalog.test/base', room: newId(), secret: newId() };
+});
+
+interface Person {
+  readonly call: Call<FakeStream>;
+  readonly stream: FakeStream;
+  readonly events: string[];
+}
+
+function person(role: Role, name?: string): Person {
+  const stream = new FakeStream(`${name ?? role}-camera-${newId()}`);
+  const call = new Call<FakeStream>({
+    role,
+    invite,
+    ports: {
+      socketFactory: server.socketFactory,
+      createPeer: network.createPeer,
+      getUserMedia: () => Promise.resolve(stream),
+      timers,
+    },
+    ...(name === undefined ? {} : { name }),
+  });
+  const events: string[] = [];
+  call.on('participant-joined', (id) => events.push(`joined ${id}`));
+  call.on('participant-left', (id, _name, _position, reason) => events.push(`left ${id} ${reason}`));
+  return { call, stream, events };
+}
+
+function until(check: () => void | Promise<void>, timeout = 5000): Promise<void> {
+  return vi.waitFor(check, { timeout, interval: 2 });
+}
+
+/** Everyone sees everyone else connected, with their stream. */
+function expectFullMesh(people: readonly Person[]): void {
+  for (const p of people) {
+    expect(p.call.state.phase).toBe('connected');
+    const others = people.filter((o) => o !== p);
+    const participants = p.call.snapshot.participants;
+    expect(participants.map((x) => x.id).sort()).toEqual(others.map((o) => o.call.peerId).sort());
+    for (const x of participants) {
+      expect(x.phase).toBe('connected');
+      const other = others.find((o) => o.call.peerId === x.id)!;
+      expect(x.stream?.id).toBe(other.stream.id);
+    }
+  }
+}
+
+/**
+ * One peer connection per pair: exactly one initiator and one answerer, linked to each other; and every
+ * offer ever made (dropped ones too) came from the smaller id of its pair (no glare).
+ */
+async function expectOnePeerPerPair(people: readonly Person[]): Promise<void> {
+  // Dropped peer connections are destroyed after the bye flush.
+  await timers.advanceSettling(100);
+  const idOf = (stream: FakeStream) => people.find((p) => p.stream === stream)!.call.peerId;
+  for (const peer of network.peers.filter((p) => p.initiator && p.remote))
+    expect(idOf(peer.stream) < idOf(peer.remote!.stream)).toBe(true);
+  const live = network.peers.filter((p) => !p.destroyed);
+  const pairs = (people.length * (people.length - 1)) / 2;
+  expect(live).toHaveLength(pairs * 2);
+  expect(live.filter((p) => p.initiator)).toHaveLength(pairs);
+  for (const peer of live) expect(peer.remote?.remote).toBe(peer);
+}
+
+async function room(n: number, names: readonly (string | undefined)[] = []): Promise<Person[]> {
+  const host = person('host', names[0]);
+  await host.call.start();
+  const people = [host];
+  for (let i = 1; i < n; i++) {
+    const guest = person('guest', names[i]);
+    await guest.call.start();
+    guest.call.join();
+    people.push(guest);
+    await until(() => expectFullMesh(people));
+  }
+  return people;
+}
+
+function peerBetween(a: Person, b: Person): FakePeer {
+  const peer = network.peers.find(
+    (p) => !p.destroyed && p.stream === a.stream && p.remote?.stream === b.stream,
+  );
+  if (!peer) throw new Error('no peer between them');
+  return peer;
+}
+
+function socketOf(p: Person): FakeSocket {
+  return server.sockets.findLast((k) => new URL(k.url).searchParams.get('id') === p.call.peerId)!;
+}
+
+describe('a room of peer links', () => {
+  it('three people: everyone sees and hears everyone, one peer connection per pair', async () => {
+    const people = await room(3);
+    await expectOnePeerPerPair(people);
+    // The smaller id of each pair made the offer.
+    for (const peer of network.peers) {
+      const me = people.find((p) => p.stream === peer.stream)!.call.peerId;
+      const them = people.find((p) => p.stream === peer.remote!.stream)!.call.peerId;
+      expect(peer.initiator).toBe(me < them);
+    }
+    // No names given: places by join order ("Guest n" in the UI), the same on every side.
+    const [a, b, c] = people as [Person, Person, Person];
+    const seen = (by: Person, of: Person) =>
+      by.call.snapshot.participants.find((p) => p.id === of.call.peerId);
+    expect(seen(b, a)).toMatchObject({ name: undefined, position: 1 });
+    expect(seen(c, a)).toMatchObject({ name: undefined, position: 1 });
+    expect(seen(a, c)).toMatchObject({ name: undefined, position: 3 });
+    expect(c.call.snapshot).toMatchObject({ name: undefined, position: 3 });
+    expect(a.events.filter((e) => e.startsWith('joined'))).toHaveLength(2);
+  });
+
+  it('six people: 15 pairs, everyone connected; a seventh is told the call is full', async () => {
+    const people = await room(6);
+    await expectOnePeerPerPair(people);
+    const seventh = person('guest');
+    await seventh.call.start();
+    expect(seventh.call.state.phase === 'failed' && seventh.call.state.error.kind).toBe('full');
+    for (const p of people) expect(p.call.snapshot.participants).toHaveLength(5);
+    expect(server.relayed.filter((f) => f.src === seventh.call.peerId)).toEqual([]);
+  });
+
+  it('a guest looking at the preview knows whether anyone is in the room, and hears of arrivals', async () => {
+    const guest = person('guest');
+    await guest.call.start();
+    expect(guest.call.snapshot.othersInRoom).toBe(0);
+    const host = person('host');
+    await host.call.start();
+    await until(() => expect(guest.call.snapshot.othersInRoom).toBe(1));
+    host.call.hangUp();
+    await until(() => expect(guest.call.snapshot.othersInRoom).toBe(0));
+  });
+
+  it('people who join at the same moment never both offer (no glare)', async () => {
+    const host = person('host');
+    await host.call.start();
+    const guests = [person('guest'), person('guest'), person('guest')];
+    // All three look at their preview at once, then all press "Join call" in the same turn.
+    for (const g of guests) await g.call.start();
+    for (const g of guests) g.call.join();
+    const people = [host, ...guests];
+    await until(() => expectFullMesh(people));
+    await expectOnePeerPerPair(people);
+    // Each live pair negotiated once.
+    for (const p of network.peers.filter((x) => !x.destroyed)) expect(p.offers).toBe(p.initiator ? 1 : 0);
+  });
+
+  it('a guest who prepared offers before a late member registered still gets everyone', async () => {
+    const host = person('host');
+    await host.call.start();
+    const early = person('guest');
+    await early.call.start(); // sees only the host in the room
+    const people = [host, early];
+    const late = person('guest');
+    await late.call.start();
+    early.call.join();
+    late.call.join();
+    people.push(late);
+    await until(() => expectFullMesh(people));
+    await expectOnePeerPerPair(people);
+  });
+
+  it('the person who started the call leaves: the others go on talking', async () => {
+    const [host, b, c] = (await room(3)) as [Person, Person, Person];
+    host.call.hangUp();
+    await until(() => {
+      for (const p of [b, c]) {
+        expect(p.call.state.phase).toBe('connected');
+        expect(p.call.snapshot.participants.map((x) => x.id)).toEqual([
+          p === b ? c.call.peerId : b.call.peerId,
+        ]);
+      }
+    });
+    expect(b.events).toContain(`left ${host.call.peerId} remote-hangup`);
+    expect(c.events).toContain(`left ${host.call.peerId} remote-hangup`);
+    // The one who hung up hears of nobody leaving: they did (their status says "Call ended").
+    expect(host.events.filter((e) => e.startsWith('left'))).toEqual([]);
+    expect(host.call.state.phase).toBe('ended');
+    // They still talk: data flows between them.
+    const sent = peerBetween(b, c).sentData.length;
+    b.call.setMuted(true);
+    await until(() =>
+      expect(c.call.snapshot.participants[0]).toMatchObject({ id: b.call.peerId, audio: false }),
+    );
+    expect(peerBetween(b, c).sentData.length).toBeGreaterThan(sent);
+    // A fourth joins late and sees both; the room is not the originator's id.
+    const d = person('guest');
+    await d.call.start();
+    d.call.join();
+    await until(() => expectFullMesh([b, c, d]));
+  });
+
+  it('a browser that vanishes leaves its tile within the gone-check; the others stay', async () => {
+    const [a, b, c] = (await room(3)) as [Person, Person, Person];
+    // c's browser dies: its socket closes (the server tells the room) and its path goes silent.
+    network.setPairLink(peerBetween(c, a), false, 'disconnected');
+    network.setPairLink(peerBetween(c, b), false, 'disconnected');
+    socketOf(c).serverClose(1006, '');
+    const closedAt = timers.now();
+    await until(async () => {
+      await timers.advanceSettling(250);
+      for (const p of [a, b]) {
+        expect(p.call.snapshot.participants.map((x) => x.id)).toEqual([
+          p === a ? b.call.peerId : a.call.peerId,
+        ]);
+        expect(p.call.state.phase).toBe('connected');
+      }
+    });
+    expect(a.events).toContain(`left ${c.call.peerId} peer-left`);
+    // The gone-check: 3 s for a ping to be answered (plus the turns the fake clock took to get there).
+    expect(timers.now() - closedAt).toBeLessThanOrEqual(4000);
+  });
+
+  it('one link fails and recovers while the others stay connected', async () => {
+    const [a, b, c] = (await room(3)) as [Person, Person, Person];
+    network.setPairLink(peerBetween(a, b), false, 'failed');
+    await until(() => {
+      expect(a.call.snapshot.participants.find((p) => p.id === b.call.peerId)?.phase).toBe('reconnecting');
+      expect(b.call.snapshot.participants.find((p) => p.id === a.call.peerId)?.phase).toBe('reconnecting');
+    });
+    // The call as a whole is still connected, and c sees nothing wrong.
+    for (const p of [a, b]) expect(p.call.state.phase).toBe('connected');
+    expect(c.call.snapshot.participants.map((p) => p.phase)).toEqual(['connected', 'connected']);
+    const cRestarts = network.peers.filter((p) => p.stream === c.stream).map((p) => p.restarts.length);
+    expect(cRestarts).toEqual([0, 0]);
+    // The path comes back: the pair's own ICE restart brings it back.
+    network.setPairLink(peerBetween(a, b), true, 'disconnected');
+    await until(async () => {
+      await timers.advanceSettling(500);
+      expectFullMesh([a, b, c]);
+    }, 10_000);
+    expect(peerBetween(a, b).restarts.length + peerBetween(b, a).restarts.length).toBeGreaterThan(0);
+  });
+
+  it('shares the uplink among links, recomputed when people join and leave', async () => {
+    const [a, b] = (await room(2)) as [Person, Person];
+    // One link: the quality policy alone (1:1 as before group calls).
+    expect(a.call.snapshot.participants[0]?.uplinkCapKbps).toBeUndefined();
+    const c = person('guest');
+    await c.call.start();
+    c.call.join();
+    await until(() => expectFullMesh([a, b, c]));
+    // Two links: (1500 − 2·40) / 2 = 710 kbps each (no estimate reported yet).
+    for (const p of [a, b, c])
+      expect(p.call.snapshot.participants.map((x) => x.uplinkCapKbps)).toEqual([710, 710]);
+    const d = person('guest');
+    await d.call.start();
+    d.call.join();
+    await until(() => expectFullMesh([a, b, c, d]));
+    // Three links: (1500 − 120) / 3 = 460.
+    expect(a.call.snapshot.participants.map((x) => x.uplinkCapKbps)).toEqual([460, 460, 460]);
+    const encodings = peerBetween(a, b).media.calls.filter((m) => m.op === 'setVideoEncoding');
+    expect(encodings.at(-1)).toMatchObject({ encoding: { maxBitrate: 460_000 } });
+    d.call.hangUp();
+    await until(() => expect(a.call.snapshot.participants).toHaveLength(2));
+    expect(a.call.snapshot.participants.map((x) => x.uplinkCapKbps)).toEqual([710, 710]);
+    await until(() =>
+      expect(
+        peerBetween(a, b)
+          .media.calls.filter((m) => m.op === 'setVideoEncoding')
+          .at(-1),
+      ).toMatchObject({ encoding: { maxBitrate: 710_000 } }),
+    );
+  });
+
+  it('mute, camera off and sharing act on every link at once', async () => {
+    const [a, b, c] = (await room(3)) as [Person, Person, Person];
+    a.call.setMuted(true);
+    a.call.setCameraOff(true);
+    await until(() => {
+      for (const p of [b, c])
+        expect(p.call.snapshot.participants.find((x) => x.id === a.call.peerId)).toMatchObject({
+          audio: false,
+          video: false,
+        });
+    });
+    const tab = new FakeStream('tab');
+    expect(a.call.startSharing({ video: tab.getVideoTracks()[0]!, title: 'Slides' })).toBe(true);
+    await until(() => {
+      for (const p of [b, c])
+        expect(p.call.snapshot.participants.find((x) => x.id === a.call.peerId)?.sharing).toBe('Slides');
+    });
+    for (const other of [b, c]) {
+      const swaps = peerBetween(a, other).media.calls.filter((m) => m.op === 'replaceVideoTrack');
+      expect(swaps.at(-1)).toEqual({ op: 'replaceVideoTrack', track: tab.getVideoTracks()[0] });
+    }
+  });
+
+  it('names: told sealed over the channel, bounded, shown as text', async () => {
+    const [a, b] = (await room(2, ['Ayşe', `<b>${'M'.repeat(10_000)}</b>`])) as [Person, Person];
+    await until(() => {
+      expect(b.call.snapshot.participants[0]?.name).toBe('Ayşe');
+      expect(a.call.snapshot.participants[0]?.name).toBe(`<b>${'M'.repeat(37)}`);
+    });
+    a.call.setName('Ayşe Yılmaz');
+    await until(() => expect(b.call.snapshot.participants[0]?.name).toBe('Ayşe Yılmaz'));
+    // The server never sees a name: it travels on the peer-to-peer channel only.
+    expect(server.relayed.some((f) => f.frame.includes('Ayşe') || f.frame.includes('Ay\\u015f'))).toBe(false);
+  });
+
+  it('bad input: unknown pairs, ids that never connect and a flood of joins and leaves are bounded', async () => {
+    const [a, b] = (await room(2)) as [Person, Person];
+    const key = await deriveKey(invite.secret, invite.room);
+    const stranger = newId();
+    // Signals sealed correctly but for a pair that does not exist: no link, no tile.
+    const box = await seal(key, {
+      from: stranger,
+      to: a.call.peerId,
+      signals: [{ type: 'candidate', candidate: { candidate: 'candidate:1 1 udp 1 x 1 typ host' } }],
+      gen: 0,
+    });
+    socketOf(a).serverSend({ type: 'CANDIDATE', src: stranger, payload: box });
+    socketOf(a).serverSend({ type: 'ANSWER', src: stranger, payload: box });
+    // A roster naming ids that never connect, and a flood of joins and leaves.
+    for (let i = 0; i < 500; i++) {
+      const id = newId();
+      socketOf(a).serverSend({ type: 'ROOM-JOIN', src: id, payload: {} });
+      if (i % 2) socketOf(a).serverSend({ type: 'LEAVE', src: id, payload: { reason: 'gone' } });
+    }
+    socketOf(a).serverSend({ type: 'OPEN', payload: { members: [1, null, {}, 'x'.repeat(5)] } });
+    socketOf(a).serverSend({ type: 'ROOM-JOIN' });
+    await until(() => expect(a.call.snapshot.participants.map((p) => p.id)).toEqual([b.call.peerId]));
+    await timers.advanceSettling(PAIR_CONNECT_MS * 2);
+    expect(a.call.state.phase).toBe('connected');
+    expect(a.call.snapshot.participants.map((p) => p.id)).toEqual([b.call.peerId]);
+    expect(network.peers.filter((p) => p.stream === a.stream)).toHaveLength(1);
+  });
+
+  it('a pair that has not connected in 10 s is rebuilt, alone', async () => {
+    const [a, b] = (await room(2)) as [Person, Person];
+    network.connectable = false;
+    const c = person('guest');
+    await c.call.start();
+    c.call.join();
+    await until(() => expect(network.peers.filter((p) => p.stream === c.stream)).toHaveLength(2));
+    const before = network.peers.length;
+    network.connectable = true;
+    await timers.advanceSettling(PAIR_CONNECT_MS);
+    await until(() => expectFullMesh([a, b, c]));
+    // New peer connections for c's two pairs only; a–b kept theirs.
+    expect(network.peers.length).toBeGreaterThan(before);
+    expect(
+      network.peers.filter(
+        (p) =>
+          !p.destroyed && (p.stream === a.stream || p.stream === b.stream) && p.remote?.stream !== c.stream,
+      ),
+    ).toHaveLength(2);
+    expect(peerBetween(a, b).restarts).toEqual([]);
+  });
+
+  it('a pair whose ICE checks are under way is not rebuilt at 10 s (a slow machine connects later); it is after the patience runs out', async () => {
+    const [a, b] = (await room(2)) as [Person, Person];
+    const c = person('guest');
+    // c reaches a; the c–b pair exchanges its descriptions but its ICE checks go nowhere for now.
+    const cb = (p: FakePeer) => p.stream === c.stream || p.remote?.stream === c.stream;
+    const toB = (p: FakePeer) => p.stream === b.stream || p.remote?.stream === b.stream;
+    network.blocks = (x, y) => cb(x) && toB(x) && cb(y) && toB(y);
+    await c.call.start();
+    c.call.join();
+    const checking = () => network.peers.filter((p) => cb(p) && toB(p) && p.remote);
+    await until(() => expect(checking()).toHaveLength(2));
+    for (const p of checking()) p.setConnectionState('connecting');
+    await until(() => expect(c.call.state.phase).toBe('connected'));
+    const pair = checking();
+    const before = network.peers.length;
+    await timers.advanceSettling(PAIR_CONNECT_MS * (PAIR_PATIENCE - 1));
+    expect(network.peers.length).toBe(before);
+    expect(pair.every((p) => !p.destroyed)).toBe(true);
+    // Still not connected after PAIR_PATIENCE rounds: rebuilt anyway, and this time the network lets it.
+    network.blocks = () => false;
+    await timers.advanceSettling(PAIR_CONNECT_MS);
+    await until(() => expectFullMesh([a, b, c]));
+    expect(network.peers.length).toBeGreaterThan(before);
+    await timers.advanceSettling(100); // the old pair's peers go once "bye" had its moment
+    expect(pair.every((p) => p.destroyed)).toBe(true);
+    expect(peerBetween(a, b).restarts).toEqual([]);
+    expect(peerBetween(a, c).restarts).toEqual([]);
+  });
+});
