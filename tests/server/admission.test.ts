@@ -154,6 +154,56 @@ describe('room admission', () => {
     expect(await host.next()).toEqual({ type: 'CANDIDATE', src: 'guest', dst: room, payload: 'still here' });
   });
 
+  it('a group call of random ids: the outsider who knows the room (and even the ids) gets no roster, slot, relay or TURN, and the room stays waiting while anyone admitted is in it', async () => {
+    await start({ turnUrls: ['turn:turn.example.org:3478'], turnSecret: 'coturn-secret' });
+    const room = newRoom();
+    // As our client does now: everyone registers a random id in the room; the room is nobody's id.
+    const [a, b, c] = [newId(), newId(), newId()];
+    const first = await join(a, room);
+    const second = await join(b, room);
+    const third = await join(c, room);
+    expect(await first.next()).toMatchObject({ type: 'ROOM-JOIN', src: b });
+    expect(await first.next()).toMatchObject({ type: 'ROOM-JOIN', src: c });
+    expect(await second.next()).toMatchObject({ type: 'ROOM-JOIN', src: c });
+
+    // Without the admission token: no slot in the room, no status, no member list, no TURN credentials.
+    const squatter = connect(newId(), { room, admission: null });
+    expect(await squatter.next()).toEqual({ type: 'ERROR', payload: { msg: 'not-admitted' } });
+    expect((await fetch(`${running!.url}/api/rooms/${room}`)).status).toBe(403);
+    const outsiderId = newId();
+    const outsider = connect(outsiderId);
+    expect(await outsider.next()).toEqual({ type: 'OPEN' });
+    const asOutsider = { Authorization: `Peer ${outsiderId}.token-${outsiderId}` };
+    expect((await fetch(`${running!.url}/api/rooms/${room}/members`, { headers: asOutsider })).status).toBe(
+      403,
+    );
+    expect((await fetch(`${running!.url}/api/ice-servers`, { headers: asOutsider })).status).toBe(403);
+    // A member gets them.
+    const asMember = { Authorization: `Peer ${b}.token-${b}` };
+    expect((await fetch(`${running!.url}/api/ice-servers`, { headers: asMember })).status).toBe(200);
+
+    // Ids it learned somehow are no way in: nothing is relayed in either direction.
+    outsider.send({ type: 'OFFER', dst: a, payload: { v: 1, iv: 'x', ct: 'y' } });
+    expect(await outsider.next()).toEqual({ type: 'EXPIRE', src: a, dst: outsiderId });
+    outsider.send({ type: 'LEAVE', dst: b, payload: { reason: 'hangup' } });
+    second.send({ type: 'CANDIDATE', dst: outsiderId, payload: 'x' });
+    expect(await second.next()).toEqual({ type: 'EXPIRE', src: outsiderId, dst: b });
+
+    // The one who started the call leaves: the room is still waiting for whoever has the link.
+    await first.close();
+    expect(await second.next()).toMatchObject({ type: 'LEAVE', src: a, payload: { reason: 'gone' } });
+    expect(await third.next()).toMatchObject({ type: 'LEAVE', src: a, payload: { reason: 'gone' } });
+    const status = await fetch(`${running!.url}/api/rooms/${room}`, { headers: admissionHeaders(room) });
+    expect(await status.json()).toEqual({ waiting: true });
+    // And its id stays its own while it may come back (another token is refused).
+    const thief = connect(a, { room }, 'thief-token');
+    expect(await thief.next()).toEqual({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } });
+    await sleep(100);
+    expect(second.messages).toEqual([]);
+    expect(third.messages).toEqual([]);
+    expect(outsider.messages).toEqual([]);
+  });
+
   it('keeps a closed id for its token: another token gets ID-TAKEN, the owner gets back in', async () => {
     await start();
     const owner = await join('owner', newRoom(), 'owner-token');

@@ -7,9 +7,10 @@ import type { SignalServer } from '../signal/signal-server.js';
 import { authenticatePeer, presentedAdmission } from './credentials.js';
 
 /**
- * `GET /:room` → `{ waiting }`: whether the call's host (the peer whose id is the room id) is connected; for
- * whoever shows the room's admission token (`Authorization: Admission <token>`), as the join page does
- * before joining; knowing the room id alone tells nothing. `GET /:room/members?id=…&token=…` → `{ members }`, for
+ * `GET /:room` → `{ waiting }`: whether anyone is in the room (the room is nobody's id: everyone registers a
+ * random one in it, and only with the room's admission); for whoever shows the room's admission token
+ * (`Authorization: Admission <token>`), as the join page does before joining; knowing the room id alone
+ * tells nothing. `GET /:room/members?id=…&token=…` → `{ members }`, for
  * a member of that room only.
  */
 export function roomsApi(signal: SignalServer, rooms: Rooms, log: Logger): Router {
@@ -30,12 +31,12 @@ export function roomsApi(signal: SignalServer, rooms: Rooms, log: Logger): Route
       return;
     }
     try {
-      // A host registered without `room=` (older clients) counts as well.
+      // A host of an older client, registered as the room's id without `room=`, counts as well.
       if (await signal.isConnected(room)) {
         res.json({ waiting: true });
         return;
       }
-      res.json({ waiting: (await rooms.members(room)).includes(room) });
+      res.json({ waiting: (await rooms.members(room)).length > 0 });
     } catch (error) {
       storeUnavailable(res, log, error);
     }
