@@ -146,7 +146,7 @@ describe('Firefox', () => {
       const sizes: string[] = [];
       for (let i = 0; i < 6; i++) {
         const size = await join.evaluate(() => {
-          const v = document.querySelector<HTMLVideoElement>('video[aria-label="Remote video"]');
+          const v = document.querySelector<HTMLVideoElement>('video[aria-label^="Remote video"]');
           return v ? `${v.videoWidth}x${v.videoHeight}` : '';
         });
         sizes.push(`${Date.now() - joinedAt}ms:${size}`);

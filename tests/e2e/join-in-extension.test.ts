@@ -12,7 +12,7 @@ const ALERT = `document.querySelector('[role=alert]')?.textContent ?? ''`;
 
 /** Decoded frames of the panel's video labelled `label` over one second (> 0: video really arrives). */
 const framesIn = (label: string) => `(async () => {
-  const video = document.querySelector('video[aria-label="${label}"]');
+  const video = document.querySelector('video[aria-label^="${label}"]');
   if (!video) return -1;
   const before = video.getVideoPlaybackQuality().totalVideoFrames;
   await new Promise((r) => setTimeout(r, 1000));

@@ -153,7 +153,7 @@ export async function launchPlain({ loopback = true } = {}): Promise<{ browser: 
 export async function framesAdvancing(page: Page, label: string, ms = 1000): Promise<number> {
   return page.evaluate(
     async ({ label, ms }) => {
-      const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+      const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);
       if (!video) throw new Error(`no video labelled ${label}`);
       const before = video.getVideoPlaybackQuality().totalVideoFrames;
       await new Promise((r) => setTimeout(r, ms));
@@ -173,7 +173,7 @@ export async function framesAdvancing(page: Page, label: string, ms = 1000): Pro
 export async function audioLevel(page: Page, label: string, ms = 1000): Promise<number> {
   return page.evaluate(
     async ({ label, ms }) => {
-      const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+      const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);
       const stream = video?.srcObject;
       if (!(stream instanceof MediaStream) || stream.getAudioTracks().length === 0) return -1;
       const ctx = new AudioContext();

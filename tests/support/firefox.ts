@@ -110,7 +110,7 @@ function geckoIdOf(dir: string): string {
 export async function firefoxFrames(page: Page, label: string, ms = 1000): Promise<number> {
   return page.evaluate(
     async (label, ms) => {
-      const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+      const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);
       if (!video) throw new Error(`no video labelled ${label}`);
       let frames = 0;
       const count = () => {

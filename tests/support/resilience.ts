@@ -376,7 +376,7 @@ export async function framesResume(
 ): Promise<{ first: number; sustained: number }> {
   return page.evaluate(
     async ({ label, timeoutMs, windowMs, minFrames }) => {
-      const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+      const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);
       if (!video) throw new Error(`no video labelled ${label}`);
       const history: [number, number][] = [[Date.now(), video.getVideoPlaybackQuality().totalVideoFrames]];
       let first: number | undefined;

@@ -78,7 +78,7 @@ export function peerConnectionStates(page: Page): Promise<RTCPeerConnectionState
 /** The average colour of the middle of what a video element shows now (drawn to a canvas and read back). */
 export function videoColour(page: Page, label: string): Promise<[number, number, number]> {
   return page.evaluate((label) => {
-    const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+    const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);
     if (!video || video.videoWidth === 0) return [-1, -1, -1] as [number, number, number];
     const canvas = document.createElement('canvas');
     canvas.width = 64;
@@ -133,7 +133,7 @@ export function sentVideo(
 export function audibleShare(page: Page, label: string, ms = 3000): Promise<number> {
   return page.evaluate(
     async ({ label, ms }) => {
-      const video = document.querySelector<HTMLVideoElement>(`video[aria-label="${label}"]`);
+      const video = document.querySelector<HTMLVideoElement>(`video[aria-label^="${label}"]`);
       const stream = video?.srcObject;
       if (!(stream instanceof MediaStream) || stream.getAudioTracks().length === 0) return -1;
       const context = new AudioContext();
