@@ -287,6 +287,18 @@ export async function videoJitterBuffer(
 }
 
 /** Calls `restartIce()` on the page's newest open peer connection (what a product hook would do). */
+/** Whether this page made its open peer connection's offer: the pair's initiator (the smaller id). */
+export function makesOffers(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const pc = (window as unknown as ProbeWindow).__diyalogProbe
+      ?.peerConnections()
+      .filter((p) => p.connectionState !== 'closed')
+      .at(-1);
+    if (!pc) throw new Error('no open RTCPeerConnection');
+    return pc.localDescription?.type === 'offer';
+  });
+}
+
 export async function restartIceIn(page: Page): Promise<void> {
   await page.evaluate(() => {
     const probe = (window as unknown as ProbeWindow).__diyalogProbe;
