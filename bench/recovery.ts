@@ -126,9 +126,13 @@ try {
 
     const since = Date.now();
     const room = await freshCall(pair);
+    // The room is nobody's id: the host registered first, the guest second.
+    const hostId = (
+      await server.waitForEvent((e) => e.event === 'room-joined' && e.room === server.logId(room), { since })
+    ).id!;
     const guestId = (
       await server.waitForEvent(
-        (e) => e.event === 'room-joined' && e.room === server.logId(room) && e.id !== server.logId(room),
+        (e) => e.event === 'room-joined' && e.room === server.logId(room) && e.id !== hostId,
         {
           since,
         },
@@ -147,7 +151,7 @@ try {
           (e) => e.at - upAt,
           () => undefined,
         );
-    const [host, guest] = await Promise.all([registered(server.logId(room)), registered(guestId)]);
+    const [host, guest] = await Promise.all([registered(hostId), registered(guestId)]);
     record(results.reregistered, { host, guest });
     process.stderr.write(`run ${run}/${RUNS}: server restart → host ${host} ms, guest ${guest} ms\n`);
   }

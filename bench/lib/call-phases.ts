@@ -60,7 +60,7 @@ export const PHASE_PROBE = `(() => {
 /** In the page: a promise of the first frame the labelled video presents (and when its last packet came in). */
 export const WATCH_FIRST_FRAME = `window.__firstFrame = new Promise((resolve) => {
   const watch = () => {
-    const v = document.querySelector('video[aria-label="Remote video"]');
+    const v = document.querySelector('video[aria-label^="Remote video"]');
     if (v) v.requestVideoFrameCallback((_now, meta) => resolve({
       shown: performance.timeOrigin + meta.presentationTime,
       received: meta.receiveTime === undefined ? null : performance.timeOrigin + meta.receiveTime,

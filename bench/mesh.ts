@@ -1,0 +1,356 @@
+/**
+ * npm run bench:mesh — group calls on this machine: rooms of 2, 3, 4 and 6 participants (each its own
+ * Chromium process: the first hosts from the extension's side panel, the others join from the join page;
+ * fake camera 640×480). For each room:
+ *   - the last joiner's "Join call" click → every tile involving them showing frames (on every page),
+ *   - CPU per participant (its whole Chromium process tree, from /proc) over a 5 s window once live,
+ *   - sent video bitrate per link (outbound-rtp) and frames per second per remote tile, over the same window.
+ * min / median / p95 / max over BENCH_RUNS runs per size (default 3); ratios against the 2-person room
+ * measured in the same run. Screenshots of the 6-tile grid in light and dark mode go to test-results/.
+ * Every step has a time limit (BENCH_STEP_MS, default 30 s): a room that does not come together is counted
+ * as failed with what was missing (which tiles on which page, each peer connection's state) and the run
+ * goes on with the next room; its browsers are closed, or killed if they do not close.
+ *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, chromiumArgs, DIST } from '../tests/support/chromium.js';
+import { startWaitingCall } from '../tests/support/call-flow.js';
+import { startServer } from '../tests/support/server.js';
+import { formatRow, HEADER, summarize, type Summary } from './lib/summary.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SIZES = (process.env.BENCH_SIZES ?? '2,3,4,6').split(',').map(Number);
+const WINDOW_MS = 5000;
+const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 30_000);
+const CLK_TCK = 100;
+const SHOTS = resolve(import.meta.dirname, '../test-results/screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+/** Every page: its RTCPeerConnections, so that the bench can read their stats. */
+const TRACK_PCS = `(() => {
+  const Native = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = function (...args) { const pc = new Native(...args); window.__pcs.push(pc); return pc; };
+  window.RTCPeerConnection.prototype = Native.prototype;
+  Object.setPrototypeOf(window.RTCPeerConnection, Native);
+})();`;
+
+interface Participant {
+  readonly name: string;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly profile: string;
+}
+
+async function launch(name: string, extension: boolean): Promise<Participant> {
+  const profile = mkdtempSync(join(tmpdir(), 'diyalog-mesh-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      ...chromiumArgs(),
+      ...(extension ? [`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`] : []),
+    ],
+    viewport: extension ? { width: 420, height: 760 } : { width: 1000, height: 760 },
+  });
+  await context.addInitScript(TRACK_PCS);
+  context.setDefaultTimeout(STEP_MS);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { name, context, page, profile };
+}
+
+/** utime + stime (seconds) of every process whose command line names the profile. */
+function cpuSeconds(profile: string): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / CLK_TCK;
+}
+
+/** Every process whose command line names the profile. */
+function pidsOf(profile: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) pids.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+class StepTimeout extends Error {}
+
+/** `work`, or an error naming the step (and what `explain` finds) after `ms`: no step can hang a run. */
+async function step<T>(
+  what: string,
+  work: Promise<T>,
+  explain?: () => Promise<string>,
+  ms = STEP_MS,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StepTimeout(`${what}: not done in ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (error) {
+    if (error instanceof StepTimeout && explain) {
+      const why = await Promise.race([
+        explain(),
+        new Promise<string>((r) => setTimeout(() => r('(no answer)'), 5000)),
+      ]);
+      error.message += `\n${why}`;
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a page lacks: the tiles it still waits for, and each of its peer connections with its video counters. */
+async function missing(people: readonly Participant[]): Promise<string> {
+  const lines = await Promise.all(
+    people.map(async (p) => {
+      const state = await p.page
+        .evaluate(async () => {
+          const w = window as unknown as {
+            __want?: string[];
+            __seen?: Map<string, number>;
+            __pcs: RTCPeerConnection[];
+          };
+          const pcs = await Promise.all(
+            w.__pcs.map(async (pc) => {
+              let frames = 0;
+              let sent = 0;
+              if (pc.connectionState !== 'closed')
+                (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+                  if (s.type === 'inbound-rtp' && s.kind === 'video') frames += Number(s.framesDecoded ?? 0);
+                  if (s.type === 'outbound-rtp' && s.kind === 'video') sent += Number(s.framesEncoded ?? 0);
+                });
+              return `${pc.signalingState}/${pc.connectionState} in=${frames} out=${sent}`;
+            }),
+          );
+          const waiting = (w.__want ?? []).filter((l) => !w.__seen?.has(l));
+          const tiles = [...document.querySelectorAll('video[aria-label^="Remote video"]')].map((v) =>
+            v.getAttribute('aria-label'),
+          );
+          const status = document.querySelector('[role="status"]')?.textContent ?? '';
+          return `waits for [${waiting.join(', ')}]; tiles [${tiles.join(', ')}]; status "${status}"; pcs ${pcs.join(' | ')}`;
+        })
+        .catch((e: unknown) => `(page did not answer: ${String(e).split('\n')[0]})`);
+      return `  ${p.name}: ${state}`;
+    }),
+  );
+  return lines.join('\n');
+}
+
+/** In a page: resolves with the wall-clock time by which every listed tile has presented a frame. */
+const watchTiles = (labels: readonly string[]) => `window.__want = ${JSON.stringify(labels)};
+window.__seen = new Map();
+window.__live = new Promise((resolve) => {
+  const want = window.__want; const seen = window.__seen; const watched = new WeakSet();
+  const tick = () => {
+    for (const label of want) {
+      if (seen.has(label)) continue;
+      // A tile's element can be replaced (e.g. the 1:1 view becoming the grid): watch whichever is there now.
+      const v = document.querySelector('video[aria-label="Remote video: ' + label + '"]');
+      if (v && !watched.has(v)) { watched.add(v); v.requestVideoFrameCallback((_n, m) => seen.set(label, performance.timeOrigin + m.presentationTime)); }
+    }
+    if (seen.size === want.length) resolve(Math.max(...seen.values())); else setTimeout(tick, 5);
+  };
+  tick();
+}); 0;`;
+
+const CLICK = `window.__clicked = new Promise((resolve) => addEventListener('click',
+  (e) => { if (e.isTrusted && e.target.closest('button')?.textContent.trim() === 'Join call') resolve(performance.timeOrigin + e.timeStamp); },
+  { capture: true })); 0;`;
+
+async function joinPage(p: Participant, link: string): Promise<void> {
+  await p.page.goto(link);
+  await p.page.getByLabel('Your name').fill(p.name);
+  await p.page.getByLabel('Your name').press('Tab');
+  await p.page.getByRole('button', { name: 'Join call' }).and(p.page.locator(':enabled')).waitFor();
+}
+
+/** Sent video bytes per peer connection and decoded frames per remote tile, now. */
+async function counters(page: Page): Promise<{ sent: number[]; frames: number[] }> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter(
+      (pc) => pc.connectionState === 'connected',
+    );
+    const sent: number[] = [];
+    for (const pc of pcs) {
+      let bytes = 0;
+      (await pc.getStats()).forEach((s: { type: string; kind?: string; bytesSent?: number }) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'video') bytes += s.bytesSent ?? 0;
+      });
+      sent.push(bytes);
+    }
+    const frames = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')].map(
+      (v) => v.getVideoPlaybackQuality().totalVideoFrames,
+    );
+    return { sent, frames };
+  });
+}
+
+interface RunResult {
+  readonly joinMs: number;
+  readonly cpuPercent: number[];
+  readonly sentKbps: number[];
+  readonly fps: number[];
+}
+
+async function run(size: number, serverUrl: string, screenshots: boolean): Promise<RunResult> {
+  const people = await Promise.all(Array.from({ length: size }, (_, i) => launch(`P${i + 1}`, i === 0)));
+  try {
+    const [host, ...guests] = people as [Participant, ...Participant[]];
+    const ext =
+      host.context.serviceWorkers()[0] ??
+      (await host.context.waitForEvent('serviceworker', { timeout: STEP_MS }));
+    const id = new URL(ext.url()).host;
+    await ext.evaluate(([url, name]) => chrome.storage.local.set({ serverUrl: url, displayName: name }), [
+      serverUrl,
+      host.name,
+    ] as const);
+    await host.page.goto(`chrome-extension://${id}/sidepanel.html`);
+    const link = await step('the host starts a call', startWaitingCall(host.page));
+    const last = guests[guests.length - 1]!;
+    for (const g of guests.slice(0, -1)) {
+      await joinPage(g, link);
+      await g.page.getByRole('button', { name: 'Join call' }).click();
+    }
+    await joinPage(last, link);
+    // Everyone before the last is connected to everyone before the last.
+    const before = people.slice(0, -1);
+    for (const p of before) {
+      const others = before.filter((o) => o !== p);
+      await p.page.evaluate(watchTiles(others.map((o) => o.name)));
+    }
+    await step(
+      `the first ${before.length} see each other`,
+      Promise.all(before.map((p) => p.page.evaluate('window.__live'))),
+      () => missing(before),
+    );
+    await last.page.waitForTimeout(300);
+    for (const p of people) {
+      const want = p === last ? people.filter((o) => o !== last).map((o) => o.name) : [last.name];
+      await p.page.evaluate(watchTiles(want));
+    }
+    await last.page.evaluate(CLICK);
+    await last.page.getByRole('button', { name: 'Join call' }).click();
+    const clicked = (await step('the click is seen', last.page.evaluate('window.__clicked'))) as number;
+    const live = (await step(
+      `everyone sees the last joiner (${size} people)`,
+      Promise.all(people.map((p) => p.page.evaluate('window.__live'))),
+      () => missing(people),
+    )) as number[];
+    const joinMs = Math.max(...live) - clicked;
+
+    // Let the bandwidth estimates settle a moment, then the measurement window.
+    await last.page.waitForTimeout(2000);
+    const cpu0 = people.map((p) => cpuSeconds(p.profile));
+    const c0 = await step('counters', Promise.all(people.map((p) => counters(p.page))));
+    const t0 = Date.now();
+    await last.page.waitForTimeout(WINDOW_MS);
+    const cpu1 = people.map((p) => cpuSeconds(p.profile));
+    const c1 = await step('counters', Promise.all(people.map((p) => counters(p.page))));
+    const seconds = (Date.now() - t0) / 1000;
+    const sentKbps: number[] = [];
+    const fps: number[] = [];
+    people.forEach((_, i) => {
+      c1[i]!.sent.forEach((b, j) => sentKbps.push(((b - (c0[i]!.sent[j] ?? 0)) * 8) / 1000 / seconds));
+      c1[i]!.frames.forEach((f, j) => fps.push((f - (c0[i]!.frames[j] ?? 0)) / seconds));
+    });
+    if (screenshots) {
+      for (const scheme of ['light', 'dark'] as const) {
+        for (const [p, where] of [
+          [last, 'join'],
+          [host, 'sidepanel'],
+        ] as const) {
+          await p.page.emulateMedia({ colorScheme: scheme });
+          await p.page.screenshot({ path: `${SHOTS}/group-${size}-${where}-${scheme}.png` });
+        }
+      }
+    }
+    return {
+      joinMs,
+      cpuPercent: people.map((_, i) => ((cpu1[i]! - cpu0[i]!) / seconds) * 100),
+      sentKbps,
+      fps,
+    };
+  } finally {
+    // A browser that does not close in time is killed: the next room starts clean.
+    await Promise.race([
+      Promise.allSettled(people.map((p) => p.context.close())),
+      new Promise((r) => setTimeout(r, 15_000)),
+    ]);
+    for (const p of people) {
+      for (const pid of pidsOf(p.profile)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      rmSync(p.profile, { recursive: true, force: true });
+    }
+  }
+}
+
+const server = await startServer();
+const results = new Map<number, RunResult[]>();
+const failures = new Map<number, string[]>();
+try {
+  for (let r = 0; r < RUNS; r++) {
+    for (const size of SIZES) {
+      process.stderr.write(`\rrun ${r + 1}/${RUNS}, ${size} people   `);
+      try {
+        const result = await run(size, server.url, r === 0 && size === Math.max(...SIZES));
+        results.set(size, [...(results.get(size) ?? []), result]);
+      } catch (error) {
+        const message = (error as Error).message;
+        failures.set(size, [...(failures.get(size) ?? []), message.split('\n')[0]!]);
+        console.error(`\n${size} people, run ${r + 1}: ${message}`);
+      }
+    }
+  }
+} finally {
+  await server.close();
+}
+process.stderr.write('\n');
+
+const table = (title: string, unit: string, pick: (r: RunResult) => number[]) => {
+  console.log(`\n${title}\n${HEADER}`);
+  const base = summarize((results.get(SIZES[0]!) ?? []).flatMap(pick));
+  for (const size of SIZES) {
+    const s: Summary = summarize((results.get(size) ?? []).flatMap(pick));
+    const ratio =
+      Number.isFinite(base.median) && base.median !== 0 ? (s.median / base.median).toFixed(2) : '–';
+    console.log(`${formatRow(`${size} people`, s, unit)}  ×${ratio} vs ${SIZES[0]}`);
+  }
+};
+console.log(`\nGroup calls on ${RUNS} run(s) per size (fake media 640×480, loopback, this machine)`);
+table("last joiner's click → all their tiles live", 'ms', (r) => [r.joinMs]);
+table('CPU per participant (its Chromium processes)', '%', (r) => r.cpuPercent);
+table('video sent per link', 'kbps', (r) => r.sentKbps);
+table('frames per second per remote tile', 'fps', (r) => r.fps);
+for (const size of SIZES) {
+  const fps = (results.get(size) ?? []).flatMap((r) => r.fps);
+  const below = fps.filter((f) => f < 10).length;
+  console.log(
+    `${size} people: ${below} of ${fps.length} tiles below 10 fps; runs completed ${(results.get(size) ?? []).length}/${RUNS}`,
+  );
+  for (const reason of failures.get(size) ?? []) console.log(`  failed: ${reason}`);
+}
