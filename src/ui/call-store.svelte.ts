@@ -7,12 +7,24 @@ import { statusText } from './text/status.js';
 
 /** How long "Ayşe joined" stays in the status line. */
 const NOTICE_MS = 4000;
+/** A joiner's name comes over the data channel just after their link connects: "Guest n" only past this. */
+const NAME_WAIT_MS = 3000;
+
+/** Who joined or left, for the notice; a joiner's name usually arrives just after their link connects. */
+interface Notice {
+  readonly kind: 'joined' | 'left';
+  readonly id: string;
+  readonly name: string | undefined;
+  readonly position: number;
+}
 
 /** Rune state around one Call: components read `snapshot` and send intents to `call`. */
 export class CallStore {
   snapshot: CallSnapshot<MediaStream> = $state.raw(undefined as never);
   /** A join or leave notice, for a few seconds. */
-  notice: string | undefined = $state();
+  #notice: Notice | undefined = $state();
+  /** The notice's words, with the joiner's name as soon as it is known (else "Guest n"). */
+  readonly notice: string | undefined = $derived(this.#noticeText());
   /** The notice while the call goes on; once it has ended (or failed), what happened to it. */
   readonly status: string = $derived(
     this.notice !== undefined && isLive(this.snapshot.state)
@@ -23,20 +35,29 @@ export class CallStore {
   /** What "Save diagnostics" and the call history read; it keeps the call's story after it ends. */
   readonly recorder: CallRecorder;
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A join notice waiting (a moment) for the joiner's name. */
+  #heldJoin: { notice: Notice; timer: ReturnType<typeof setTimeout> } | undefined;
 
   constructor(readonly call: Call<MediaStream>) {
     this.snapshot = call.snapshot;
     this.recorder = new CallRecorder(call, realTimers);
     const offs = [
-      call.on('change', () => (this.snapshot = call.snapshot)),
-      // Only in a group: a 1:1 call's own status says that someone came or went.
-      call.on('participant-joined', (_id, name, position) => {
-        if (call.snapshot.participants.length >= 2)
-          this.#notify(text.status.joined(name ?? text.call.guest(position)));
+      call.on('change', () => {
+        this.snapshot = call.snapshot;
+        const held = this.#heldJoin;
+        if (held && this.snapshot.participants.some((p) => p.id === held.notice.id && p.name !== undefined))
+          this.#releaseJoin();
       }),
-      call.on('participant-left', (_id, name, position) => {
-        if (call.snapshot.participants.length >= 1)
-          this.#notify(text.status.left(name ?? text.call.guest(position)));
+      // Only in a group: a 1:1 call's own status says that someone came or went.
+      call.on('participant-joined', (id, name, position) => {
+        if (call.snapshot.participants.length < 2) return;
+        const notice: Notice = { kind: 'joined', id, name, position };
+        if (name !== undefined) return this.#notify(notice);
+        if (this.#heldJoin) this.#releaseJoin();
+        this.#heldJoin = { notice, timer: setTimeout(() => this.#releaseJoin(), NAME_WAIT_MS) };
+      }),
+      call.on('participant-left', (id, name, position) => {
+        if (call.snapshot.participants.length >= 1) this.#notify({ kind: 'left', id, name, position });
       }),
     ];
     // The browser noticing the network come back is the earliest sign that a reconnect can work.
@@ -46,13 +67,30 @@ export class CallStore {
       for (const off of offs) off();
       globalThis.removeEventListener('online', online);
       clearTimeout(this.#noticeTimer);
+      clearTimeout(this.#heldJoin?.timer);
     };
   }
 
-  #notify(notice: string): void {
-    this.notice = notice;
+  #releaseJoin(): void {
+    const held = this.#heldJoin;
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.#heldJoin = undefined;
+    this.#notify(held.notice);
+  }
+
+  #notify(notice: Notice): void {
+    this.#notice = notice;
     clearTimeout(this.#noticeTimer);
-    this.#noticeTimer = setTimeout(() => (this.notice = undefined), NOTICE_MS);
+    this.#noticeTimer = setTimeout(() => (this.#notice = undefined), NOTICE_MS);
+  }
+
+  #noticeText(): string | undefined {
+    const notice = this.#notice;
+    if (notice === undefined) return undefined;
+    const now = this.snapshot.participants.find((p) => p.id === notice.id);
+    const name = now?.name ?? notice.name ?? text.call.guest(notice.position);
+    return notice.kind === 'joined' ? text.status.joined(name) : text.status.left(name);
   }
 
   dispose(): void {

@@ -10,7 +10,7 @@ import {
   launchWithExtension,
   type ExtensionBrowser,
 } from '../support/chromium.js';
-import { startWaitingCall } from '../support/call-flow.js';
+import { recordStatus, startWaitingCall } from '../support/call-flow.js';
 import { startServer } from '../support/server.js';
 import { installPcProbe, printPcs } from '../support/pc-probe.js';
 
@@ -98,6 +98,7 @@ describe('a group call: the extension host and guests on the plain join page', (
       await panel.getByLabel('Your name').press('Tab');
       const link = await startWaitingCall(panel);
       mark('waiting');
+      const panelStatus = await recordStatus(panel);
 
       const mert = plain.page;
       // The page with the markup-like name shows it as text (and the 10 KB name is cut by the core).
@@ -114,6 +115,9 @@ describe('a group call: the extension host and guests on the plain join page', (
         expectLiveTiles(doomed.page, ['Ayşe', 'Mert']),
       ]);
       mark('live3');
+      // The host was told who joined, by name (a joiner's name arrives just after its link connects).
+      expect(await panelStatus.firstShown(/^(Mert|<b>Deniz<\/b>) joined$/)).toBeDefined();
+      expect(await panelStatus.firstShown(/^Guest \d+ joined$/)).toBeUndefined();
       // Names as text: no element was made from the markup-like name.
       expect(await mert.locator('b').count()).toBe(0);
       await expect.poll(() => mert.getByText('<b>Deniz</b>').count()).toBeGreaterThan(0);
@@ -140,20 +144,12 @@ describe('a group call: the extension host and guests on the plain join page', (
       lateReady.catch(() => undefined); // awaited below; a failure meanwhile is reported there
 
       // The one who started the call hangs up: the two guests keep talking.
-      // The status line says who left (for a few seconds), watched from before the click.
-      const seen = new Set<string>();
-      const watch = setInterval(
-        () =>
-          void status(mert)
-            .textContent()
-            .then((t) => seen.add(t ?? '')),
-        50,
-      );
+      // The status line says who left (for a few seconds), recorded in the page from before the click.
+      const mertStatus = await recordStatus(mert);
       await panel.getByRole('button', { name: 'Hang up' }).click();
       await expect.poll(() => status(panel).textContent(), { timeout: 5000 }).toBe('Call ended');
       mark('ended');
-      await expect.poll(() => seen.has('Ayşe left'), { timeout: 5000 }).toBe(true);
-      clearInterval(watch);
+      await expect.poll(() => mertStatus.firstShown(/^Ayşe left$/), { timeout: 5000 }).toBeDefined();
       mark('left');
       await Promise.all([expectLiveTiles(mert, ['<b>Deniz</b>']), expectLiveTiles(doomed.page, ['Mert'])]);
 
@@ -208,6 +204,10 @@ describe('a group call: the extension host and guests on the plain join page', (
             .catch(() => '?')}\n  ${tiles.join('\n  ')}`,
         );
       }
+      const statusLog = await plain.page
+        .evaluate(() => (window as unknown as { __statusLog?: { text: string; at: number }[] }).__statusLog)
+        .catch(() => undefined);
+      console.log(`STATUS mert ${(statusLog ?? []).map((e) => `${e.at - t0} ${e.text}`).join(' | ')}`);
       await printPcs(pages);
       console.log(consoleLines.join('\n'));
       throw e;
