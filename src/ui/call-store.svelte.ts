@@ -35,8 +35,11 @@ export class CallStore {
   /** What "Save diagnostics" and the call history read; it keeps the call's story after it ends. */
   readonly recorder: CallRecorder;
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A join notice waiting (a moment) for the joiner's name. */
-  #heldJoin: { notice: Notice; timer: ReturnType<typeof setTimeout> } | undefined;
+  /**
+   * Join notices waiting (a moment) for their joiner's name, by participant id: people who join together
+   * each wait for their own name (releasing one early would say "Guest n joined").
+   */
+  readonly #heldJoins = new Map<string, { notice: Notice; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(readonly call: Call<MediaStream>) {
     this.snapshot = call.snapshot;
@@ -44,19 +47,21 @@ export class CallStore {
     const offs = [
       call.on('change', () => {
         this.snapshot = call.snapshot;
-        const held = this.#heldJoin;
-        if (held && this.snapshot.participants.some((p) => p.id === held.notice.id && p.name !== undefined))
-          this.#releaseJoin();
+        for (const p of this.snapshot.participants)
+          if (p.name !== undefined && this.#heldJoins.has(p.id)) this.#releaseJoin(p.id);
       }),
       // Only in a group: a 1:1 call's own status says that someone came or went.
       call.on('participant-joined', (id, name, position) => {
         if (call.snapshot.participants.length < 2) return;
         const notice: Notice = { kind: 'joined', id, name, position };
         if (name !== undefined) return this.#notify(notice);
-        if (this.#heldJoin) this.#releaseJoin();
-        this.#heldJoin = { notice, timer: setTimeout(() => this.#releaseJoin(), NAME_WAIT_MS) };
+        clearTimeout(this.#heldJoins.get(id)?.timer);
+        this.#heldJoins.set(id, { notice, timer: setTimeout(() => this.#releaseJoin(id), NAME_WAIT_MS) });
       }),
       call.on('participant-left', (id, name, position) => {
+        // Someone who leaves before their name came is not announced as joining after it.
+        clearTimeout(this.#heldJoins.get(id)?.timer);
+        this.#heldJoins.delete(id);
         if (call.snapshot.participants.length >= 1) this.#notify({ kind: 'left', id, name, position });
       }),
     ];
@@ -67,15 +72,16 @@ export class CallStore {
       for (const off of offs) off();
       globalThis.removeEventListener('online', online);
       clearTimeout(this.#noticeTimer);
-      clearTimeout(this.#heldJoin?.timer);
+      for (const held of this.#heldJoins.values()) clearTimeout(held.timer);
+      this.#heldJoins.clear();
     };
   }
 
-  #releaseJoin(): void {
-    const held = this.#heldJoin;
+  #releaseJoin(id: string): void {
+    const held = this.#heldJoins.get(id);
     if (!held) return;
     clearTimeout(held.timer);
-    this.#heldJoin = undefined;
+    this.#heldJoins.delete(id);
     this.#notify(held.notice);
   }
 
