@@ -39,6 +39,8 @@ export class CallStore {
    * Join notices waiting (a moment) for their joiner's name, by participant id: people who join together
    * each wait for their own name (releasing one early would say "Guest n joined").
    */
+  // Bookkeeping only (no view reads it): a plain Map, not a reactive one.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #heldJoins = new Map<string, { notice: Notice; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(readonly call: Call<MediaStream>) {
