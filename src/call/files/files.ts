@@ -4,7 +4,6 @@ import { Emitter } from '../emitter.js';
 import type { LinkState } from '../link/link-machine.js';
 import type { Timers } from '../ports.js';
 import { decodeChunk, encodeChunk, type FileChannelLike, type FileSource } from './channel.js';
-import { fileDigest, type Digest } from './digest.js';
 import {
   ACK_EVERY_BYTES,
   CHAT_ACTIVE_MS,
@@ -17,6 +16,7 @@ import {
   WINDOW_BYTES,
 } from './limits.js';
 import type { FileNotice } from './notices.js';
+import type { NewSha256, Sha256Stream } from './sha256.js';
 
 /** The call as the files feature sees it: the chat's view plus each link's file channel. */
 export interface FilesRoom extends ChatRoom {
@@ -28,10 +28,10 @@ export interface FilesOptions {
   readonly timers: Timers;
   readonly newId: () => string;
   /**
-   * SHA-256 of whole pieces (WebCrypto's in the browser: native, but Chromium 156 hashes on the calling
-   * thread, ~4–9 ms of the page's main thread per 1 MiB piece on a loaded 2-core machine).
+   * A new incremental SHA-256 for one file (in the browser: a Worker's, so that hashing stays off the page's
+   * main thread, where chat and the call's own work run).
    */
-  readonly digest: Digest;
+  readonly sha256: NewSha256;
   /** The largest file we take (default MAX_RECEIVE_BYTES). */
   readonly maxReceiveBytes?: number;
 }
@@ -67,6 +67,16 @@ export type FilesEvents = {
   received: [key: string, parts: Uint8Array[], view: TransferView];
 };
 
+/** What an offer of one file shares among its transfers (one per participant): the file and its hash. */
+interface Outgoing {
+  readonly file: FileSource;
+  /** Fed each piece once, in order, by whichever transfer has sent it first. */
+  readonly hash: Sha256Stream;
+  /** Bytes given to `hash` so far. */
+  fed: number;
+  digest: Promise<string> | undefined;
+}
+
 interface Transfer {
   readonly key: string;
   readonly id: string;
@@ -76,14 +86,15 @@ interface Transfer {
   readonly name: string;
   readonly size: number;
   readonly mime: string;
-  readonly file: FileSource | undefined;
-  /** Each whole piece's SHA-256, by piece number (a resume re-sends bytes but hashes each piece once). */
-  pieces: Promise<Uint8Array>[];
+  /** Out: the file and its hash. */
+  readonly out: Outgoing | undefined;
+  /** In: the SHA-256 of the bytes received so far, whole pieces in order (from Accept on). */
+  hash: Sha256Stream | undefined;
   phase: TransferPhase;
   bytes: number;
   /** Out: bytes queued on the channel so far. */
   sent: number;
-  /** Out: our file digest, once computed · In: the one the sender announced. */
+  /** In: the digest the sender announced. */
   digest: string | undefined;
   epoch: number;
   /** In: whole pieces received so far, and the piece being filled. */
@@ -111,8 +122,8 @@ const MAX_NOTICES = 20;
 /**
  * Files in the call, peer to peer: an offer over the control channel, Accept or Decline, then 64 KiB chunks
  * on each link's own file channel with backpressure (≤ 256 KiB buffered; ≤ 4 MiB beyond what the receiving
- * page confirmed reading, 512 KiB while people chat on the link), a SHA-256 check (digest.ts)
- * before the file is offered for saving, and a resume from the receiver's last confirmed offset when a link comes
+ * page confirmed reading, 512 KiB while people chat on the link), a SHA-256 of the whole file on both
+ * sides (sha256.ts: fed in order as the bytes go by) before the file is offered for saving, and a resume from the receiver's last confirmed offset when a link comes
  * back. In a group a file goes to everyone (one transfer per participant). Anything a peer sends that does
  * not fit is refused with a notice, keeps memory bounded, and leaves the call alone.
  */
@@ -155,6 +166,7 @@ export class Files extends Emitter<FilesEvents> {
   send(file: FileSource): string[] {
     if (this.#disposed) return [];
     const keys: string[] = [];
+    let out: Outgoing | undefined;
     for (const { id: peer, connected } of this.#o.room.participants()) {
       if (!connected || !this.#link(peer)) continue;
       const id = this.#o.newId();
@@ -167,7 +179,7 @@ export class Files extends Emitter<FilesEvents> {
         name: file.name,
         size: file.size,
         mime: file.type,
-        file,
+        out: (out ??= { file, hash: this.#o.sha256(), fed: 0, digest: undefined }),
       });
       t.phase = 'waiting';
       this.#o.room.sendTo(peer, {
@@ -189,6 +201,7 @@ export class Files extends Emitter<FilesEvents> {
     if (!t || t.direction !== 'in' || t.phase !== 'offered') return;
     t.phase = 'running';
     t.rateAt = this.#o.timers.now();
+    t.hash = this.#o.sha256();
     this.#o.room.sendTo(t.peer, { t: 'file-accept', id: t.id, offset: 0 });
     this.#emit(true);
   }
@@ -228,12 +241,12 @@ export class Files extends Emitter<FilesEvents> {
   }
 
   #create(
-    init: Pick<Transfer, 'id' | 'n' | 'direction' | 'peer' | 'name' | 'size' | 'mime' | 'file'>,
+    init: Pick<Transfer, 'id' | 'n' | 'direction' | 'peer' | 'name' | 'size' | 'mime' | 'out'>,
   ): Transfer {
     const t: Transfer = {
       ...init,
       key: `${init.direction}:${init.peer}:${init.id}`,
-      pieces: [],
+      hash: undefined,
       phase: 'offered',
       bytes: 0,
       sent: 0,
@@ -280,7 +293,7 @@ export class Files extends Emitter<FilesEvents> {
       case 'file-offer': {
         if (this.#transfers.has(`in:${from}:${message.id}`) || this.#byNumber.has(`${from}:${message.n}`))
           return;
-        const t = this.#create({ ...message, direction: 'in', peer: from, file: undefined });
+        const t = this.#create({ ...message, direction: 'in', peer: from, out: undefined });
         if (message.size > this.maxReceiveBytes) {
           this.#o.room.sendTo(from, { t: 'file-cancel', id: t.id, reason: 'refused' });
           this.#end(t, 'failed', { code: 'too-big', name: t.name, limit: this.maxReceiveBytes });
@@ -366,12 +379,14 @@ export class Files extends Emitter<FilesEvents> {
 
   /**
    * Sends `t` from `t.sent`: reads the file one 1 MiB piece at a time (the next read runs while this one is
-   * sent), hashes each piece once, and queues 64 KiB chunks while the channel has room.
+   * sent), queues 64 KiB chunks while the channel has room, and hands each piece to the file's hash once
+   * it is queued (once per file, whichever transfer gets there first).
    */
   async #pump(t: Transfer, epoch: number): Promise<void> {
     const link = this.#link(t.peer);
-    const file = t.file;
-    if (!link || !file) return;
+    const out = t.out;
+    if (!link || !out) return;
+    const file = out.file;
     const live = () => t.epoch === epoch && ACTIVE.has(t.phase) && !this.#disposed;
     const channel = link.channel;
     const read = (index: number) => {
@@ -393,7 +408,6 @@ export class Files extends Emitter<FilesEvents> {
         next = end < t.size ? read(index + 1) : undefined;
         if (!live()) return;
         if (piece.length !== Math.min(PIECE_BYTES, t.size - start)) throw new Error('short read');
-        t.pieces[index] ??= this.#o.digest(piece);
         while (t.sent < end) {
           if (
             channel.readyState !== 'open' ||
@@ -419,19 +433,34 @@ export class Files extends Emitter<FilesEvents> {
           channel.send(encodeChunk(t.n, at, piece.subarray(at - start, to - start)));
           t.sent = to;
         }
+        // Queued whole (the channel copied it): the hash takes the piece over.
+        if (out.fed === start) {
+          out.hash.update(piece);
+          out.fed = end;
+        }
         index += 1;
       }
       if (!live()) return;
-      t.digest ??= await fileDigest(this.#o.digest, t.pieces);
-      if (!live()) return;
-      channel.send(JSON.stringify({ t: 'file-end', n: t.n, sha256: t.digest }));
     } catch {
       if (!live()) return;
       // A channel closing under us is a link going down: the resume restarts the pump.
       if (channel.readyState !== 'open') return;
       this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
       this.#end(t, 'failed', { code: 'read-failed' });
+      return;
     }
+    let sha256: string;
+    try {
+      // Usually ready at once: the hash runs beside the sending, in its own thread.
+      sha256 = await (out.digest ??= out.hash.digest());
+    } catch {
+      if (!live()) return;
+      this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
+      this.#end(t, 'failed', { code: 'check-failed' });
+      return;
+    }
+    if (!live() || channel.readyState !== 'open') return;
+    channel.send(JSON.stringify({ t: 'file-end', n: t.n, sha256 }));
   }
 
   /**
@@ -480,7 +509,7 @@ export class Files extends Emitter<FilesEvents> {
     this.#emit(false);
   }
 
-  /** Copies a chunk into the piece being filled; a whole piece is kept and hashed. */
+  /** Copies a chunk into the piece being filled; a whole piece is kept, and a copy of it hashed. */
   #keep(t: Transfer, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length;) {
       const start = t.bytes - (t.bytes % PIECE_BYTES);
@@ -491,7 +520,7 @@ export class Files extends Emitter<FilesEvents> {
       t.bytes += take;
       i += take;
       if (fill + take === t.piece.length) {
-        t.pieces.push(this.#o.digest(t.piece));
+        t.hash?.update(t.piece.slice());
         t.parts.push(t.piece);
         t.piece = undefined;
       }
@@ -516,16 +545,20 @@ export class Files extends Emitter<FilesEvents> {
     void this.#verify(t, t.digest);
   }
 
-  /** Compares the sender's digest with ours once every piece is hashed; then the file is handed over. */
+  /** Compares the sender's digest with ours once every byte is hashed; then the file is handed over. */
   async #verify(t: Transfer, expected: string): Promise<void> {
     const epoch = t.epoch;
     let actual: string | undefined;
     try {
-      actual = await fileDigest(this.#o.digest, t.pieces);
+      actual = await t.hash?.digest();
     } catch {
       actual = undefined;
     }
     if (t.epoch !== epoch || !ACTIVE.has(t.phase) || this.#disposed) return;
+    if (actual === undefined) {
+      this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'refused' });
+      return this.#end(t, 'failed', { code: 'check-failed' });
+    }
     if (actual !== expected) {
       this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'damaged' });
       return this.#end(t, 'failed', { code: 'damaged' });
@@ -533,6 +566,7 @@ export class Files extends Emitter<FilesEvents> {
     this.#o.room.sendTo(t.peer, { t: 'file-ack', id: t.id, offset: t.size, done: true });
     const parts = t.parts;
     t.parts = [];
+    t.hash = undefined;
     t.phase = 'done';
     this.emit('received', t.key, parts, this.#view(t));
     this.#emit(true);
@@ -550,6 +584,12 @@ export class Files extends Emitter<FilesEvents> {
     t.parts = [];
     t.piece = undefined;
     t.epoch += 1;
+    t.hash?.close();
+    t.hash = undefined;
+    // The file's hash goes when no transfer of it is left (a digest still owed is not needed any more).
+    const out = t.out;
+    if (out && ![...this.#transfers.values()].some((o) => o.out === out && !FINAL.has(o.phase)))
+      out.hash.close();
     const link = this.#links.get(t.peer);
     if (link) this.#wake(link);
     this.#emit(true);

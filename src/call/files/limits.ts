@@ -1,6 +1,6 @@
 /** Bytes per chunk on the file channel (plus a 12-byte header: transfer number, offset). */
 export const CHUNK_BYTES = 64 * 1024;
-/** The sender reads the file, and both sides hash it, in pieces of this size (see digest.ts). */
+/** The sender reads the file, and both sides hand it to their SHA-256 worker, in pieces of this size. */
 export const PIECE_BYTES = 1024 * 1024;
 /**
  * The sender stops queueing while this much is buffered (≤ 256 KiB in flight). Chat and pings share the

@@ -9,7 +9,7 @@ export type FileNotice =
         'declined' | 'cancelled-by' | 'left' | 'refused-there' | 'damaged-there' | 'unknown' | 'no-channel';
       readonly who: string | undefined;
     }
-  | { readonly code: 'cancelled-by-you' | 'damaged' | 'gap' | 'read-failed' }
+  | { readonly code: 'cancelled-by-you' | 'damaged' | 'gap' | 'read-failed' | 'check-failed' }
   | { readonly code: 'short'; readonly got: number; readonly size: number }
   | { readonly code: 'overrun'; readonly size: number }
   | { readonly code: 'duplicates'; readonly count: number };

@@ -3,6 +3,7 @@ import { Files, type TransferView } from '../../call/files/files.js';
 import type { FileNotice } from '../../call/files/notices.js';
 import { newId } from '../../call/ids.js';
 import { realTimers } from '../../call/ports.js';
+import { workerSha256 } from '../../web/worker-sha256.js';
 
 /** Rune state around the call's file transfers; a verified file becomes a Blob the user can save. */
 export class FilesStore {
@@ -18,7 +19,7 @@ export class FilesStore {
       room: call,
       timers: realTimers,
       newId: () => newId(),
-      digest: async (bytes) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)),
+      sha256: workerSha256,
     });
     this.#offs = [
       this.files.on('change', () => {

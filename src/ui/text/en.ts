@@ -344,6 +344,8 @@ export const en = {
           return `${count(n.count, 'repeated piece', 'repeated pieces')} ignored.`;
         case 'read-failed':
           return 'The file could not be read any more (moved or deleted?); the transfer was stopped.';
+        case 'check-failed':
+          return 'This browser could not compute the file’s SHA-256 to check it; the transfer was stopped.';
         case 'no-channel':
           return `${who}'s browser cannot receive files in this call.`;
       }

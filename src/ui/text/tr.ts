@@ -310,6 +310,8 @@ export const tr: Text = {
           return `${number(n.count)} tekrarlanan parça yok sayıldı.`;
         case 'read-failed':
           return 'Dosya artık okunamıyor (taşındı ya da silindi mi?); aktarım durduruldu.';
+        case 'check-failed':
+          return 'Bu tarayıcı, dosyayı denetlemek için SHA-256 değerini hesaplayamadı; aktarım durduruldu.';
         case 'no-channel':
           return `Karşı tarafın tarayıcısı bu görüşmede dosya alamıyor (${who}).`;
       }

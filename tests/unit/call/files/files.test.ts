@@ -4,6 +4,7 @@ import type { PeerMessage } from '../../../../src/call/channel/messages.js';
 import { parsePeerMessage } from '../../../../src/call/channel/router.js';
 import { encodeChunk, type FileChannelLike, type FileSource } from '../../../../src/call/files/channel.js';
 import { Files, type FilesRoom } from '../../../../src/call/files/files.js';
+import type { Sha256Stream } from '../../../../src/call/files/sha256.js';
 import {
   ACK_EVERY_BYTES,
   CHUNK_BYTES,
@@ -120,6 +121,39 @@ function blobOf(buffer: Uint8Array): FileSource & { reads: number } {
   return source;
 }
 
+/**
+ * Node's SHA-256 behind the stream port, like the page's worker: it takes each buffer over (detaches it, as
+ * a transfer to a Worker does, so a core that read a piece after handing it over would send zeros), and
+ * answers digest() on a later turn. `hashed` counts the bytes each stream was given.
+ */
+class NodeSha256 implements Sha256Stream {
+  static fail = false;
+  static readonly streams: NodeSha256[] = [];
+  readonly #hash = createHash('sha256');
+  hashed = 0;
+  closed = false;
+  constructor() {
+    NodeSha256.streams.push(this);
+  }
+  update(bytes: Uint8Array<ArrayBuffer>): void {
+    if (this.closed) throw new Error('update after close');
+    this.#hash.update(bytes);
+    this.hashed += bytes.byteLength;
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+      structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+  }
+  digest(): Promise<string> {
+    const hex = this.#hash.digest('hex');
+    return new Promise((resolve, reject) =>
+      setTimeout(() => (NodeSha256.fail ? reject(new Error('no worker')) : resolve(hex)), 1),
+    );
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+const sha256 = () => new NodeSha256();
+
 function pair(maxReceiveBytes?: number) {
   const aToB = new FakeFileChannel();
   const bToA = new FakeFileChannel();
@@ -132,21 +166,18 @@ function pair(maxReceiveBytes?: number) {
   const timers = new FakeTimers();
   let n = 0;
   const newId = () => `t${++n}`;
-  const a = new Files({ room: roomA, timers, newId, digest });
+  const a = new Files({ room: roomA, timers, newId, sha256 });
   const b = new Files({
     room: roomB,
     timers,
     newId,
-    digest,
+    sha256,
     ...(maxReceiveBytes ? { maxReceiveBytes } : {}),
   });
   const received: Uint8Array[][] = [];
   b.on('received', (_key, parts) => received.push(parts));
   return { a, b, aToB, bToA, roomA, roomB, timers, received };
 }
-
-/** Node's SHA-256, asynchronous like WebCrypto's. */
-const digest = async (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
 
 const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 /** Lets the sender's reads settle and the slow consumer take `frames` at a time until nothing moves. */
@@ -169,6 +200,7 @@ const sha = (parts: Uint8Array[]) => {
 describe('Files: a transfer through fake channels with a slow consumer', () => {
   it('offers, sends nothing before Accept, then delivers the exact bytes with ≤ 1 MiB in flight', async () => {
     const { a, b, aToB, received } = pair();
+    NodeSha256.streams.length = 0;
     const data = randomBytes(5 * 1024 * 1024 + 123);
     const file = blobOf(data);
     const [key] = a.send(file);
@@ -179,10 +211,18 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     expect(aToB.queue).toHaveLength(0);
     expect(file.reads).toBe(0);
 
+    const ends: string[] = [];
+    const send = aToB.send.bind(aToB);
+    aToB.send = (f) => (typeof f === 'string' && ends.push(f), send(f));
     b.accept(offer.key);
     await run(aToB, 2);
     expect(received).toHaveLength(1);
     expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
+    // The check value is the plain SHA-256 of the file (what `sha256sum FILE` prints), hashed once per side.
+    expect(ends.map((f) => JSON.parse(f) as unknown)).toEqual([
+      { t: 'file-end', n: 1, sha256: createHash('sha256').update(data).digest('hex') },
+    ]);
+    expect(NodeSha256.streams.map((h) => h.hashed)).toEqual([data.length, data.length]);
     expect(b.transfers[0]).toMatchObject({ phase: 'done', bytes: data.length });
     expect(a.transfers[0]).toMatchObject({ phase: 'done', bytes: data.length });
     // Backpressure: never more than the high-water mark plus one chunk queued.
@@ -327,6 +367,38 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     expect(received).toHaveLength(1);
     expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
     expect(a.transfers[0]!.phase).toBe('done');
+    // Bytes sent twice were hashed once on each side.
+    expect(NodeSha256.streams.slice(-2).map((h) => h.hashed)).toEqual([data.length, data.length]);
+  });
+
+  it('a hash that cannot be computed (no worker) stops the transfer with that reason, on both sides', async () => {
+    const { a, b, aToB, received } = pair();
+    a.send(blobOf(randomBytes(3 * PIECE_BYTES)));
+    b.accept(b.transfers[0]!.key);
+    NodeSha256.fail = true;
+    try {
+      await run(aToB, 2);
+      for (let i = 0; i < 50 && a.transfers[0]!.phase === 'running'; i++) await run(aToB, 2);
+    } finally {
+      NodeSha256.fail = false;
+    }
+    expect(received).toHaveLength(0);
+    expect(a.transfers[0]).toMatchObject({ phase: 'failed', message: { code: 'check-failed' } });
+    expect(b.transfers[0]).toMatchObject({
+      phase: 'cancelled',
+      message: { code: 'cancelled-by', who: 'Ayla' },
+    });
+  });
+
+  it('a stopped transfer closes its hash streams on both sides', async () => {
+    const { a, b, aToB } = pair();
+    NodeSha256.streams.length = 0;
+    a.send(blobOf(randomBytes(3 * PIECE_BYTES)));
+    b.accept(b.transfers[0]!.key);
+    await run(aToB, 2, 5);
+    b.cancel(b.transfers[0]!.key);
+    await run(aToB);
+    expect(NodeSha256.streams.map((h) => h.closed)).toEqual([true, true]);
   });
 
   it('a participant who leaves cancels their transfers with a reason', async () => {
