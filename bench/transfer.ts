@@ -3,13 +3,16 @@
  * in a running call) against the raw data-channel ceiling measured between the same two Chromium processes
  * in the same run (a second RTCPeerConnection, one channel, 64 KiB messages, the same backpressure, no
  * protocol, no hashing, no file reads; ≤ 1 MiB buffered), interleaved; plus chat latency (send → shown on the other side) with
- * no transfer and under a running transfer.
+ * no transfer and under a running transfer, the product's SHA-256 worker's speed in both pages, and the wait from the
+ * last file byte to "Received and verified".
  *   BENCH_RUNS=3 (transfers per variant)   BENCH_MIB=100
  */
+import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { joinCall, startWaitingCall } from '../tests/support/call-flow.js';
-import { launchPlain, launchWithExtension } from '../tests/support/chromium.js';
+import { DIST, launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { startServer } from '../tests/support/server.js';
 import { PROBE, traces, type ChatTrace, type ProbeState } from './lib/channel-probe.js';
 import { formatRow, HEADER, summarize } from './lib/summary.js';
@@ -23,6 +26,45 @@ const CHAT_EVERY_MS = 100;
 /** The ceiling's backpressure: the most the issue allows in flight (≤ 1 MiB), refilled below 256 KiB. */
 const RAW_HIGH = 1024 * 1024 - CHUNK;
 const RAW_LOW = 256 * 1024;
+
+/** The product's hashing worker, as both builds emit it (src/web/sha256-worker.ts). */
+const WORKER_FILE = readdirSync(resolve(DIST, 'assets')).find((f) => /^sha256-worker-.*\.js$/.test(f));
+const HASH_MIB = 50;
+
+/**
+ * In the page: the product's SHA-256 worker hashes HASH_MIB 1 MiB pieces handed over as the transfer does
+ * (buffers transferred); ms from the first piece to the digest (worker start included), and the page's own
+ * ms spent handing them over.
+ */
+function hashRun(page: Page, url: string): Promise<{ total: number; main: number }> {
+  return page.evaluate(
+    async ({ url, mib }) => {
+      const pieces: Uint8Array<ArrayBuffer>[] = [];
+      for (let i = 0; i < mib; i++) {
+        const piece = new Uint8Array(1024 * 1024);
+        for (let at = 0; at < piece.length; at += 65536)
+          crypto.getRandomValues(piece.subarray(at, at + 65536));
+        pieces.push(piece);
+      }
+      const t0 = performance.now();
+      const worker = new Worker(url, { type: 'module' });
+      let main = 0;
+      for (const piece of pieces) {
+        const at = performance.now();
+        worker.postMessage(piece, [piece.buffer]);
+        main += performance.now() - at;
+      }
+      await new Promise((resolve, reject) => {
+        worker.onmessage = resolve;
+        worker.onerror = () => reject(new Error('the hashing worker failed'));
+        worker.postMessage('digest');
+      });
+      worker.terminate();
+      return { total: performance.now() - t0, main };
+    },
+    { url, mib: HASH_MIB },
+  );
+}
 
 /** In the page: an RTCPeerConnection with one negotiated channel; resolves to its description once ICE is gathered. */
 async function rawPeer(page: Page, offer?: RTCSessionDescriptionInit): Promise<RTCSessionDescriptionInit> {
@@ -171,8 +213,15 @@ async function pickFile(page: Page, name: string): Promise<void> {
   );
 }
 
-/** Ours: offer, Accept (stamped in the page) → "Received and verified" on the receiver; MB/s and chat latencies. */
-async function oursRun(from: Page, to: Page, run: number): Promise<{ rate: number; chat: ChatRun }> {
+/**
+ * Ours: offer, Accept (stamped in the page) → "Received and verified" on the receiver; MB/s, chat latencies,
+ * and ms from the last file byte's message event to "Received and verified" (the hashes finishing).
+ */
+async function oursRun(
+  from: Page,
+  to: Page,
+  run: number,
+): Promise<{ rate: number; chat: ChatRun; verifyMs: number }> {
   const name = `bench-${run}.bin`;
   const before = ((await to.evaluate('window.__verified')) as number[]).length;
   await pickFile(from, name);
@@ -192,7 +241,10 @@ async function oursRun(from: Page, to: Page, run: number): Promise<{ rate: numbe
   })();
   done.catch(() => undefined); // a failure surfaces through chatWhile's own page calls first
   const chat = await chatWhile(from, to, done);
-  return { rate: SIZE / 1e6 / (((await done) - started) / 1000), chat };
+  const verified = await done;
+  let lastByte = NaN;
+  for (const [at] of (await probeState(to)).got) if (at <= verified) lastByte = at;
+  return { rate: SIZE / 1e6 / ((verified - started) / 1000), chat, verifyMs: verified - lastByte };
 }
 
 const load = () =>
@@ -221,10 +273,25 @@ async function main(): Promise<void> {
     await connectRaw(join, panel);
     console.error('call connected, raw channel open');
 
+    if (!WORKER_FILE) throw new Error('no sha256-worker-*.js in dist/assets: run npm run build');
+    const hashRates: Record<'join' | 'panel', number[]> = { join: [], panel: [] };
+    const handOver: number[] = [];
+    for (let run = 0; run < 5; run++)
+      for (const [side, page, url] of [
+        ['join', join, `/join/assets/${WORKER_FILE}`],
+        ['panel', panel, `assets/${WORKER_FILE}`],
+      ] as const) {
+        const { total, main } = await hashRun(page, url);
+        hashRates[side].push((HASH_MIB * 1.048576) / (total / 1000));
+        handOver.push(main / HASH_MIB);
+      }
+    console.error(`hash worker measured, load ${load()}`);
+
     const idleRun = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 3000)));
     const idleChat = idleRun.latencies;
     const raw: number[] = [];
     const ours: number[] = [];
+    const verifyMs: number[] = [];
     const busyChat: number[] = [];
     const rawChat: number[] = [];
     const busyTraces: ChatTrace[] = [];
@@ -238,6 +305,7 @@ async function main(): Promise<void> {
       rawTraces.push(...r0.chat.traces);
       const r = await oursRun(from, to, run);
       ours.push(r.rate);
+      verifyMs.push(r.verifyMs);
       busyChat.push(...r.chat.latencies);
       busyTraces.push(...r.chat.traces);
       console.error(
@@ -260,6 +328,10 @@ async function main(): Promise<void> {
     console.log(formatRow('chat latency, no transfer', idle));
     console.log(formatRow('chat latency, during raw transfer', besideRaw));
     console.log(formatRow('chat latency, during transfer', busy));
+    console.log(formatRow(`SHA-256 worker, join page (${HASH_MIB} MiB)`, summarize(hashRates.join), 'MB/s'));
+    console.log(formatRow(`SHA-256 worker, side panel`, summarize(hashRates.panel), 'MB/s'));
+    console.log(formatRow('  page main thread per MiB handed', summarize(handOver)));
+    console.log(formatRow('last file byte → verified', summarize(verifyMs)));
     for (const [label, list] of [
       ['during raw transfer', rawTraces],
       ['during transfer', busyTraces],
