@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Page } from 'puppeteer-core';
@@ -43,6 +44,19 @@ async function startFromPopup(firefox: FirefoxBrowser): Promise<Page> {
   await clickButton(popup, 'Start call');
   return popup;
 }
+
+/** Clicks Accept on the offer of `name` in a Firefox page; false while it has not arrived. */
+const acceptInFirefox = (page: Page, name: string) =>
+  page.evaluate((name) => {
+    const item = [...document.querySelectorAll('li')].find((li) => li.textContent?.includes(name));
+    const accept = [...(item?.querySelectorAll('button') ?? [])].find((b) => b.textContent === 'Accept');
+    accept?.click();
+    return accept !== undefined;
+  }, name);
+
+/** Whether a Firefox page received a file and its SHA-256 matched. */
+const verifiedInFirefox = (page: Page) =>
+  page.evaluate(() => document.body.textContent?.includes('Received and verified') ?? false);
 
 describe('Firefox', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -109,6 +123,14 @@ describe('Firefox', () => {
       await expect
         .poll(() => firefoxFrames(panel, 'Remote video', 1000), { timeout: 10_000 })
         .toBeGreaterThan(5);
+      // A file from the Chromium guest, checked by the SHA-256 worker of Firefox's extension page.
+      const fileAt = Date.now();
+      await guest.page
+        .getByLabel('File to send')
+        .setInputFiles({ name: 'to-sidebar.bin', mimeType: 'text/plain', buffer: randomBytes(2e6) });
+      await expect.poll(() => acceptInFirefox(panel, 'to-sidebar.bin'), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => verifiedInFirefox(panel), { timeout: 20_000 }).toBe(true);
+      console.log(`2 MB from Chromium to Firefox's sidebar page, verified: ${Date.now() - fileAt} ms`);
       expect(await panel.$$eval('button', (b) => b.map((x) => x.textContent?.trim()))).toContain(
         'Share a window or your screen',
       );
@@ -162,6 +184,40 @@ describe('Firefox', () => {
         .poll(() => framesAdvancing(panel, 'Remote video', 1000), { timeout: 10_000 })
         .toBeGreaterThan(5);
       await join.screenshot({ path: `${SHOTS}/firefox-join-call.png` });
+
+      // A file each way at once: each side's SHA-256 worker (Firefox's under the join page's CSP) must agree.
+      const filesAt = Date.now();
+      const fromFirefox = await join.evaluate(async () => {
+        const bytes = new Uint8Array(3 * 1024 * 1024 + 5);
+        for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+        const input = document.querySelector<HTMLInputElement>('input[aria-label="File to send"]')!;
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], 'from-firefox.bin'));
+        input.files = transfer.files;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+        const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+        return [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
+      });
+      await panel.getByLabel('File to send').setInputFiles({
+        name: 'to-firefox.bin',
+        mimeType: 'application/octet-stream',
+        buffer: randomBytes(3e6),
+      });
+      const offered = panel.getByRole('listitem').filter({ hasText: 'from-firefox.bin' });
+      await offered.getByRole('button', { name: 'Accept' }).click({ timeout: 10_000 });
+      await expect.poll(() => acceptInFirefox(join, 'to-firefox.bin'), { timeout: 10_000 }).toBe(true);
+      await offered.getByRole('button', { name: 'Save' }).waitFor({ timeout: 20_000 });
+      const [download] = await Promise.all([
+        panel.waitForEvent('download'),
+        offered.getByRole('button', { name: 'Save' }).click(),
+      ]);
+      expect(
+        createHash('sha256')
+          .update(readFileSync((await download.path())!))
+          .digest('hex'),
+      ).toBe(fromFirefox);
+      await expect.poll(() => verifiedInFirefox(join), { timeout: 20_000 }).toBe(true);
+      console.log(`3 MiB each way between Firefox and Chromium, verified: ${Date.now() - filesAt} ms`);
 
       await clickButton(join, 'Hang up');
       await expect.poll(() => ffStatus(join), { timeout: 5000 }).toBe('Call ended');
