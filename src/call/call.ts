@@ -38,7 +38,9 @@ export {
   remotePause,
   sendingAudioOnly,
   showsDecision,
+  tileTrouble,
   type StatusFacts,
+  type TileTrouble,
   type RemotePause,
 } from './status.js';
 
@@ -87,6 +89,10 @@ export interface Participant<S> {
   readonly remoteDecision: RemoteQuality | undefined;
   /** Our video cap on this link (kbps) from the shared uplink, undefined: none. */
   readonly uplinkCapKbps: number | undefined;
+  /** Connected, but nothing has arrived from them for a second or more (their picture froze). */
+  readonly unstable: boolean;
+  /** While their link is reconnecting: when its media path broke (the Timers clock), else undefined. */
+  readonly reconnectingSince: number | undefined;
 }
 
 export interface CallSnapshot<S> {
@@ -107,7 +113,10 @@ export interface CallSnapshot<S> {
   readonly autoFallback: boolean;
   /** Whether our signaling socket is registered (it reconnects by itself when it drops). */
   readonly signalingOpen: boolean;
-  /** Connected, but nothing has arrived from the other side for a second or more ("Connection unstable…"). */
+  /**
+   * Connected, but nothing has arrived for a second or more from anyone we are connected to ("Connection
+   * unstable…"); one frozen person in a group is their own tile's trouble (`tileTrouble`).
+   */
   readonly unstable: boolean;
   /** The Timers clock when the snapshot was taken, for "Reconnecting… (12 s)". */
   readonly now: number;
@@ -238,7 +247,9 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       remoteDecision: link?.remote.decision,
       autoFallback: this.#autoFallback,
       signalingOpen: this.#signaling.isOpen,
-      unstable: link?.unstable ?? false,
+      // The call as a whole: nothing arrives from anyone we are connected to (one frozen person in a group
+      // is their own tile's trouble).
+      unstable: this.#allUnstable(),
       now: this.#ports.timers.now(),
       sharing: this.#local.share?.title,
       remoteSharing: link?.remote.sharing,
@@ -252,6 +263,11 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   /** The raw stats of the link the single-peer fields show, for diagnostics; undefined without media. */
   connectionStats(): Promise<StatsInput> | undefined {
     return this.#firstLink(this.#participants())?.getStats();
+  }
+
+  #allUnstable(): boolean {
+    const connected = [...this.#links.values()].filter((l) => l.state.phase === 'connected');
+    return connected.length > 0 && connected.every((l) => l.unstable);
   }
 
   /** The single-peer fields show the first participant who is connected (else the first at all). */
@@ -441,6 +457,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
         quality: link.quality,
         remoteDecision: link.remote.decision,
         uplinkCapKbps: link.uplinkCap === undefined ? undefined : link.uplinkCap / 1000,
+        unstable: link.unstable,
+        reconnectingSince: link.state.phase === 'reconnecting' ? link.state.since : undefined,
       }))
       .sort((a, b) => this.#roster.position(a.id) - this.#roster.position(b.id));
   }

@@ -1,5 +1,5 @@
 import { reconnectingSeconds, type CallState } from './call-machine.js';
-import type { CallSnapshot } from './call.js';
+import type { CallSnapshot, Participant } from './call.js';
 import type { DecisionReason } from './quality/policy.js';
 
 /**
@@ -84,4 +84,22 @@ export function callStatus(snapshot: CallSnapshot<unknown>): StatusFacts {
     unstable: state.phase === 'connected' && snapshot.unstable,
     serverLost: needsServer && !snapshot.signalingOpen,
   };
+}
+
+/** What one participant's tile says about their link while it is in trouble (the UI words it). */
+export type TileTrouble =
+  | { readonly kind: 'unstable' }
+  | { readonly kind: 'reconnecting'; readonly seconds: number }
+  | { readonly kind: 'lost' };
+
+/**
+ * A tile's own trouble, so that in a group the one frozen person is pointed out while the call as a whole
+ * stays "Connected": nothing arriving from them for a second or more, then reconnecting (counted from when
+ * their media path broke), then lost. Undefined while their link is fine (or not yet connected).
+ */
+export function tileTrouble(p: Participant<unknown>, now: number): TileTrouble | undefined {
+  if (p.phase === 'connected') return p.unstable ? { kind: 'unstable' } : undefined;
+  if (p.phase === 'reconnecting' && p.reconnectingSince !== undefined)
+    return { kind: 'reconnecting', seconds: Math.max(0, Math.floor((now - p.reconnectingSince) / 1000)) };
+  return p.phase === 'lost' ? { kind: 'lost' } : undefined;
 }

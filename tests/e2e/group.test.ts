@@ -10,7 +10,7 @@ import {
   launchWithExtension,
   type ExtensionBrowser,
 } from '../support/chromium.js';
-import { recordStatus, startWaitingCall } from '../support/call-flow.js';
+import { recordStatus, recordTileTrouble, startWaitingCall } from '../support/call-flow.js';
 import { startServer } from '../support/server.js';
 import { installPcProbe, printPcs } from '../support/pc-probe.js';
 
@@ -167,9 +167,23 @@ describe('a group call: the extension host and guests on the plain join page', (
         .toMatch(/^(Connected|.* joined)$/);
 
       mark('late');
-      // A guest's browser is killed: its tile is gone from the others within 5 s.
+      // A guest's browser is killed: its frozen picture is pointed out on its tile within 2 s (the call as a
+      // whole stays connected), and the tile is gone from the others within 5 s.
+      const troubles = await Promise.all([recordTileTrouble(mert), recordTileTrouble(late)]);
       doomed.kill();
       const killedAt = Date.now();
+      const deniz = 'Remote video: <b>Deniz</b>';
+      const told = () => Promise.all(troubles.map((r) => r.firstShown(deniz, /^Connection unstable…$/)));
+      await expect
+        .poll(async () => (await told()).every((at) => at !== undefined), { timeout: 5000, interval: 50 })
+        .toBe(true);
+      await mert.screenshot({ path: `${SHOTS}/group-tile-unstable.png` });
+      const toldAt = await told();
+      console.log(
+        `the killed guest's tile said "Connection unstable…" after ${toldAt.map((at) => (at ?? Infinity) - killedAt).join(' / ')} ms (mert / zeynep)`,
+      );
+      for (const at of toldAt) expect((at ?? Infinity) - killedAt).toBeLessThanOrEqual(2000);
+      expect(await status(mert).textContent()).toMatch(/^(Connected|.* joined)$/);
       await expect
         .poll(() => Promise.all([remoteVideos(mert), remoteVideos(late)]), { timeout: 5000, interval: 100 })
         .toEqual([['Remote video: Zeynep'], ['Remote video: Mert']]);

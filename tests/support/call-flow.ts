@@ -24,6 +24,47 @@ export async function joinCall(page: Page, link: string): Promise<void> {
 }
 
 /**
+ * Records, in the page, each trouble a group tile shows over a remote picture ("Connection unstable…",
+ * "Reconnecting… (n s)"), with the tile's video label and the page's clock (exact to the DOM change).
+ */
+export async function recordTileTrouble(
+  page: Page,
+): Promise<{ firstShown(label: string, pattern: RegExp): Promise<number | undefined> }> {
+  await page.evaluate(() => {
+    const w = window as unknown as {
+      __tileTrouble?: { label: string; text: string; at: number }[];
+      __tileObserver?: MutationObserver;
+    };
+    w.__tileObserver?.disconnect();
+    const log: { label: string; text: string; at: number }[] = [];
+    w.__tileTrouble = log;
+    const seen = new Set<string>();
+    const look = () => {
+      for (const item of document.querySelectorAll('[role="listitem"]')) {
+        const label = item.querySelector('video')?.getAttribute('aria-label') ?? '';
+        const text = item.querySelector('.trouble')?.textContent ?? '';
+        if (text === '' || seen.has(`${label}|${text}`)) continue;
+        seen.add(`${label}|${text}`);
+        log.push({ label, text, at: Date.now() });
+      }
+    };
+    look();
+    w.__tileObserver = new MutationObserver(look);
+    w.__tileObserver.observe(document.body, { childList: true, characterData: true, subtree: true });
+  });
+  return {
+    async firstShown(label, pattern) {
+      const log = await page.evaluate(
+        () =>
+          (window as unknown as { __tileTrouble?: { label: string; text: string; at: number }[] })
+            .__tileTrouble ?? [],
+      );
+      return log.find((entry) => entry.label === label && pattern.test(entry.text))?.at;
+    },
+  };
+}
+
+/**
  * Records, in the page, each text the status line shows and when (the page's Date.now(), the same clock as
  * the test's): `times()` gives the first time a text matching `pattern` was shown since `recordStatus`.
  * Exact to the DOM change, unlike sampling the text from the test.

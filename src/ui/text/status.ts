@@ -1,5 +1,5 @@
 import type { CallState } from '../../call/call-machine.js';
-import type { StatusFacts } from '../../call/status.js';
+import type { StatusFacts, TileTrouble } from '../../call/status.js';
 import type { Text } from './en.js';
 
 /** The words for a call's phase (`seconds`: how long it has been reconnecting). */
@@ -22,4 +22,16 @@ export function statusText(t: Text, s: StatusFacts): string {
   const phase = phaseText(t, s.state, s.seconds);
   if (s.audioOnly) return `${phase} · ${t.status.audioOnly}`;
   return s.serverLost ? `${phase} · ${t.status.serverLost}` : phase;
+}
+
+/** The words on one participant's tile while their link is in trouble (the status line's own words). */
+export function tileTroubleText(t: Text, trouble: TileTrouble): string {
+  switch (trouble.kind) {
+    case 'unstable':
+      return t.status.unstable;
+    case 'reconnecting':
+      return t.status.reconnecting(trouble.seconds);
+    case 'lost':
+      return t.status.lost;
+  }
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Role } from '../../../src/call/call-machine.js';
-import { Call, PAIR_CONNECT_MS, PAIR_PATIENCE } from '../../../src/call/call.js';
+import { Call, PAIR_CONNECT_MS, PAIR_PATIENCE, callStatus, tileTrouble } from '../../../src/call/call.js';
 import { newId } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import { deriveKey, seal } from '../../../src/call/seal.js';
@@ -257,6 +257,47 @@ describe('a room of peer links', () => {
       expectFullMesh([a, b, c]);
     }, 10_000);
     expect(peerBetween(a, b).restarts.length + peerBetween(b, a).restarts.length).toBeGreaterThan(0);
+  });
+
+  it("one person's picture freezes: their tile says so within 2 s, counts from the freeze, and the rest stay fine", async () => {
+    const [a, b, c] = (await room(3)) as [Person, Person, Person];
+    await timers.advanceSettling(2000);
+    const trouble = (viewer: Person, of: Person) =>
+      tileTrouble(
+        viewer.call.snapshot.participants.find((p) => p.id === of.call.peerId)!,
+        timers.now(),
+      );
+    // Nothing arrives any more between a and b (ICE has not noticed); c's links are untouched.
+    peerBetween(a, b).media.inboundFrozen = true;
+    peerBetween(b, a).media.inboundFrozen = true;
+    const frozenAt = timers.now();
+    await timers.advanceSettling(2000);
+    expect(trouble(a, b)).toEqual({ kind: 'unstable' });
+    expect(trouble(b, a)).toEqual({ kind: 'unstable' });
+    expect(trouble(a, c)).toBeUndefined();
+    expect(trouble(c, a)).toBeUndefined();
+    expect(trouble(c, b)).toBeUndefined();
+    // The call as a whole is connected: someone still reaches us.
+    for (const p of [a, b, c]) expect(callStatus(p.call.snapshot).unstable).toBe(false);
+    // ICE gives up on the pair later: "Reconnecting… (n s)" on that tile counts from the freeze.
+    await timers.advanceSettling(4000);
+    network.setPairLink(peerBetween(a, b), false, 'disconnected');
+    await until(async () => {
+      await timers.advanceSettling(250);
+      expect(trouble(a, b)?.kind).toBe('reconnecting');
+    });
+    const seconds = (trouble(a, b) as { seconds: number }).seconds;
+    expect(seconds).toBeGreaterThanOrEqual(Math.floor((timers.now() - frozenAt) / 1000) - 1);
+    expect(trouble(a, c)).toBeUndefined();
+    // The path comes back: the tile is clear again.
+    peerBetween(a, b).media.inboundFrozen = false;
+    peerBetween(b, a).media.inboundFrozen = false;
+    network.setPairLink(peerBetween(a, b), true, 'connected');
+    await until(async () => {
+      await timers.advanceSettling(500);
+      expect(trouble(a, b)).toBeUndefined();
+      expect(trouble(b, a)).toBeUndefined();
+    }, 10_000);
   });
 
   it('shares the uplink among links, recomputed when people join and leave', async () => {
