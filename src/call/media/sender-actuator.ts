@@ -1,5 +1,5 @@
 import type { MediaStreamLike, PeerMedia } from '../ports.js';
-import { sendingFor, type EncodingSettings } from '../quality/actuation.js';
+import { cappedEncoding, sendingFor, type EncodingSettings } from '../quality/actuation.js';
 import type { QualityDecision } from '../quality/policy.js';
 import type { LocalMedia } from './local-media.js';
 
@@ -73,8 +73,7 @@ export class SenderActuator<S extends MediaStreamLike> {
   }
 
   #capped(encoding: EncodingSettings): EncodingSettings {
-    const cap = this.#capBps;
-    return cap === undefined || cap >= encoding.maxBitrate ? encoding : { ...encoding, maxBitrate: cap };
+    return cappedEncoding(encoding, this.#capBps, this.local.encodingOptions());
   }
 
   #run(step: () => Promise<void>): void {

@@ -79,3 +79,26 @@ export function sendingFor(level: QualityLevel, options: EncodingOptions = {}): 
     degradationPreference: options.sharing ? 'maintain-resolution' : 'maintain-framerate',
   };
 }
+
+/** The least a capped link's video needs for 360p (the `medium` row's "~500–900 kbps"); below it, 240p. */
+const CAP_FOR_MEDIUM_BPS = 500_000;
+
+/**
+ * A link whose share of our uplink (a group call) is below its level's bitrate: the bitrate is capped, and a
+ * camera's resolution comes down to what that bitrate buys (360p from 500 kbps, else 240p), never up.
+ * Pixels a capped encoder cannot fill still cost CPU to capture-scale, encode and decode on both ends, once
+ * per link, and a group tile is small. A shared tab keeps its resolution (text must stay legible).
+ */
+export function cappedEncoding(
+  encoding: EncodingSettings,
+  capBps: number | undefined,
+  options: EncodingOptions = {},
+): EncodingSettings {
+  if (capBps === undefined || capBps >= encoding.maxBitrate) return encoding;
+  const capped = { ...encoding, maxBitrate: capBps };
+  if (options.sharing) return capped;
+  const target = cameraEncodings[capBps >= CAP_FOR_MEDIUM_BPS ? 'medium' : 'low'].targetHeight;
+  const scale = Math.max(1, (options.sourceHeight ?? 720) / target);
+  const scaleResolutionDownBy = Math.max(encoding.scaleResolutionDownBy, Math.round(scale * 1000) / 1000);
+  return { ...capped, scaleResolutionDownBy };
+}

@@ -318,7 +318,8 @@ describe('a room of peer links', () => {
     // Three links: (1500 − 120) / 3 = 460.
     expect(a.call.snapshot.participants.map((x) => x.uplinkCapKbps)).toEqual([460, 460, 460]);
     const encodings = peerBetween(a, b).media.calls.filter((m) => m.op === 'setVideoEncoding');
-    expect(encodings.at(-1)).toMatchObject({ encoding: { maxBitrate: 460_000 } });
+    // 460 kbps buys 240p (a 720p camera scaled down by 3): no pixels the capped encoder cannot fill.
+    expect(encodings.at(-1)).toMatchObject({ encoding: { maxBitrate: 460_000, scaleResolutionDownBy: 3 } });
     d.call.hangUp();
     await until(() => expect(a.call.snapshot.participants).toHaveLength(2));
     expect(a.call.snapshot.participants.map((x) => x.uplinkCapKbps)).toEqual([710, 710]);
@@ -327,7 +328,7 @@ describe('a room of peer links', () => {
         peerBetween(a, b)
           .media.calls.filter((m) => m.op === 'setVideoEncoding')
           .at(-1),
-      ).toMatchObject({ encoding: { maxBitrate: 710_000 } }),
+      ).toMatchObject({ encoding: { maxBitrate: 710_000, scaleResolutionDownBy: 2 } }),
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodingFor, sendingFor } from '../../../../src/call/quality/actuation.js';
+import { cappedEncoding, encodingFor, sendingFor } from '../../../../src/call/quality/actuation.js';
 
 describe('actuation: what each level sends', () => {
   it('maps camera levels to 720p / 360p / 240p with their bitrate caps', () => {
@@ -48,5 +48,32 @@ describe('actuation: what each level sends', () => {
       degradationPreference: 'maintain-framerate',
     });
     expect(sendingFor('low').replaceTrackWithNull).toBe(false);
+  });
+
+  it("a link's share of the uplink caps its bitrate and the resolution that bitrate buys, never more", () => {
+    const high = encodingFor('high');
+    // No cap, or a cap above the level's bitrate: the level's own encoding.
+    expect(cappedEncoding(high, undefined)).toBe(high);
+    expect(cappedEncoding(high, 3_000_000)).toBe(high);
+    // Three people (710 kbps a link): 360p; four or more (460, 260 kbps): 240p.
+    expect(cappedEncoding(high, 710_000)).toEqual({ ...high, maxBitrate: 710_000, scaleResolutionDownBy: 2 });
+    expect(cappedEncoding(high, 460_000)).toEqual({ ...high, maxBitrate: 460_000, scaleResolutionDownBy: 3 });
+    // From the real source height (a 480-line camera: 240p is half), never scaled up.
+    expect(
+      cappedEncoding(encodingFor('high', { sourceHeight: 480 }), 460_000, { sourceHeight: 480 }),
+    ).toMatchObject({
+      scaleResolutionDownBy: 2,
+    });
+    expect(
+      cappedEncoding(encodingFor('high', { sourceHeight: 200 }), 460_000, { sourceHeight: 200 }),
+    ).toMatchObject({
+      scaleResolutionDownBy: 1,
+    });
+    // A level already below the cap's resolution keeps its own (low is 240p at 250 kbps).
+    const low = encodingFor('low');
+    expect(cappedEncoding(low, 200_000)).toEqual({ ...low, maxBitrate: 200_000 });
+    // A shared tab keeps its pixels (text must stay legible); only the bitrate is capped.
+    const tab = encodingFor('high', { sharing: true });
+    expect(cappedEncoding(tab, 460_000, { sharing: true })).toEqual({ ...tab, maxBitrate: 460_000 });
   });
 });
