@@ -591,6 +591,11 @@ export class FakePeer implements PeerLike<FakeStream> {
     return this.network.linkUp && !this.pathDown && !this.remote?.pathDown;
   }
 
+  /** Whether ICE checks could start: this side has the other's description and a candidate. */
+  get checking(): boolean {
+    return this.#ready;
+  }
+
   /** Has this side got the other's description and at least one of its candidates? */
   get #ready(): boolean {
     const remote = this.remote;
