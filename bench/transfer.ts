@@ -6,11 +6,12 @@
  * no transfer and under a running transfer, the product's SHA-256 worker's speed in both pages, and the wait from the
  * last file byte to "Received and verified".
  *   BENCH_RUNS=3 (transfers per variant)   BENCH_MIB=100
+ *   BENCH_PROFILE=1: where the receiving page's main thread goes during our transfers (CDP sampling profiler)
  */
 import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { joinCall, startWaitingCall } from '../tests/support/call-flow.js';
 import { DIST, launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { startServer } from '../tests/support/server.js';
@@ -18,6 +19,7 @@ import { PROBE, traces, type ChatTrace, type ProbeState } from './lib/channel-pr
 import { formatRow, HEADER, summarize } from './lib/summary.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PROFILE = process.env.BENCH_PROFILE === '1';
 const MIB = Number(process.env.BENCH_MIB ?? 100);
 const SIZE = MIB * 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -26,6 +28,41 @@ const CHAT_EVERY_MS = 100;
 /** The ceiling's backpressure: the most the issue allows in flight (≤ 1 MiB), refilled below 256 KiB. */
 const RAW_HIGH = 1024 * 1024 - CHUNK;
 const RAW_LOW = 256 * 1024;
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Sampled main-thread time by function (self time, ms), added up over runs. */
+const profileTotals = new Map<string, number>();
+let profiledMs = 0;
+
+async function startProfile(page: Page): Promise<CDPSession | undefined> {
+  if (!PROFILE) return undefined;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  return cdp;
+}
+
+async function stopProfile(cdp: CDPSession | undefined): Promise<void> {
+  if (!cdp) return;
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+  await cdp.detach();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id);
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    profiledMs += ms;
+    if (!frame) return;
+    const file = frame.url.split('/').pop() ?? '';
+    const key = `${frame.functionName || '(anonymous)'} ${file}${file ? `:${frame.lineNumber + 1}` : ''}`;
+    profileTotals.set(key, (profileTotals.get(key) ?? 0) + ms);
+  });
+}
 
 /** The product's hashing worker, as both builds emit it (src/web/sha256-worker.ts). */
 const WORKER_FILE = readdirSync(resolve(DIST, 'assets')).find((f) => /^sha256-worker-.*\.js$/.test(f));
@@ -240,7 +277,9 @@ async function oursRun(
     }
   })();
   done.catch(() => undefined); // a failure surfaces through chatWhile's own page calls first
+  const profiling = await startProfile(to);
   const chat = await chatWhile(from, to, done);
+  await stopProfile(profiling);
   const verified = await done;
   let lastByte = NaN;
   for (const [at] of (await probeState(to)).got) if (at <= verified) lastByte = at;
@@ -346,6 +385,13 @@ async function main(): Promise<void> {
       console.log(
         formatRow('  file bytes not yet read there', summarize(list.map((t) => t.backlog / 1024)), 'KiB'),
       );
+    }
+    if (PROFILE) {
+      console.log(`receiving page's main thread during our transfers (sampled ${profiledMs.toFixed(0)} ms):`);
+      for (const [key, ms] of [...profileTotals].sort((a, b) => b[1] - a[1]).slice(0, 25))
+        console.log(
+          `  ${ms.toFixed(0).padStart(7)} ms  ${((100 * ms) / profiledMs).toFixed(1).padStart(5)}%  ${key}`,
+        );
     }
     const paired = summarize(ours.map((v, i) => v / raw[i]!));
     console.log(
