@@ -132,6 +132,28 @@ describe('a group call: the extension host and guests on the plain join page', (
       ]);
 
       mark('shots');
+      // Chat in a group: one message reaches both others, named after its sender.
+      const chatAt = Date.now();
+      await mert.getByRole('button', { name: /^Chat/ }).click();
+      const box = mert.getByRole('textbox', { name: 'Message' });
+      await box.fill('hello both');
+      await box.press('Enter');
+      await Promise.all(
+        [panel, doomed.page].map(async (page) => {
+          const unread = page.getByRole('button', { name: 'Chat, 1 unread' });
+          await unread.click({ timeout: 10_000 });
+          const item = page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+          await expect.poll(() => item.count()).toBe(1);
+          expect(await item.locator('.name').textContent()).toBe('Mert');
+          expect(await item.locator('.text').textContent()).toBe('hello both');
+          await page.getByRole('button', { name: /^Chat/ }).click(); // closed again, as before
+        }),
+      );
+      await mert.getByRole('button', { name: /^Chat/ }).click();
+      console.log(
+        `group chat: a message reached both others and was read there in ${Date.now() - chatAt} ms`,
+      );
+      mark('chat');
       // A fourth person opens the link meanwhile and looks at the preview; they join once the host has left.
       const lateReady = (async () => {
         const context = await plain.browser.newContext({ viewport: { width: 1000, height: 760 } });
