@@ -82,10 +82,13 @@ export function sendingFor(level: QualityLevel, options: EncodingOptions = {}): 
 
 /** The least a capped link's video needs for 360p (the `medium` row's "~500–900 kbps"); below it, 240p. */
 const CAP_FOR_MEDIUM_BPS = 500_000;
+/** Below this a capped link is in the `low` row's "~150–300 kbps": its frame rate too (15 fps). */
+const CAP_FOR_FULL_RATE_BPS = 300_000;
 
 /**
  * A link whose share of our uplink (a group call) is below its level's bitrate: the bitrate is capped, and a
- * camera's resolution comes down to what that bitrate buys (360p from 500 kbps, else 240p), never up.
+ * camera's resolution comes down to what that bitrate buys (360p from 500 kbps, else 240p; under 300 kbps
+ * also the `low` row's 15 fps), never up.
  * Pixels a capped encoder cannot fill still cost CPU to capture-scale, encode and decode on both ends, once
  * per link, and a group tile is small. A shared tab keeps its resolution (text must stay legible).
  */
@@ -100,5 +103,8 @@ export function cappedEncoding(
   const target = cameraEncodings[capBps >= CAP_FOR_MEDIUM_BPS ? 'medium' : 'low'].targetHeight;
   const scale = Math.max(1, (options.sourceHeight ?? 720) / target);
   const scaleResolutionDownBy = Math.max(encoding.scaleResolutionDownBy, Math.round(scale * 1000) / 1000);
-  return { ...capped, scaleResolutionDownBy };
+  if (capBps >= CAP_FOR_FULL_RATE_BPS) return { ...capped, scaleResolutionDownBy };
+  const lowRate = cameraEncodings.low.maxFramerate;
+  const maxFramerate = Math.min(encoding.maxFramerate ?? lowRate, lowRate);
+  return { ...capped, scaleResolutionDownBy, maxFramerate };
 }

@@ -69,6 +69,13 @@ describe('actuation: what each level sends', () => {
     ).toMatchObject({
       scaleResolutionDownBy: 1,
     });
+    // Six people (260 kbps a link): the low row's frame rate too.
+    expect(cappedEncoding(high, 260_000)).toEqual({
+      ...high,
+      maxBitrate: 260_000,
+      scaleResolutionDownBy: 3,
+      maxFramerate: 15,
+    });
     // A level already below the cap's resolution keeps its own (low is 240p at 250 kbps).
     const low = encodingFor('low');
     expect(cappedEncoding(low, 200_000)).toEqual({ ...low, maxBitrate: 200_000 });
