@@ -205,6 +205,11 @@ describe('a group call: the extension host and guests on the plain join page', (
         `the killed guest's tile said "Connection unstable…" after ${toldAt.map((at) => (at ?? Infinity) - killedAt).join(' / ')} ms (mert / zeynep)`,
       );
       for (const at of toldAt) expect((at ?? Infinity) - killedAt).toBeLessThanOrEqual(2000);
+      // No bars over a frozen picture (the last reading was taken while media still flowed).
+      for (const r of troubles)
+        expect(await r.barsWhenShown(deniz, /^Connection unstable…$/)).toBe(
+          'Connection quality: 0 of 5 bars',
+        );
       expect(await status(mert).textContent()).toMatch(/^(Connected|.* joined)$/);
       await expect
         .poll(() => Promise.all([remoteVideos(mert), remoteVideos(late)]), { timeout: 5000, interval: 100 })

@@ -27,16 +27,18 @@ export async function joinCall(page: Page, link: string): Promise<void> {
  * Records, in the page, each trouble a group tile shows over a remote picture ("Connection unstable…",
  * "Reconnecting… (n s)"), with the tile's video label and the page's clock (exact to the DOM change).
  */
-export async function recordTileTrouble(
-  page: Page,
-): Promise<{ firstShown(label: string, pattern: RegExp): Promise<number | undefined> }> {
+export async function recordTileTrouble(page: Page): Promise<{
+  firstShown(label: string, pattern: RegExp): Promise<number | undefined>;
+  /** The connection bars' label on that tile when the trouble first showed. */
+  barsWhenShown(label: string, pattern: RegExp): Promise<string | undefined>;
+}> {
   await page.evaluate(() => {
     const w = window as unknown as {
-      __tileTrouble?: { label: string; text: string; at: number }[];
+      __tileTrouble?: { label: string; text: string; bars: string; at: number }[];
       __tileObserver?: MutationObserver;
     };
     w.__tileObserver?.disconnect();
-    const log: { label: string; text: string; at: number }[] = [];
+    const log: { label: string; text: string; bars: string; at: number }[] = [];
     w.__tileTrouble = log;
     const seen = new Set<string>();
     const look = () => {
@@ -45,22 +47,27 @@ export async function recordTileTrouble(
         const text = item.querySelector('.trouble')?.textContent ?? '';
         if (text === '' || seen.has(`${label}|${text}`)) continue;
         seen.add(`${label}|${text}`);
-        log.push({ label, text, at: Date.now() });
+        const bars =
+          item.querySelector('[role="img"][aria-label^="Connection quality"]')?.getAttribute('aria-label') ??
+          '';
+        log.push({ label, text, bars, at: Date.now() });
       }
     };
     look();
     w.__tileObserver = new MutationObserver(look);
     w.__tileObserver.observe(document.body, { childList: true, characterData: true, subtree: true });
   });
+  const first = async (label: string, pattern: RegExp) => {
+    const log = await page.evaluate(
+      () =>
+        (window as unknown as { __tileTrouble?: { label: string; text: string; bars: string; at: number }[] })
+          .__tileTrouble ?? [],
+    );
+    return log.find((entry) => entry.label === label && pattern.test(entry.text));
+  };
   return {
-    async firstShown(label, pattern) {
-      const log = await page.evaluate(
-        () =>
-          (window as unknown as { __tileTrouble?: { label: string; text: string; at: number }[] })
-            .__tileTrouble ?? [],
-      );
-      return log.find((entry) => entry.label === label && pattern.test(entry.text))?.at;
-    },
+    firstShown: async (label, pattern) => (await first(label, pattern))?.at,
+    barsWhenShown: async (label, pattern) => (await first(label, pattern))?.bars,
   };
 }
 
