@@ -431,6 +431,62 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     void roomB;
   });
 
+  it('a file offered to two people is read for each but hashed once, and both verify it', async () => {
+    /** Ayla's view of a group: Bora and Cem, each with a file channel of their own. */
+    class GroupRoom extends Emitter<RoomEvents> implements FilesRoom {
+      readonly peers = new Map<string, { room: FakeRoom; channel: FakeFileChannel }>();
+      participants() {
+        return [...this.peers.keys()].map((id) => ({ id, name: id, connected: true }));
+      }
+      sendTo(id: string, message: PeerMessage): boolean {
+        this.peers.get(id)!.room.inject(message);
+        return true;
+      }
+      fileChannel(id: string): FileChannelLike {
+        return this.peers.get(id)!.channel;
+      }
+    }
+    const group = new GroupRoom();
+    const timers = new FakeTimers();
+    let n = 0;
+    const newId = () => `t${++n}`;
+    const received = new Map<string, Uint8Array[]>();
+    const outs: FakeFileChannel[] = [];
+    for (const id of ['b', 'c']) {
+      const out = new FakeFileChannel();
+      const back = new FakeFileChannel();
+      out.other = back;
+      back.other = out;
+      const room = new FakeRoom(id, 'a', back);
+      room.peerRoom = group as unknown as FakeRoom;
+      group.peers.set(id, { room, channel: out });
+      outs.push(out);
+      const files = new Files({ room, timers, newId, sha256 });
+      files.on('received', (_key, parts) => received.set(id, parts));
+      files.on('change', () => {
+        const offer = files.transfers.find((t) => t.phase === 'offered');
+        if (offer) files.accept(offer.key);
+      });
+    }
+    const a = new Files({ room: group, timers, newId, sha256 });
+    NodeSha256.streams.length = 0;
+    const data = randomBytes(3 * PIECE_BYTES + 5);
+    const file = blobOf(data);
+    a.send(file);
+    // Cem's side reads slower than Bora's: the two transfers are at different pieces.
+    for (let i = 0; i < 10_000 && received.size < 2; i++) {
+      await turn();
+      outs[0]!.drain(3);
+      outs[1]!.drain(1);
+    }
+    const hash = createHash('sha256').update(data).digest('hex');
+    expect([...received.keys()].sort()).toEqual(['b', 'c']);
+    for (const parts of received.values()) expect(sha(parts)).toBe(hash);
+    // One stream for the file on Ayla's side, one per receiver; the file's bytes went into it once.
+    expect(NodeSha256.streams.map((h) => h.hashed)).toEqual([data.length, data.length, data.length]);
+    expect(file.reads).toBe(2 * Math.ceil(data.length / PIECE_BYTES));
+  });
+
   describe('bad input from a peer', () => {
     /** B's view after A's room sends raw frames on the file channel. */
     function hostile() {
