@@ -10,7 +10,9 @@
  * Every step has a time limit (BENCH_STEP_MS, default 30 s): a room that does not come together is counted
  * as failed with what was missing (which tiles on which page, each peer connection's state) and the run
  * goes on with the next room; its browsers are closed, or killed if they do not close.
- *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000
+ * Each run also prints when every tile involving the last joiner first showed a frame (from the click), and
+ * with BENCH_PC_LOG=1 each peer connection's timeline (created, descriptions, ICE, connected, tracks).
+ *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000 BENCH_PC_LOG=
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +35,18 @@ mkdirSync(SHOTS, { recursive: true });
 const TRACK_PCS = `(() => {
   const Native = window.RTCPeerConnection;
   window.__pcs = [];
-  window.RTCPeerConnection = function (...args) { const pc = new Native(...args); window.__pcs.push(pc); return pc; };
+  window.__pcLog = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args); window.__pcs.push(pc);
+    const log = []; window.__pcLog.push(log);
+    const note = (s) => log.push(Math.round(performance.timeOrigin + performance.now()) + ' ' + s);
+    note('new');
+    pc.addEventListener('signalingstatechange', () => note('sig ' + pc.signalingState));
+    pc.addEventListener('iceconnectionstatechange', () => note('ice ' + pc.iceConnectionState));
+    pc.addEventListener('connectionstatechange', () => note('conn ' + pc.connectionState));
+    pc.addEventListener('track', (e) => note('track ' + e.track.kind));
+    return pc;
+  };
   window.RTCPeerConnection.prototype = Native.prototype;
   Object.setPrototypeOf(window.RTCPeerConnection, Native);
 })();`;
@@ -257,6 +270,35 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       () => missing(people),
     )) as number[];
     const joinMs = Math.max(...live) - clicked;
+    if (process.env.BENCH_PC_LOG) {
+      for (const p of people) {
+        const logs = (await p.page.evaluate('window.__pcLog')) as string[][];
+        for (const [i, log] of logs.entries())
+          console.log(
+            `  ${p.name} pc${i}: ${log
+              .map((l) => {
+                const [t, ...rest] = l.split(' ');
+                return `${(Number(t) - clicked).toFixed(0)}:${rest.join(' ')}`;
+              })
+              .join(' | ')}`,
+          );
+      }
+    }
+    // Where the join's time went: when each tile involving the last joiner first showed a frame.
+    const seen = (await Promise.all(people.map((p) => p.page.evaluate('[...window.__seen.entries()]')))) as [
+      string,
+      number,
+    ][][];
+    console.log(
+      `${size} people, join ${joinMs.toFixed(0)} ms after the click: ` +
+        people
+          .map((p, i) =>
+            p === last
+              ? `${p.name} sees ${seen[i]!.map(([n, at]) => `${n} +${(at - clicked).toFixed(0)}`).join(', ')}`
+              : `${p.name} sees ${last.name} +${((seen[i]![0]?.[1] ?? NaN) - clicked).toFixed(0)}`,
+          )
+          .join('; '),
+    );
 
     // Let the bandwidth estimates settle a moment, then the measurement window.
     await last.page.waitForTimeout(2000);
