@@ -1,5 +1,5 @@
 import { reconnectingSeconds, type CallState } from './call-machine.js';
-import type { CallSnapshot, Participant } from './call.js';
+import type { CallSnapshot, Participant } from './call-types.js';
 import type { DecisionReason } from './quality/policy.js';
 
 /**
