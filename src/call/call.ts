@@ -422,7 +422,9 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       this.emit('link', remoteId, state);
     });
     if (this.#state.phase === 'waiting') this.#dispatch({ type: 'offer-received' });
-    this.#rebalance();
+    // The uplink is shared anew once this link connects (#onLinkState), not now: changing every other link's
+    // encoding means a synchronous getParameters and a setParameters per link, which on a busy machine held
+    // a page's main thread for up to 0.6 s while it was negotiating the new pair (bench:mesh, 4 people).
     this.emit('change');
     return link;
   }
@@ -435,7 +437,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.emit('change');
   }
 
-  /** Every link's video gets its share of our uplink, recomputed whenever someone joins or leaves. */
+  /** Every link's video gets its share of our uplink, recomputed whenever someone connects or leaves. */
   #rebalance(): void {
     const links = [...this.#links.values()];
     const budget = uplinkBudgetKbps(links.map((l) => l.quality?.availableUpKbps));
@@ -448,6 +450,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     const id = link.remoteId;
     if (state.phase === 'connected' && !this.#met.has(id)) {
       this.#met.add(id);
+      this.#rebalance();
       this.emit('participant-joined', id, link.remote.name, this.#roster.position(id));
     }
     if (state.phase === 'closed' || state.phase === 'failed') {
