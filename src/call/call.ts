@@ -448,9 +448,12 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   #onLinkState(link: PeerLink<S>, state: LinkState): void {
     if (this.#links.get(link.remoteId) !== link) return;
     const id = link.remoteId;
+    // Every link that (re)connects gets its share of the uplink then: also a link made anew for someone we
+    // had met (a pair the other side rebuilt), which no join would re-cap. Links whose cap is unchanged
+    // are not touched (SenderActuator.setCap).
+    if (state.phase === 'connected') this.#rebalance();
     if (state.phase === 'connected' && !this.#met.has(id)) {
       this.#met.add(id);
-      this.#rebalance();
       this.emit('participant-joined', id, link.remote.name, this.#roster.position(id));
     }
     if (state.phase === 'closed' || state.phase === 'failed') {
