@@ -90,20 +90,13 @@ export class Recovery {
   stalled(since: number): void {
     if (this.host.state.phase !== 'connected') return;
     this.#brokenSince = Math.min(this.#brokenSince ?? since, since);
-    // Nothing arrives: the quality policy must not learn from it either (it read a 25 s partition's first
-    // six seconds, before ICE said anything, as a collapsed connection and held the call in audio only).
-    this.named.cancel('monitor');
-    this.host.stopMonitor();
     this.host.changed();
   }
 
   /** Media arrives again: the link is no longer unstable. */
   flowing(): void {
-    if (this.#peerState === 'connected' && this.host.state.phase === 'connected') {
+    if (this.#peerState === 'connected' && this.host.state.phase === 'connected')
       this.#brokenSince = undefined;
-      // As after a restored path: the first seconds show the stall's wake, not the connection.
-      this.named.schedule('monitor', MONITOR_SETTLE_MS, () => this.host.startMonitor());
-    }
     this.host.changed();
   }
 
