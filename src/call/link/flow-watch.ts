@@ -39,10 +39,15 @@ export class FlowWatch {
     return this.#stalled;
   }
 
-  /** Counts from now again, as if media had just arrived (a restored path gets its second). */
+  /**
+   * Counts from now again, as if media had just arrived (a restored path gets its second). A stall it
+   * ends is said to be over (`flowing`): the next bytes would not say it, since nothing is stalled then.
+   */
   rearm(): void {
+    const wasStalled = this.#stalled;
     this.#stalled = false;
     if (this.#lastFlowAt !== undefined) this.#lastFlowAt = this.#o.timers.now();
+    if (wasStalled) this.#o.flowing();
   }
 
   start(): void {

@@ -90,13 +90,23 @@ export class Recovery {
   stalled(since: number): void {
     if (this.host.state.phase !== 'connected') return;
     this.#brokenSince = Math.min(this.#brokenSince ?? since, since);
+    // Nothing arrives: the quality policy must not learn from it either. Left running, it read a 25 s
+    // partition's first six seconds (before ICE said anything) as a collapsed connection, and the call came
+    // back in audio only and stayed so for the 30 s hold.
+    this.named.cancel('monitor');
+    this.host.stopMonitor();
     this.host.changed();
   }
 
-  /** Media arrives again: the link is no longer unstable. */
+  /**
+   * Media arrives again (or ICE restored the path): the link is no longer unstable, and the quality monitor
+   * judges it again once the stall's wake has passed, as after a restored path.
+   */
   flowing(): void {
-    if (this.#peerState === 'connected' && this.host.state.phase === 'connected')
+    if (this.#peerState === 'connected' && this.host.state.phase === 'connected') {
       this.#brokenSince = undefined;
+      this.named.schedule('monitor', MONITOR_SETTLE_MS, () => this.host.startMonitor());
+    }
     this.host.changed();
   }
 

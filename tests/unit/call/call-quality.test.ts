@@ -82,6 +82,57 @@ describe('Call: quality', () => {
     expect(replaced(media.calls)).toEqual([null, guest.stream.getVideoTracks()[0], null]);
   });
 
+  it('a stall whose estimate collapses (a partition ICE has not seen yet) teaches the policy nothing', async () => {
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(6);
+    const media = rig.peerOf(guest).media;
+    // Nothing arrives on either side, and the guest's bandwidth estimate collapses with the path.
+    for (const s of [host, guest]) rig.peerOf(s).media.inboundFrozen = true;
+    media.availableKbps = 100;
+    await rig.timers.advanceSettling(1500);
+    expect(callStatus(guest.call.snapshot)).toBe('Connection unstable…');
+    const sampled = media.statsCalls;
+    // Six seconds of it (ICE says "disconnected" about then): the monitor is not sampling meanwhile.
+    await rig.timers.advanceSettling(6000);
+    expect(guest.call.snapshot.decision?.level).toBe('high');
+    expect(media.statsCalls).toBe(sampled);
+    // The path is back: "Connected" at once, and the monitor judges it again after the stall's wake (5 s).
+    for (const s of [host, guest]) rig.peerOf(s).media.inboundFrozen = false;
+    media.availableKbps = 3000;
+    await rig.timers.advanceSettling(500);
+    expect(callStatus(guest.call.snapshot)).toBe('Connected');
+    await rig.timers.advanceSettling(4000);
+    expect(media.statsCalls).toBe(sampled);
+    await rig.timers.advanceSettling(3000);
+    expect(media.statsCalls).toBeGreaterThan(sampled);
+    expect(guest.call.snapshot.decision?.level).toBe('high');
+    expect(replaced(media.calls)).toEqual([]);
+  });
+
+  it('a stall that ICE restores by itself (disconnected, then connected) is over at once, and sampling resumes', async () => {
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(6);
+    // What the UI shows is the snapshot taken at the last "change": it must not keep a stale "unstable".
+    const shown = new Map([host, guest].map((s) => [s, callStatus(s.call.snapshot)]));
+    for (const s of [host, guest]) s.call.on('change', () => shown.set(s, callStatus(s.call.snapshot)));
+    for (const s of [host, guest]) rig.peerOf(s).media.inboundFrozen = true;
+    await rig.timers.advanceSettling(1500);
+    for (const s of [host, guest]) expect(shown.get(s)).toBe('Connection unstable…');
+    const sampled = rig.peerOf(guest).media.statsCalls;
+    // A blip ICE notices (under its 2 s grace), and media flows as it comes back.
+    rig.network.setLink(false);
+    await rig.timers.advanceSettling(1000);
+    for (const s of [host, guest]) rig.peerOf(s).media.inboundFrozen = false;
+    rig.network.setLink(true);
+    await rig.timers.advanceSettling(500);
+    for (const s of [host, guest]) {
+      expect(s.call.state.phase).toBe('connected');
+      expect(shown.get(s)).toBe('Connected');
+    }
+    await rig.timers.advanceSettling(6000);
+    expect(rig.peerOf(guest).media.statsCalls).toBeGreaterThan(sampled);
+  });
+
   it('forcing audio only holds on a good connection until released', async () => {
     const { host, guest } = await rig.connectedPair();
     await rig.seconds(2);

@@ -69,10 +69,21 @@ describe('FlowWatch', () => {
     media.flowing = false;
     await run(1000);
     expect(events).toEqual(['stalled since 1000']);
+    // The stall it ends is said to be over at once (the next bytes would not say it: nothing is stalled).
     watch.rearm();
     const rearmedAt = timers.now();
+    expect(events).toEqual(['stalled since 1000', `flowing at ${rearmedAt}`]);
     await run(1000);
-    expect(events).toEqual(['stalled since 1000', `stalled since ${rearmedAt}`]);
+    expect(events).toEqual(['stalled since 1000', `flowing at ${rearmedAt}`, `stalled since ${rearmedAt}`]);
+  });
+
+  it('rearm while media flows says nothing', async () => {
+    const { events, watch, run } = rig();
+    watch.start();
+    await run(1000);
+    watch.rearm();
+    await run(2000);
+    expect(events).toEqual([]);
   });
 
   it('stop ends the reads; a read that fails is skipped', async () => {
