@@ -180,12 +180,21 @@ async function rawRun(from: Page, to: Page): Promise<{ rate: number; chat: ChatR
 /** In the receiving page: stamps when the n-th "Received and verified" shows, and when chat texts show. */
 const WATCH = `(() => {
   window.__verified = [];
+  window.__verifiedWaiters = [];
+  // Resolves with when the (count+1)-th "Received and verified" showed: one call, no polling of the page.
+  window.__whenVerified = (count) =>
+    new Promise((resolve) => {
+      const check = () =>
+        window.__verified.length > count ? resolve(window.__verified[count]) : window.__verifiedWaiters.push(check);
+      check();
+    });
   window.__chatSeen = {};
   const list = () => document.querySelector('ol[aria-label="Messages"]');
   new MutationObserver(() => {
     const now = performance.timeOrigin + performance.now();
     const n = [...document.querySelectorAll('.ok')].filter((e) => e.textContent === 'Received and verified').length;
     while (window.__verified.length < n) window.__verified.push(now);
+    for (const wake of window.__verifiedWaiters.splice(0)) wake();
     for (const p of list()?.querySelectorAll('p.text') ?? []) {
       const t = p.textContent;
       if (t.startsWith('bench ') && !(t in window.__chatSeen)) window.__chatSeen[t] = now;
@@ -272,14 +281,25 @@ async function oursRun(
     (button as HTMLButtonElement).click();
     return at;
   })) as number;
-  const done = (async () => {
-    for (;;) {
-      const verified = (await to.evaluate('window.__verified')) as number[];
-      if (verified.length > before) return verified[before]!;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  // One waiting call, as the raw run's: polling the receiving page would give it work the raw run's has not.
+  const done = to.evaluate(
+    (count) => (window as unknown as { __whenVerified(n: number): Promise<number> }).__whenVerified(count),
+    before,
+  );
   done.catch(() => undefined); // a failure surfaces through chatWhile's own page calls first
+  // A transfer that stops short never shows "verified": say every 30 s where both sides stand.
+  const rows = (page: Page) =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('li')]
+        .map((li) => li.textContent.replace(/\s+/g, ' ').trim())
+        .filter((row) => row.includes('.bin')),
+    );
+  const watchdog = setInterval(() => {
+    void Promise.all([rows(from), rows(to)]).then(([sending, receiving]) =>
+      console.error(`  ${name} after 30 s more: sender ${sending.at(-1)} · receiver ${receiving.at(-1)}`),
+    );
+  }, 30_000);
+  void done.finally(() => clearInterval(watchdog)).catch(() => undefined);
   const profiling = chat ? await startProfile(to) : undefined;
   const run = chat ? await chatWhile(from, to, done) : { latencies: [], traces: [] };
   await stopProfile(profiling);
@@ -287,6 +307,22 @@ async function oursRun(
   let lastByte = NaN;
   for (const [at] of (await probeState(to)).got) if (at <= verified) lastByte = at;
   return { rate: SIZE / 1e6 / ((verified - started) / 1000), chat: run, verifyMs: verified - lastByte };
+}
+
+/**
+ * The two browsers' clocks, which every latency here compares: `b`'s reading of performance.timeOrigin +
+ * now() minus the midpoint of two of `a`'s around it, from the tightest of 10 tries (± half its round trip).
+ */
+async function clockOffset(a: Page, b: Page): Promise<{ offset: number; error: number }> {
+  const stamp = () => performance.timeOrigin + performance.now();
+  let best = { offset: NaN, error: Infinity };
+  for (let i = 0; i < 10; i++) {
+    const a0 = await a.evaluate(stamp);
+    const b0 = await b.evaluate(stamp);
+    const a1 = await a.evaluate(stamp);
+    if ((a1 - a0) / 2 < best.error) best = { offset: b0 - (a0 + a1) / 2, error: (a1 - a0) / 2 };
+  }
+  return best;
 }
 
 const load = () =>
@@ -313,6 +349,7 @@ async function main(): Promise<void> {
       await page.evaluate(WATCH);
     }
     await connectRaw(join, panel);
+    const clocks = await clockOffset(join, panel);
     console.error('call connected, raw channel open');
 
     if (!WORKER_FILE) throw new Error('no sha256-worker-*.js in dist/assets: run npm run build');
@@ -369,6 +406,9 @@ async function main(): Promise<void> {
     const busy = summarize(busyChat.filter(Number.isFinite));
     const besideRaw = summarize(rawChat.filter(Number.isFinite));
     console.log(`load average (1/5/15 min) at the start ${startLoad}, at the end ${load()}`);
+    console.log(
+      `clocks: side panel − join page ${clocks.offset.toFixed(2)} ms (± ${clocks.error.toFixed(2)} ms)`,
+    );
     console.log(`${MIB} MiB per transfer, ${RUNS} runs each, alternating join page → extension and back`);
     console.log(HEADER);
     console.log(formatRow('raw data channel (ceiling)', rawS, 'MB/s'));
