@@ -321,10 +321,11 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   }
 
   /** Everyone we have a link with, and whether it is connected (chat and files address each). */
-  participants(): { id: string; name: string | undefined; connected: boolean }[] {
+  participants(): { id: string; name: string | undefined; position: number; connected: boolean }[] {
     return [...this.#links.values()].map((l) => ({
       id: l.remoteId,
       name: l.remote.name,
+      position: this.#roster.position(l.remoteId),
       connected: l.state.phase === 'connected',
     }));
   }

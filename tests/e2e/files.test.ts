@@ -12,6 +12,11 @@ mkdirSync(SHOTS, { recursive: true });
 const status = (page: Page) => page.getByRole('status').first();
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const MiB = 1024 * 1024;
+/** What the page calls the other person: their 1:1 video's name after "Remote video: ". */
+const shownName = async (page: Page) => {
+  const label = await page.locator('video[aria-label^="Remote video: "]').getAttribute('aria-label');
+  return label!.slice('Remote video: '.length);
+};
 
 /** Files between the extension's side panel (as a tab) and a join page, in real Chromium. */
 describe('files during a call', () => {
@@ -112,7 +117,8 @@ describe('files during a call', () => {
     });
     const item = join.getByRole('listitem').filter({ hasText: 'dropped.txt' });
     await item.getByRole('button', { name: 'Decline' }).click();
-    await panel.getByText('Someone declined the file.').waitFor({ timeout: 10_000 });
+    // Named as their tile names them (they gave no name: "Guest n"), not "Someone".
+    await panel.getByText(`${await shownName(panel)} declined the file.`).waitFor({ timeout: 10_000 });
   });
 
   test('Cancel mid-way stops both sides; a file name with markup is text', async () => {
@@ -126,7 +132,7 @@ describe('files during a call', () => {
     await expect.poll(() => bar.getAttribute('value').then(Number), { timeout: 20_000 }).toBeGreaterThan(MiB);
     await join.getByRole('button', { name: 'Cancel' }).click();
     await join.getByText('You cancelled the transfer.').waitFor();
-    await panel.getByText('Someone cancelled the transfer.').waitFor({ timeout: 10_000 });
+    await panel.getByText(`${await shownName(panel)} cancelled the transfer.`).waitFor({ timeout: 10_000 });
     expect(await join.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
   });
 });

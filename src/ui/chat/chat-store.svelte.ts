@@ -5,6 +5,7 @@ import type { ChatNotice } from '../../call/chat/chat.js';
 import { newId } from '../../call/ids.js';
 import { realTimers } from '../../call/ports.js';
 import { text } from '../text/index.js';
+import { withShownNames } from '../shown-names.js';
 
 /** Rune state around the call's chat: the panel reads it and sends intents. */
 export class ChatStore {
@@ -17,7 +18,7 @@ export class ChatStore {
 
   constructor(call: Call<MediaStream>) {
     this.chat = new Chat({
-      room: call,
+      room: withShownNames(call),
       timers: realTimers,
       newId: () => newId(),
       joinedLate: call.role === 'guest',

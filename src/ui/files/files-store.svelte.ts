@@ -4,6 +4,7 @@ import type { FileNotice } from '../../call/files/notices.js';
 import { newId } from '../../call/ids.js';
 import { realTimers } from '../../call/ports.js';
 import { workerSha256 } from '../../web/worker-sha256.js';
+import { withShownNames } from '../shown-names.js';
 
 /** Rune state around the call's file transfers; a verified file becomes a Blob the user can save. */
 export class FilesStore {
@@ -16,7 +17,7 @@ export class FilesStore {
 
   constructor(call: Call<MediaStream>) {
     this.files = new Files({
-      room: call,
+      room: withShownNames(call),
       timers: realTimers,
       newId: () => newId(),
       sha256: workerSha256,
