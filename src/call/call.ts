@@ -36,6 +36,8 @@ export {
   remotePause,
   sendingAudioOnly,
   showsDecision,
+  shownBars,
+  tileBars,
   tileTrouble,
   type StatusFacts,
   type TileTrouble,

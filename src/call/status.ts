@@ -1,5 +1,6 @@
 import { reconnectingSeconds, type CallState } from './call-machine.js';
 import type { CallSnapshot, Participant } from './call-types.js';
+import type { Bars } from './quality/mos.js';
 import type { DecisionReason } from './quality/policy.js';
 
 /**
@@ -102,4 +103,18 @@ export function tileTrouble(p: Participant<unknown>, now: number): TileTrouble |
   if (p.phase === 'reconnecting' && p.reconnectingSince !== undefined)
     return { kind: 'reconnecting', seconds: Math.max(0, Math.floor((now - p.reconnectingSince) / 1000)) };
   return p.phase === 'lost' ? { kind: 'lost' } : undefined;
+}
+
+/**
+ * The 1:1 call's bars: none (0) while nothing arrives (unstable, reconnecting, lost). The last reading was
+ * taken while media still flowed, and full bars over a frozen picture would say the opposite of the status.
+ */
+export function shownBars(snapshot: CallSnapshot<unknown>): Bars | undefined {
+  const { phase } = snapshot.state;
+  return snapshot.unstable || phase === 'reconnecting' || phase === 'lost' ? 0 : snapshot.quality?.bars;
+}
+
+/** A tile's bars: none (0) while its link is in trouble (`tileTrouble`), for the same reason. */
+export function tileBars(p: Participant<unknown>, trouble: TileTrouble | undefined): Bars | undefined {
+  return trouble === undefined ? p.quality?.bars : 0;
 }

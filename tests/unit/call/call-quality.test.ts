@@ -5,6 +5,7 @@ import {
   remotePause,
   sendingAudioOnly,
   showsDecision,
+  shownBars,
   type CallSnapshot,
 } from '../../../src/call/call.js';
 import { en } from '../../../src/ui/text/en.js';
@@ -91,6 +92,9 @@ describe('Call: quality', () => {
     media.availableKbps = 100;
     await rig.timers.advanceSettling(1500);
     expect(callStatus(guest.call.snapshot)).toBe('Connection unstable…');
+    // No bars over a frozen picture: the last reading was taken while media flowed.
+    expect(guest.call.snapshot.quality?.bars).toBe(5);
+    expect(shownBars(guest.call.snapshot)).toBe(0);
     const sampled = media.statsCalls;
     // Six seconds of it (ICE says "disconnected" about then): the monitor is not sampling meanwhile.
     await rig.timers.advanceSettling(6000);
@@ -101,6 +105,7 @@ describe('Call: quality', () => {
     media.availableKbps = 3000;
     await rig.timers.advanceSettling(500);
     expect(callStatus(guest.call.snapshot)).toBe('Connected');
+    expect(shownBars(guest.call.snapshot)).toBe(5);
     await rig.timers.advanceSettling(4000);
     expect(media.statsCalls).toBe(sampled);
     await rig.timers.advanceSettling(3000);

@@ -1,6 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Role } from '../../../src/call/call-machine.js';
-import { Call, PAIR_CONNECT_MS, PAIR_PATIENCE, callStatus, tileTrouble } from '../../../src/call/call.js';
+import {
+  Call,
+  PAIR_CONNECT_MS,
+  PAIR_PATIENCE,
+  callStatus,
+  tileBars,
+  tileTrouble,
+} from '../../../src/call/call.js';
 import { newId } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import { deriveKey, seal } from '../../../src/call/seal.js';
@@ -274,6 +281,13 @@ describe('a room of peer links', () => {
     await timers.advanceSettling(2000);
     expect(trouble(a, b)).toEqual({ kind: 'unstable' });
     expect(trouble(b, a)).toEqual({ kind: 'unstable' });
+    // No bars over the frozen picture (the last reading was taken while media flowed); c's tile keeps its.
+    const bars = (viewer: Person, of: Person) => {
+      const p = viewer.call.snapshot.participants.find((x) => x.id === of.call.peerId)!;
+      return tileBars(p, tileTrouble(p, timers.now()));
+    };
+    expect(bars(a, b)).toBe(0);
+    expect(bars(a, c)).toBeGreaterThan(0);
     expect(trouble(a, c)).toBeUndefined();
     expect(trouble(c, a)).toBeUndefined();
     expect(trouble(c, b)).toBeUndefined();
