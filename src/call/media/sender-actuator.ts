@@ -42,6 +42,8 @@ export class SenderActuator<S extends MediaStreamLike> {
       // The encoding goes first so that returning video starts at the level's rate, not the last one.
       if (video) await this.media.setVideoEncoding(encoding, sending.degradationPreference);
       if (replace) await this.media.replaceVideoTrack(video ? camera : null);
+      // Audio-only: the encoding goes inactive once the track is gone (switching it on again probes the link).
+      if (!video && replace) await this.media.setVideoEncoding(encoding, sending.degradationPreference);
     });
   }
 

@@ -5,7 +5,10 @@
  * Audio-only is not an encoding: the adapter replaces the video track by null. FIELD-NOTES: that stops video
  * bytes while audio continues, needs no renegotiation, and video returns < 0.5 s after `replaceTrack(track)`
  * (`removeTrack` renegotiates and cannot re-add the same track). The receiver gets no event, so the adapter
- * tells the peer over the data channel. The encoding stays at `low` meanwhile, so video comes back cheap.
+ * tells the peer over the data channel. The encoding stays at `low` meanwhile, so video comes back cheap, but
+ * inactive: switching it on again raises what the call may send, which makes Chromium probe the link at about
+ * twice that (measured through a 100 kbit tbf: the estimate went 84 → 508 kbps within 2 s once the limit was
+ * lifted, and stayed 84–138 under it), while a bare `replaceTrack` left the estimate climbing ~15 kbps/s.
  */
 import type { QualityLevel, VideoLevel } from './config.js';
 
@@ -73,9 +76,11 @@ export function encodingFor(level: QualityLevel, options: EncodingOptions = {}):
 
 /** Everything the adapter applies for a level. */
 export function sendingFor(level: QualityLevel, options: EncodingOptions = {}): VideoSending {
+  const audioOnly = level === 'audio-only';
+  const encoding = encodingFor(level, options);
   return {
-    replaceTrackWithNull: level === 'audio-only',
-    encoding: encodingFor(level, options),
+    replaceTrackWithNull: audioOnly,
+    encoding: audioOnly ? { ...encoding, active: false } : encoding,
     degradationPreference: options.sharing ? 'maintain-resolution' : 'maintain-framerate',
   };
 }

@@ -41,10 +41,10 @@ describe('actuation: what each level sends', () => {
     expect(sendingFor('medium').degradationPreference).toBe('maintain-framerate');
   });
 
-  it('expresses audio-only as a null video track, the encoding kept at low for a quick return', () => {
+  it('expresses audio-only as a null video track, the encoding kept at low (inactive) for a quick return', () => {
     expect(sendingFor('audio-only')).toEqual({
       replaceTrackWithNull: true,
-      encoding: encodingFor('low'),
+      encoding: { ...encodingFor('low'), active: false },
       degradationPreference: 'maintain-framerate',
     });
     expect(sendingFor('low').replaceTrackWithNull).toBe(false);
