@@ -35,8 +35,14 @@ export interface QualityConfig {
   readonly holdAfterDownMs: number;
   readonly maxHoldAfterDownMs: number;
   readonly revertWindowMs: number;
+  readonly audioProbeHoldMs: number;
+  readonly maxAudioProbeHoldMs: number;
+  readonly audioProbeCleanMs: number;
   readonly appLimitedRatio: number;
   readonly probeCleanMs: number;
+  readonly probeFailSamples: number;
+  readonly probeRiseSamples: number;
+  readonly probeRiseRatio: number;
   readonly probeConfirmSamples: number;
   readonly probeMaxMs: number;
   readonly probeCongestionDrop: number;
@@ -77,23 +83,42 @@ export const qualityConfig: QualityConfig = deepFreeze({
   upGoodMs: 10_000,
   // No change for 20 s after stepping up (the issue's "at most one switch per 20 s").
   holdAfterUpMs: 20_000,
-  // No step up for 30 s after a step down, doubled each time a step up was undone within `revertWindowMs`,
-  // capped at 2 minutes so video still comes back by itself within ~2.5 min once the link is good.
+  // Between video levels: no step up for 30 s after a step down, doubled each time a step up was undone within
+  // `revertWindowMs`, capped at 2 minutes so video still comes back by itself within ~2.5 min.
   holdAfterDownMs: 30_000,
   maxHoldAfterDownMs: 120_000,
   revertWindowMs: 30_000,
+  // From audio-only the way back is a hidden trial of `low`, and a trial that fails costs little: with the video
+  // encoding inactive while audio-only (actuation.ts), switching it on makes Chromium probe the link at ~2 × the
+  // level's 250 kbps before the encoder sends much, so the estimate answers within 1–2 s: measured through a
+  // 100 kbit tbf, 84–138 kbps with no audio lost; after the limit is lifted, 418–630 kbps. So the first trial
+  // comes 2 s after the step down, the wait doubling after each failed trial (2, 4, 8, 16, 32 s) up to 32 s:
+  // a limit lifted after ~5 s gets video back within ~10 s, and a steady limit sees ~5 trials in its first
+  // minute, then one per ~35 s, each ~2 s of ≤ 250 kbps hidden video.
+  audioProbeHoldMs: 2_000,
+  maxAudioProbeHoldMs: 32_000,
+  // …and only after 2 s in which what we still send (audio) went through clean.
+  audioProbeCleanMs: 2_000,
   // Audio-only and capped levels are application-limited: the estimate cannot exceed ~1.5 × what we send
   // + 10 kbps, and climbs only ~18 kbps per second after a limit goes (FIELD-NOTES). Estimate ≥ 1.25 × sent
   // means "we are not using the link, so the estimate cannot tell us more" — the cue to probe instead.
   appLimitedRatio: 1.25,
   // A probe (the next level up, sent on trial) needs 10 s of clean samples first, like a measured step up.
   probeCleanMs: 10_000,
-  // A probe is confirmed after 5 consecutive samples that fit its level: at ~18 kbps per second the estimate
-  // needs ~4 s to climb from an audio-only ~80 kbps to 150 (FIELD-NOTES), and good spells shorter than 5 s
-  // (an oscillating link) must not confirm.
-  probeConfirmSamples: 5,
-  // …and given up after 15 s; by then it settles on whatever level the recent samples support.
-  probeMaxMs: 15_000,
+  // 2 congested samples end a trial: on a link that carries the level there are none (a trial is confirmed
+  // within ~4 s), and a trial may cost audio only for a moment.
+  probeFailSamples: 2,
+  // A trial whose estimate has not reached the level's `upKbps`, nor risen by 20 % from where it started, after 2
+  // samples has found no headroom: under the 100 kbit limit it stayed within +7 %. (Without Chromium's probe the
+  // estimate climbs ~18 kbps per second from ~80 kbps, +40 % in 2 s, and the trial goes on.)
+  probeRiseSamples: 2,
+  probeRiseRatio: 1.2,
+  // A trial is confirmed after 4 samples, the last 3 at or above the level's up line (`upKbps`, loss ≤
+  // `upLossPercent`): good spells of 3 s or less (an oscillating link) must not confirm.
+  probeConfirmSamples: 4,
+  // …and given up after 8 s (with Chromium's probe it is confirmed within ~4 s; without, the estimate climbs
+  // ~18 kbps per second and needs ~8 s); by then it settles on whatever level the recent samples support.
+  probeMaxMs: 8_000,
   // A probe sample is congested when the estimate falls below 90 % of where the probe started (libwebrtc
   // cuts to 85 % of throughput on overuse) while below the probed level's line, or loss passes `upLossPercent`.
   probeCongestionDrop: 0.9,

@@ -5,24 +5,31 @@
  *   straight to the level the bad samples support (their upper median), with no hold: audio comes first.
  *   The fast path reads only the bandwidth estimate and reported loss, never qualityLimitationReason.
  *
- *   Up, slowly, one level at a time, after a hold since the last change (`holdAfterUpMs` after a step up,
+ *   Up, one level at a time, after a hold since the last change (`holdAfterUpMs` after a step up,
  *   `holdAfterDownMs` after a step down, doubled for every step up that had to be undone, up to
- *   `maxHoldAfterDownMs`). Two ways up:
+ *   `maxHoldAfterDownMs`; from audio-only `audioProbeHoldMs`, doubled the same way up to
+ *   `maxAudioProbeHoldMs`, since its trial is hidden and cheap, see below). Two ways up:
  *   - measured: `upGoodMs` of samples with headroom for the next level (estimate ≥ its `upKbps`, loss
  *     ≤ `upLossPercent`, encoder not limited by bandwidth or CPU);
  *   - probed: the estimate cannot show headroom we do not use. libwebrtc grows it to at most ~1.5 × what we
  *     send + 10 kbps, so while audio-only (~50 kbps) it stays near 80 kbps on any link. When we are plainly
- *     application-limited (estimate ≥ `appLimitedRatio` × sent) and `probeCleanMs` of samples were clean, we
- *     send the next level on trial: the decision says `probing: true` (the peer should keep showing the
- *     settled level), the real traffic lets the estimate rise (raising the encoder's allocation also makes
- *     Chromium send probe packets), and the trial is judged on congestion — loss, or an estimate falling
- *     below where it started — not on the still-climbing estimate. `probeConfirmSamples` samples in a row
- *     that fit the level confirm it; 3 congested samples of 5, or `probeMaxMs` without confirmation, end it
- *     (at the best level the recent samples support, or back where it was).
+ *     application-limited (estimate ≥ `appLimitedRatio` × sent) and `probeCleanMs` (from audio-only
+ *     `audioProbeCleanMs`) of samples were clean, we send the next level on trial: the decision says
+ *     `probing: true` (the peer keeps showing the settled level). Raising the encoder's allocation makes
+ *     Chromium probe the link at about twice the level's bitrate, so the estimate — computed from the other
+ *     side's per-packet arrival reports, i.e. what actually reached it — answers within 1–2 s. The trial is
+ *     judged on that estimate and on loss, not on the frames: hidden trial frames reached the other side at
+ *     4–15 fps through a 100 kbit limit too, so "frames arrived" cannot tell a limited link from a free one.
+ *     A trial ends as failed when 2 of its last 5 samples are congested (loss past `upLossPercent`, or an
+ *     estimate falling below where it started) or when after `probeRiseSamples` samples the estimate has
+ *     neither reached the level's `upKbps` nor risen by `probeRiseRatio`; it is confirmed once it has lasted
+ *     `probeConfirmSamples` samples and all but the first were at or above the level's up line; after
+ *     `probeMaxMs` it settles at the best level the recent samples support, or back where it was.
  *
  * So, in steady conditions the settled level changes at most once per 20 s: a measured step up only happens
  * after 10 s of samples that already carry the next level; a probe that fails leaves the settled level alone
- * and doubles the wait before the next one; an oscillating link never gives 5 s of good samples in a row.
+ * and doubles the wait before the next one; an oscillating link never gives the 3 good samples in a row that
+ * a 4-sample trial needs before its next bad spell.
  *
  * The user can force audio-only, or force video ("Try video anyway") at a level for a while; automatic
  * fallback can be switched off, after which the policy never goes below `low` by itself.
@@ -131,6 +138,10 @@ interface Probe {
   readonly startedAt: number;
   readonly startAvailable: number | undefined;
   readonly samples: Signals[];
+  /** Samples judged so far (`samples` keeps only the last few). */
+  count: number;
+  /** The estimate has reached the level's up line or risen from where it started. */
+  risen: boolean;
   goodRun: number;
 }
 
@@ -157,6 +168,8 @@ export class QualityPolicy {
   #pendingUpAt: number | undefined;
   /** Step-up attempts undone in a row. */
   #reverts = 0;
+  /** One of them was a settled step up the link took back (a switch the user saw), not only hidden trials. */
+  #flipped = false;
 
   constructor(options: QualityPolicyOptions) {
     this.config = options.config ?? qualityConfig;
@@ -181,6 +194,7 @@ export class QualityPolicy {
     if (this.#pendingUpAt !== undefined && now - this.#pendingUpAt > this.config.revertWindowMs) {
       this.#pendingUpAt = undefined;
       this.#reverts = 0;
+      this.#flipped = false;
     }
 
     const override = this.#override;
@@ -326,11 +340,8 @@ export class QualityPolicy {
       s.availableKbps !== undefined &&
       s.sendKbps !== undefined &&
       s.availableKbps >= this.config.appLimitedRatio * s.sendKbps;
-    if (
-      appLimited &&
-      this.#cleanRunStart !== undefined &&
-      now - this.#cleanRunStart >= this.config.probeCleanMs
-    ) {
+    const cleanMs = settled === 'audio-only' ? this.config.audioProbeCleanMs : this.config.probeCleanMs;
+    if (appLimited && this.#cleanRunStart !== undefined && now - this.#cleanRunStart >= cleanMs) {
       this.#startProbe(next, now);
       return { level: next, reason: 'probe', probingFrom: settled };
     }
@@ -343,6 +354,8 @@ export class QualityPolicy {
       startedAt: now,
       startAvailable: this.#latest?.availableKbps,
       samples: [],
+      count: 0,
+      risen: false,
       goodRun: 0,
     };
   }
@@ -350,6 +363,7 @@ export class QualityPolicy {
   #judgeProbe(s: Signals, now: number): Change | undefined {
     const probe = this.#probe!;
     const t = this.#thresholds(probe.target);
+    probe.count += 1;
     probe.samples.push(s);
     if (probe.samples.length > this.config.downWindow) probe.samples.shift();
     // A trial is meant to find spare capacity: loss past libwebrtc's "hold" line (2 %) means there is none.
@@ -359,10 +373,27 @@ export class QualityPolicy {
         x.availableKbps < t.minKbps &&
         probe.startAvailable !== undefined &&
         x.availableKbps < probe.startAvailable * this.config.probeCongestionDrop);
-    if (probe.samples.filter(congested).length >= this.config.downBadSamples)
+    if (probe.samples.filter(congested).length >= this.config.probeFailSamples)
       return this.#endProbe(undefined, now);
-    probe.goodRun = levelRank(fits(s, this.config)) >= levelRank(probe.target) ? probe.goodRun + 1 : 0;
-    if (probe.goodRun >= this.config.probeConfirmSamples) return this.#endProbe(probe.target, now);
+    // Chromium probes the link as the trial starts: an estimate that has not moved since has found no headroom.
+    // (Without an estimate, e.g. Firefox, only congestion and `probeMaxMs` end a trial.)
+    const start = probe.startAvailable;
+    if (
+      s.availableKbps === undefined ||
+      s.availableKbps >= t.upKbps ||
+      (start !== undefined && s.availableKbps >= start * this.config.probeRiseRatio)
+    )
+      probe.risen = true;
+    if (!probe.risen && probe.count >= this.config.probeRiseSamples) return this.#endProbe(undefined, now);
+    const up =
+      (s.availableKbps === undefined || s.availableKbps >= t.upKbps) &&
+      (s.lossPercent === undefined || s.lossPercent <= this.config.upLossPercent);
+    probe.goodRun = up ? probe.goodRun + 1 : 0;
+    if (
+      probe.count >= this.config.probeConfirmSamples &&
+      probe.goodRun >= this.config.probeConfirmSamples - 1
+    )
+      return this.#endProbe(probe.target, now);
     if (now - probe.startedAt < this.config.probeMaxMs) return undefined;
     const supported = probe.samples
       .map((x) => fits(x, this.config))
@@ -391,6 +422,7 @@ export class QualityPolicy {
   #switchTo(level: QualityLevel, now: number, direction: 'up' | 'down'): void {
     if (direction === 'down' && this.#pendingUpAt !== undefined) {
       this.#reverts += 1;
+      this.#flipped = true;
       this.#pendingUpAt = undefined;
     }
     if (direction === 'up') this.#pendingUpAt = now;
@@ -413,7 +445,12 @@ export class QualityPolicy {
 
   #holdMs(): number {
     if (!this.#lastSwitchDown) return this.config.holdAfterUpMs;
-    return Math.min(this.config.holdAfterDownMs * 2 ** this.#reverts, this.config.maxHoldAfterDownMs);
+    const c = this.config;
+    if (this.#settled !== 'audio-only')
+      return Math.min(c.holdAfterDownMs * 2 ** this.#reverts, c.maxHoldAfterDownMs);
+    // Failed hidden trials cost little, so their wait stays short; video the user saw come and go does not.
+    const max = this.#flipped ? c.maxHoldAfterDownMs : c.maxAudioProbeHoldMs;
+    return Math.min(c.audioProbeHoldMs * 2 ** this.#reverts, max);
   }
 
   #thresholds(level: QualityLevel): LevelThresholds {
