@@ -38,6 +38,7 @@ export interface QualityConfig {
   readonly audioProbeHoldMs: number;
   readonly maxAudioProbeHoldMs: number;
   readonly audioProbeCleanMs: number;
+  readonly audioProbeRatio: number;
   readonly appLimitedRatio: number;
   readonly probeCleanMs: number;
   readonly probeFailSamples: number;
@@ -97,8 +98,15 @@ export const qualityConfig: QualityConfig = deepFreeze({
   // minute, then one per ~35 s, each ~2 s of ≤ 250 kbps hidden video.
   audioProbeHoldMs: 2_000,
   maxAudioProbeHoldMs: 32_000,
-  // …and only after 2 s in which what we still send (audio) went through clean.
+  // …and only after 2 s in which the audio lost no more than `low` allows (10 %; see policy.ts #trackRuns).
   audioProbeCleanMs: 2_000,
+  // …and once the estimate is ≥ 1.55 × what we send: Chromium probes on a raised allocation only while the
+  // link is application-limited by its own measure (sending < 65 % of the estimate, i.e. estimate > 1.54 ×
+  // sent). Measured: audio-only sends ~45 kbps; after a collapse the estimate sat at 55–72 kbps for 5–9 s (a
+  // trial then got no probe and climbed ~15 kbps/s, 8 s to confirm), then reached 84–105 (a trial then jumped
+  // to 418–630 within 2 s). An estimate that never gets there (audio ≥ ~200 kbps) is tried anyway once
+  // `maxAudioProbeHoldMs` has passed, at `appLimitedRatio`.
+  audioProbeRatio: 1.55,
   // Audio-only and capped levels are application-limited: the estimate cannot exceed ~1.5 × what we send
   // + 10 kbps, and climbs only ~18 kbps per second after a limit goes (FIELD-NOTES). Estimate ≥ 1.25 × sent
   // means "we are not using the link, so the estimate cannot tell us more" — the cue to probe instead.

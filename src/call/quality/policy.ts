@@ -13,7 +13,8 @@
  *     ≤ `upLossPercent`, encoder not limited by bandwidth or CPU);
  *   - probed: the estimate cannot show headroom we do not use. libwebrtc grows it to at most ~1.5 × what we
  *     send + 10 kbps, so while audio-only (~50 kbps) it stays near 80 kbps on any link. When we are plainly
- *     application-limited (estimate ≥ `appLimitedRatio` × sent) and `probeCleanMs` (from audio-only
+ *     application-limited (estimate ≥ `appLimitedRatio` × sent; from audio-only `audioProbeRatio`, where
+ *     Chromium itself counts the link as application-limited) and `probeCleanMs` (from audio-only
  *     `audioProbeCleanMs`) of samples were clean, we send the next level on trial: the decision says
  *     `probing: true` (the peer keeps showing the settled level). Raising the encoder's allocation makes
  *     Chromium probe the link at about twice the level's bitrate, so the estimate — computed from the other
@@ -287,8 +288,15 @@ export class QualityPolicy {
       lowLoss(this.#upRunStart !== undefined) &&
       (s.availableKbps === undefined || s.availableKbps >= this.#thresholds(next).upKbps);
     this.#upRunStart = upGood ? (this.#upRunStart ?? now) : undefined;
+    // From audio-only a trial is cheap and judged on its own samples: the audio need only not be collapsing
+    // (loss ≤ low's line), and a missing report does not delay the start. A report covers the ~5 s before it,
+    // so the one after a limit goes still counts the limit's losses (measured: 5 % and 12 %).
+    const audioOnly = settled === 'audio-only';
     const clean =
-      lowLoss(this.#cleanRunStart !== undefined) && levelRank(fits(s, this.config)) >= levelRank(settled);
+      (audioOnly
+        ? s.lossPercent === undefined || s.lossPercent <= this.#thresholds('low').maxLossPercent
+        : lowLoss(this.#cleanRunStart !== undefined)) &&
+      levelRank(fits(s, this.config)) >= levelRank(settled);
     this.#cleanRunStart = clean ? (this.#cleanRunStart ?? now) : undefined;
   }
 
@@ -336,11 +344,15 @@ export class QualityPolicy {
       this.#switchTo(next, now, 'up');
       return { level: next, reason: 'recovered' };
     }
+    const c = this.config;
+    // From audio-only, wait for an estimate at which Chromium will probe the link when video starts.
+    const ratio =
+      settled === 'audio-only' && now - this.#lastSwitchAt < c.maxAudioProbeHoldMs
+        ? c.audioProbeRatio
+        : c.appLimitedRatio;
     const appLimited =
-      s.availableKbps !== undefined &&
-      s.sendKbps !== undefined &&
-      s.availableKbps >= this.config.appLimitedRatio * s.sendKbps;
-    const cleanMs = settled === 'audio-only' ? this.config.audioProbeCleanMs : this.config.probeCleanMs;
+      s.availableKbps !== undefined && s.sendKbps !== undefined && s.availableKbps >= ratio * s.sendKbps;
+    const cleanMs = settled === 'audio-only' ? c.audioProbeCleanMs : c.probeCleanMs;
     if (appLimited && this.#cleanRunStart !== undefined && now - this.#cleanRunStart >= cleanMs) {
       this.#startProbe(next, now);
       return { level: next, reason: 'probe', probingFrom: settled };
