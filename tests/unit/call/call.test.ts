@@ -132,11 +132,19 @@ async function openFrame(frame: RelayedFrame, secret = invite.secret): Promise<r
 async function expectAllReleased(...sides: Side[]): Promise<void> {
   timers.advance(1000);
   await nextTurn();
+  // A call ended before its admission token was derived never opened a socket at all.
+  const lastSocket = (s: Side) =>
+    server.sockets.findLast((k) => new URL(k.url).searchParams.get('id') === s.call.peerId);
+  // A hang-up's LEAVE is sealed (WebCrypto, on Node's thread pool) before the socket closes behind it: that
+  // takes real time, not one turn of the event loop (a fixed turn here failed ~1 run in 10).
+  await until(() => {
+    for (const s of sides) {
+      const socket = lastSocket(s);
+      if (socket) expect(socket.readyState, `${s.call.role} socket closed`).toBeGreaterThan(CONNECTING + 1);
+    }
+  });
   for (const s of sides) {
     expect(s.stream.allStopped, `${s.call.role} camera stopped`).toBe(true);
-    // A call ended before its admission token was derived never opened a socket at all.
-    const socket = server.sockets.findLast((k) => new URL(k.url).searchParams.get('id') === s.call.peerId);
-    if (socket) expect(socket.readyState, `${s.call.role} socket closed`).toBeGreaterThan(CONNECTING + 1);
     expect(server.clients.has(s.call.peerId)).toBe(false);
     const peer = network.peers.find((p) => p.stream === s.stream);
     if (peer) expect(peer.destroyed, `${s.call.role} peer destroyed`).toBe(true);
