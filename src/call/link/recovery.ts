@@ -133,11 +133,18 @@ export class Recovery {
     const phase = this.host.state.phase;
     // "Connection lost" stays until a user's "Try again" (which comes as `resume`, not as a plain request).
     if (phase === 'lost') return;
-    if (phase !== 'reconnecting') return void this.host.restartIce();
+    const sinceLast = this.timers.now() - this.#lastRestartAt;
+    // Requests come in bursts: the other side's socket, down through an outage, delivers every one it queued
+    // once it is back. Each restarting anew (rollback, new offer) sent offers whose answers crossed, and an
+    // answer applied in the wrong state made the browser's peer destroy itself: the call ended after the
+    // network had come back (blackout e2e, linkDown for 25 s). One restart answers the whole burst.
+    if (phase !== 'reconnecting') {
+      if (sinceLast >= FRESH_RESTART_MS) void this.host.restartIce();
+      return;
+    }
     // While we restart on our own schedule, a request is a hint to try now: it takes the place of our
     // next attempt (which then follows the backoff from here), so that the two sides' schedules together
     // never restart faster than one of them would.
-    const sinceLast = this.timers.now() - this.#lastRestartAt;
     if (sinceLast < FRESH_RESTART_MS) return;
     this.#attempt();
   }

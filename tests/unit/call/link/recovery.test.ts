@@ -70,4 +70,18 @@ describe('Recovery: restart requests from the other side', () => {
     recovery.requested();
     expect(restarts).toEqual([0]);
   });
+
+  it('a burst of requests while connected (queued on the other side through an outage) restarts once', () => {
+    const { timers, restarts, recovery } = rig();
+    timers.advance(5000);
+    for (let i = 0; i < 9; i++) recovery.requested();
+    expect(restarts).toEqual([5000]);
+    // A request once that restart is a second old is a new one.
+    timers.advance(999);
+    recovery.requested();
+    expect(restarts).toEqual([5000]);
+    timers.advance(1);
+    recovery.requested();
+    expect(restarts).toEqual([5000, 6000]);
+  });
 });
