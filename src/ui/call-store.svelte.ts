@@ -3,6 +3,7 @@ import { isLive } from '../call/call-machine.js';
 import { CallRecorder } from '../call/diagnostics/recorder.js';
 import { realTimers } from '../call/ports.js';
 import { text } from './text/index.js';
+import { shownName } from './shown-names.js';
 import { statusText } from './text/status.js';
 
 /** How long "Ayşe joined" stays in the status line. */
@@ -97,7 +98,7 @@ export class CallStore {
     const notice = this.#notice;
     if (notice === undefined) return undefined;
     const now = this.snapshot.participants.find((p) => p.id === notice.id);
-    const name = now?.name ?? notice.name ?? text.call.guest(notice.position);
+    const name = shownName({ name: now?.name ?? notice.name, position: notice.position });
     return notice.kind === 'joined' ? text.status.joined(name) : text.status.left(name);
   }
 
