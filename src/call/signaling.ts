@@ -300,6 +300,11 @@ export class SignalingClient extends Emitter<{
     const { timers } = this.#options;
     const period = this.#options.heartbeatMs ?? 5000;
     this.#lastHeard = timers.now();
+    // Whether the server echoes is learnt at once, not at the first heartbeat 5 s in: until then a dead
+    // socket cannot be told from a quiet one. A call whose network went away in those first seconds kept
+    // "sending" its restart offers into a dead socket for the whole outage, and after it they reached
+    // nobody until TCP's own retransmission, up to ~25 s later (blackout e2e, partition past the limit).
+    if (!this.#echoes) this.#sendHeartbeat();
     this.#heartbeat = timers.setInterval(() => {
       if (!this.#open) return;
       if (this.#echoes && timers.now() - this.#lastHeard > SILENT_PERIODS * period) return this.#drop();

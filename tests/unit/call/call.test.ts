@@ -170,9 +170,10 @@ describe('Call: host and guest', () => {
     expect(guest.call.snapshot.localStream).toBe(guest.stream);
     expect(peerOf(guest).initiator).toBe(true);
 
-    // However long the guest looks at their preview, nothing reaches the host.
+    // However long the guest looks at their preview, nothing reaches the host. (The clock moves a task at
+    // a time, so that the server's heartbeat echoes arrive meanwhile, as they would.)
     for (let i = 0; i < 5; i++) await nextTurn();
-    timers.advance(60_000);
+    await timers.advanceSettling(60_000);
     await nextTurn();
     expect(server.relayed).toEqual([]);
     // The host only heard from the server that someone registered in the room.
@@ -653,7 +654,7 @@ describe('Call: timeouts', () => {
       expect(peerOf(host).received.map((s) => s.type)).toEqual(['offer', 'candidate']);
       expect(peerOf(guest).received.map((s) => s.type)).toEqual(['answer', 'candidate']);
     });
-    timers.advance(19_999);
+    await timers.advanceSettling(19_999); // heartbeat echoes arrive meanwhile, as they would
     await nextTurn();
     expect(guest.call.state.phase).toBe('connecting');
     timers.advance(1);
@@ -669,7 +670,7 @@ describe('Call: timeouts', () => {
     network.connectable = false;
     await started('host');
     const guest = await started('guest', { connectTimeoutMs: 5000 });
-    timers.advance(60_000);
+    await timers.advanceSettling(60_000); // heartbeat echoes arrive meanwhile, as they would
     expect(guest.call.state.phase).toBe('ready');
     guest.call.join();
     await until(() => expect(peerOf(guest).received).toHaveLength(2));

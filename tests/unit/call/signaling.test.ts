@@ -103,7 +103,7 @@ describe('SignalingClient.connect', () => {
     expect(signaling.isOpen).toBe(true);
   });
 
-  it('sends a HEARTBEAT every 5 s once open, and none before', async () => {
+  it('sends a HEARTBEAT at once when open (does the server echo?), then every 5 s, and none before', async () => {
     const signaling = client();
     const connecting = signaling.connect();
     socket().serverOpen();
@@ -111,21 +111,22 @@ describe('SignalingClient.connect', () => {
     expect(heartbeats(socket())).toBe(0);
     socket().serverSend({ type: 'OPEN' });
     await connecting;
-    timers.advance(4999);
-    expect(heartbeats(socket())).toBe(0);
-    timers.advance(1);
     expect(heartbeats(socket())).toBe(1);
+    timers.advance(4999);
+    expect(heartbeats(socket())).toBe(1);
+    timers.advance(1);
+    expect(heartbeats(socket())).toBe(2);
     timers.advance(10_000);
-    expect(heartbeats(socket())).toBe(3);
+    expect(heartbeats(socket())).toBe(4);
     timers.advance(60_000);
-    expect(heartbeats(socket())).toBe(15);
+    expect(heartbeats(socket())).toBe(16);
     expect(socket().sent.every((frame) => frame === HEARTBEAT)).toBe(true);
   });
 
   it('uses a given heartbeat period', async () => {
     await connected({ heartbeatMs: 1000 });
     timers.advance(3500);
-    expect(heartbeats(socket())).toBe(3);
+    expect(heartbeats(socket())).toBe(1 + 3);
   });
 
   it('rejects with id-taken on ID-TAKEN, closes the socket and leaves no timer', async () => {
@@ -263,7 +264,10 @@ describe('SignalingClient messages', () => {
     socket().serverSend({ type: 'OPEN' });
     await connecting;
     expect(signaling.send('LEAVE', 'room', { reason: 'hangup' })).toBe(true);
-    expect(socket().sentMessages).toEqual([{ type: 'LEAVE', dst: 'room', payload: { reason: 'hangup' } }]);
+    expect(socket().sentMessages).toEqual([
+      { type: 'HEARTBEAT', payload: { echo: true } }, // sent on opening: does the server echo?
+      { type: 'LEAVE', dst: 'room', payload: { reason: 'hangup' } },
+    ]);
   });
 
   it('send() is false after the socket closed', async () => {
@@ -279,7 +283,7 @@ describe('SignalingClient closing', () => {
     const drops: unknown[] = [];
     signaling.on('drop', () => drops.push('drop'));
     timers.advance(5000);
-    expect(heartbeats(socket())).toBe(1);
+    expect(heartbeats(socket())).toBe(2); // on opening, and 5 s later
     socket().serverClose(1006, '');
     expect(drops).toEqual(['drop']);
     expect(signaling.isOpen).toBe(false);
@@ -287,7 +291,7 @@ describe('SignalingClient closing', () => {
     signaling.close();
     expect(timers.pending).toBe(0);
     timers.advance(60_000);
-    expect(heartbeats(sockets[0]!)).toBe(1);
+    expect(heartbeats(sockets[0]!)).toBe(2);
     expect(sockets).toHaveLength(1);
     expect(drops).toHaveLength(1);
   });
@@ -316,7 +320,7 @@ describe('SignalingClient closing', () => {
     expect(socket().readyState).toBe(CLOSING);
     timers.advance(60_000);
     await nextTurn();
-    expect(heartbeats(socket())).toBe(1);
+    expect(heartbeats(socket())).toBe(2); // on opening, and 5 s later
     expect(events).toEqual([]);
     expect(signaling.send('OFFER', 'room', {})).toBe(false);
     signaling.close();
@@ -418,9 +422,10 @@ describe('SignalingClient reconnecting', () => {
       expect(again.searchParams.get(name)).toBe(first.searchParams.get(name));
     }
     expect(signaling.send('OFFER', 'x', {})).toBe(true);
-    // Heartbeats go on the new socket; the next drop starts again at 125 ms.
+    // Heartbeats go on the new socket (this server never echoed, so it asks again on opening); the next
+    // drop starts again at 125 ms.
     timers.advance(5000);
-    expect(heartbeats(sockets.at(-1)!)).toBe(1);
+    expect(heartbeats(sockets.at(-1)!)).toBe(2);
     sockets.at(-1)!.serverClose(1001, 'going away');
     expect(nextAttempt()).toBe(125);
     signaling.close();
@@ -548,6 +553,27 @@ describe('SignalingClient reconnecting', () => {
     expect(nextAttempt(true)).toBe(125);
     await nextTurn();
     expect(events).toEqual(['drop', 'reopen']);
+    signaling.close();
+  });
+
+  it('a socket that dies in its first seconds is found out by a probe (the echo is learnt on opening)', async () => {
+    const { signaling, events } = await reconnecting(0);
+    const s = socket();
+    expect(s.sent).toEqual([HEARTBEAT]); // asked on opening…
+    s.serverSend({ type: 'HEARTBEAT' }); // …and echoed
+    timers.advance(1000);
+    // The network goes: nothing more arrives. Recovery probes long before the first periodic heartbeat.
+    signaling.probe();
+    timers.advance(1499);
+    expect(events).toEqual([]);
+    timers.advance(1);
+    expect(events).toEqual(['drop']);
+    expect(s.closedByClient).toEqual({ code: 1000, reason: 'bye' });
+    // The server's answer is known from then on: the next socket is not asked again on opening.
+    nextAttempt(true);
+    await nextTurn();
+    expect(events).toEqual(['drop', 'reopen']);
+    expect(heartbeats(sockets.at(-1)!)).toBe(0);
     signaling.close();
   });
 
