@@ -12,7 +12,9 @@
  * goes on with the next room; its browsers are closed, or killed if they do not close.
  * Each run also prints when every tile involving the last joiner first showed a frame (from the click), and
  * with BENCH_PC_LOG=1 each peer connection's timeline (created, descriptions, ICE, connected, tracks).
- *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000 BENCH_PC_LOG=
+ * BENCH_PC_LOG=2 also logs each call into the connection (start, duration) and the page's main-thread stalls.
+ * BENCH_DIST and BENCH_JOIN_DIR measure another build (default: this checkout's dist/ and dist-web/join).
+ *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000 BENCH_PC_LOG= BENCH_DIST= BENCH_JOIN_DIR=
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM, chromiumArgs, DIST } from '../tests/support/chromium.js';
 import { startWaitingCall } from '../tests/support/call-flow.js';
-import { startServer } from '../tests/support/server.js';
+import { JOIN_DIR, startServer } from '../tests/support/server.js';
 import { formatRow, HEADER, summarize, type Summary } from './lib/summary.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -28,23 +30,53 @@ const SIZES = (process.env.BENCH_SIZES ?? '2,3,4,6').split(',').map(Number);
 const WINDOW_MS = 5000;
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 30_000);
 const CLK_TCK = 100;
+/** Another build to measure (e.g. a copy of main's, to compare in the same conditions): its dist/ and join page. */
+const EXT_DIR = process.env.BENCH_DIST ?? DIST;
+const JOIN_PAGE_DIR = process.env.BENCH_JOIN_DIR ?? JOIN_DIR;
+/** BENCH_PROFILE=1: every page's JavaScript profile from the last click until all tiles are live. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 const SHOTS = resolve(import.meta.dirname, '../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
 /** Every page: its RTCPeerConnections, so that the bench can read their stats. */
 const TRACK_PCS = `(() => {
+  const DETAIL = ${process.env.BENCH_PC_LOG === '2'};
   const Native = window.RTCPeerConnection;
   window.__pcs = [];
   window.__pcLog = [];
+  window.__pcDetail = DETAIL;
+  window.__stalls = [];
+  if (DETAIL) {
+    // Main-thread stalls: a 20 ms timer that fires late says the page could not run JavaScript meanwhile.
+    let last = performance.now();
+    setInterval(() => { const now = performance.now(); if (now - last > 120) window.__stalls.push([Math.round(performance.timeOrigin + last), Math.round(now - last)]); last = now; }, 20);
+  }
   window.RTCPeerConnection = function (...args) {
+    const c0 = performance.now();
     const pc = new Native(...args); window.__pcs.push(pc);
+    const ctor = performance.now() - c0;
     const log = []; window.__pcLog.push(log);
     const note = (s) => log.push(Math.round(performance.timeOrigin + performance.now()) + ' ' + s);
-    note('new');
+    note('new' + (ctor > 20 ? ' (ctor ' + Math.round(ctor) + ')' : ''));
     pc.addEventListener('signalingstatechange', () => note('sig ' + pc.signalingState));
     pc.addEventListener('iceconnectionstatechange', () => note('ice ' + pc.iceConnectionState));
     pc.addEventListener('connectionstatechange', () => note('conn ' + pc.connectionState));
     pc.addEventListener('track', (e) => note('track ' + e.track.kind));
+    if (window.__pcDetail) {
+      // Where a negotiation step's time goes: when each call into the connection started and how long it took.
+      for (const name of ['createOffer', 'createAnswer', 'setLocalDescription', 'setRemoteDescription', 'addIceCandidate', 'getStats']) {
+        const original = pc[name].bind(pc);
+        pc[name] = (...a) => {
+          const t0 = performance.now();
+          const r = original(...a);
+          const sync = performance.now() - t0;
+          if (name === 'getStats') { window.__statsCalls = (window.__statsCalls ?? 0) + 1; return r; }
+          note(name + ' call' + (sync > 20 ? ' (sync ' + Math.round(sync) + ')' : ''));
+          r.then(() => note(name + ' done ' + Math.round(performance.now() - t0)), () => note(name + ' failed'));
+          return r;
+        };
+      }
+    }
     return pc;
   };
   window.RTCPeerConnection.prototype = Native.prototype;
@@ -65,7 +97,7 @@ async function launch(name: string, extension: boolean): Promise<Participant> {
     headless: true,
     args: [
       ...chromiumArgs(),
-      ...(extension ? [`--disable-extensions-except=${DIST}`, `--load-extension=${DIST}`] : []),
+      ...(extension ? [`--disable-extensions-except=${EXT_DIR}`, `--load-extension=${EXT_DIR}`] : []),
     ],
     viewport: extension ? { width: 420, height: 760 } : { width: 1000, height: 760 },
   });
@@ -101,6 +133,31 @@ function pidsOf(profile: string): number[] {
     }
   }
   return pids;
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A page's JavaScript profile in a line: where its main thread spent the most time (self time, ms). */
+function topSelf(profile: CpuProfile): string {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const f = byNode.get(id)!.callFrame;
+    const where = f.url
+      ? `${f.functionName || '(anon)'}@${f.url.split('/').pop()}:${f.lineNumber + 1}`
+      : f.functionName;
+    self.set(where, (self.get(where) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return `${total.toFixed(0)} ms: ${[...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(', ')}`;
 }
 
 class StepTimeout extends Error {}
@@ -261,6 +318,17 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       const want = p === last ? people.filter((o) => o !== last).map((o) => o.name) : [last.name];
       await p.page.evaluate(watchTiles(want));
     }
+    const profilers = PROFILE
+      ? await Promise.all(
+          people.map(async (p) => {
+            const cdp = await p.context.newCDPSession(p.page);
+            await cdp.send('Profiler.enable');
+            await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+            await cdp.send('Profiler.start');
+            return cdp;
+          }),
+        )
+      : [];
     await last.page.evaluate(CLICK);
     await last.page.getByRole('button', { name: 'Join call' }).click();
     const clicked = (await step('the click is seen', last.page.evaluate('window.__clicked'))) as number;
@@ -270,6 +338,10 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       () => missing(people),
     )) as number[];
     const joinMs = Math.max(...live) - clicked;
+    for (const [i, cdp] of profilers.entries()) {
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+      console.log(`  ${people[i]!.name} main thread from the click to all live: ${topSelf(profile)}`);
+    }
     if (process.env.BENCH_PC_LOG) {
       for (const p of people) {
         const logs = (await p.page.evaluate('window.__pcLog')) as string[][];
@@ -281,6 +353,12 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
                 return `${(Number(t) - clicked).toFixed(0)}:${rest.join(' ')}`;
               })
               .join(' | ')}`,
+          );
+        const stalls = (await p.page.evaluate('window.__stalls')) as [number, number][];
+        const near = stalls.filter(([t]) => t - clicked > -3000 && t - clicked < 5000);
+        if (near.length > 0)
+          console.log(
+            `  ${p.name} stalls: ${near.map(([t, d]) => `${(t - clicked).toFixed(0)}+${d}`).join(' ')}`,
           );
       }
     }
@@ -351,7 +429,7 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
   }
 }
 
-const server = await startServer();
+const server = await startServer({ JOIN_DIR: JOIN_PAGE_DIR });
 const results = new Map<number, RunResult[]>();
 const failures = new Map<number, string[]>();
 try {
