@@ -209,8 +209,14 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     }
     await this.#loadIceServers();
     if (this.#released) return;
-    // A guest prepares its offers to those it will call (the glare rule) while the user looks at the preview.
-    if (this.role === 'guest') for (const id of this.#roster.others()) this.#connectTo(id, true);
+    // A guest prepares its side of every pair while the user looks at the preview: its offers to those it will
+    // call (the glare rule), and the peer connections that will answer the others' offers. A peer connection
+    // made on the click costs ~0.1–0.4 s on a busy page (bench:mesh, 4 people), and each pair waits for it.
+    if (this.role === 'guest')
+      for (const id of this.#roster.others()) {
+        this.#connectTo(id, true);
+        this.#prepareAnswer(id);
+      }
     this.#dispatch({ type: 'prepared', role: this.role });
     if (this.role === 'host') this.#enter();
   }
@@ -225,6 +231,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.#armConnectTimeout();
     if (this.#roster.others().length === 0) return this.#fail(new CallError('room-empty'));
     for (const link of this.#links.values()) {
+      if (!link.initiator) continue;
       link.join();
       this.#armPair(link);
     }
@@ -318,13 +325,13 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     if (isFinal(this.#state)) return this.#release();
     // Only a peer that has heard from us is told: a guest who never joined has sent nobody anything.
     const contacted = this.#state.phase === 'connecting' || isLive(this.#state);
-    for (const link of this.#links.values()) link.hangUp(contacted);
+    for (const link of this.#links.values()) link.hangUp(contacted && !link.prepared);
     this.#dispatch({ type: 'hangup' });
   }
 
   /** Everyone we have a link with, and whether it is connected (chat and files address each). */
   participants(): { id: string; name: string | undefined; position: number; connected: boolean }[] {
-    return [...this.#links.values()].map((l) => ({
+    return this.#shownLinks().map((l) => ({
       id: l.remoteId,
       name: l.remote.name,
       position: this.#roster.position(l.remoteId),
@@ -345,8 +352,13 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     return this.#links.get(id)?.fileChannel;
   }
 
+  /** Our links but those made ahead for someone not in the call yet (see PeerLink.prepared). */
+  #shownLinks(): PeerLink<S>[] {
+    return [...this.#links.values()].filter((l) => !l.prepared);
+  }
+
   #participants(): Participant<S>[] {
-    return [...this.#links.values()]
+    return this.#shownLinks()
       .map((link) => ({
         id: link.remoteId,
         name: link.remote.name,
@@ -368,9 +380,17 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   /** We are in the call: everyone registered hears it, and those already in answer. */
   #enter(): void {
     this.#joined = true;
-    // An offer says it already; everyone else hears a hello.
-    for (const id of this.#roster.others()) if (!this.#links.has(id)) this.#relay.hello(id, 'join');
+    // An offer says it already; everyone else hears a hello (those we prepared to answer too: they offer).
+    for (const id of this.#roster.others())
+      if (this.#links.get(id)?.initiator !== true) this.#relay.hello(id, 'join');
     for (const id of this.#roster.others()) if (this.#roster.inCall(id)) this.#connectTo(id);
+  }
+
+  /** A guest on its preview: the peer connection that will answer `id`'s offer, made now (see start()). */
+  #prepareAnswer(id: string): void {
+    if (this.#released || this.#links.has(id) || this.peerId <= id) return;
+    if (this.#links.size >= this.#roster.capacity - 1) return;
+    this.#addLink(id, false, undefined);
   }
 
   /**
@@ -380,9 +400,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   #connectTo(id: string, held = false): void {
     if (!(this.#joined || held) || this.#released || this.#links.has(id) || this.peerId >= id) return;
     if (this.#links.size >= this.#roster.capacity - 1) return;
-    const link = this.#addLink(id, true, ++this.#serial);
-    if (held) link.hold();
-    else this.#armPair(link);
+    const link = this.#addLink(id, true, ++this.#serial, held);
+    if (!held) this.#armPair(link);
   }
 
   /**
@@ -401,8 +420,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     });
   }
 
-  #addLink(remoteId: string, initiator: boolean, serial: number): PeerLink<S> {
-    this.#failedPair = undefined;
+  /** `held`: an offer kept until `join()` (see PeerLink.hold); `serial` undefined: answering, made ahead. */
+  #addLink(remoteId: string, initiator: boolean, serial: number | undefined, held = false): PeerLink<S> {
     const link = new PeerLink<S>({
       remoteId,
       serial,
@@ -417,6 +436,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
         this.#reconnectLimitMs ?? this.#ice.reconnectLimitMs ?? DEFAULT_RECONNECT_LIMIT_MS,
       name: () => this.#name,
     });
+    if (held) link.hold();
     this.#links.set(remoteId, link);
     link.on('change', () => this.emit('change'));
     link.on('message', (message) => this.emit('message', remoteId, message));
@@ -424,6 +444,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
       this.#onLinkState(link, state);
       this.emit('link', remoteId, state);
     });
+    if (link.prepared) return link;
+    this.#failedPair = undefined;
     if (this.#state.phase === 'waiting') this.#dispatch({ type: 'offer-received' });
     // The uplink is shared anew once this link connects (#onLinkState), not now: changing every other link's
     // encoding means a synchronous getParameters and a setParameters per link, which on a busy machine held
@@ -442,7 +464,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
 
   /** Every link's video gets its share of our uplink, recomputed whenever someone connects or leaves. */
   #rebalance(): void {
-    const links = [...this.#links.values()];
+    const links = this.#shownLinks();
     const budget = uplinkBudgetKbps(links.map((l) => l.quality?.availableUpKbps));
     const cap = uplinkCapKbps(links.length, budget);
     for (const link of links) link.setUplinkCap(cap === undefined ? undefined : cap * 1000);
@@ -596,6 +618,14 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     const link = this.#links.get(src);
     const offer = body.signals.some((s) => s.type === 'offer');
     const serial = body.link ?? 0;
+    // The first offer for the peer connection we made ahead to answer it.
+    if (link && link.serial === undefined && offer && this.#joined && !isFinal(this.#state)) {
+      this.#roster.enter(src);
+      link.bind(serial);
+      this.#failedPair = undefined;
+      this.emit('change');
+      return link.receive(body);
+    }
     if (link && (link.serial === serial || link.initiator)) {
       // An answer for a peer connection we have since rebuilt cannot be applied: dropped.
       if (link.initiator && link.serial !== serial) return;

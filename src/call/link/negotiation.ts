@@ -14,8 +14,11 @@ const ANSWER_TIMEOUT_MS = 5000;
 
 export interface NegotiationOptions {
   readonly remoteId: string;
-  /** Which peer connection of the pair this is (sealed along, see SealedSignals.link). */
-  readonly serial: number;
+  /**
+   * Which peer connection of the pair this is (sealed along, see SealedSignals.link); undefined for an
+   * answering side made before the offer arrived, which takes the offer's (`bind`).
+   */
+  readonly serial: number | undefined;
   /** The initiator offers and starts each ICE generation; the other side answers, one offer at a time. */
   readonly initiator: boolean;
   readonly relay: SealedRelay;
@@ -36,6 +39,8 @@ export interface NegotiationOptions {
 export class Negotiation {
   /** The ICE generation both sides are on (see SealedSignals.gen); the initiator starts each new one. */
   gen = 0;
+  /** Which peer connection of the pair this is; undefined until an answering side's first offer. */
+  serial: number | undefined;
   readonly #o: NegotiationOptions;
   /** The initiator's first signals, kept until the user joins. */
   #held: SignalData[] | undefined;
@@ -48,6 +53,12 @@ export class Negotiation {
 
   constructor(options: NegotiationOptions) {
     this.#o = options;
+    this.serial = options.serial;
+  }
+
+  /** Whether the initiator's first signals are still kept (`hold` until `release`). */
+  get held(): boolean {
+    return this.#held !== undefined;
   }
 
   /** Signals still waiting for the socket. */
@@ -140,7 +151,7 @@ export class Negotiation {
           batch.map((t) => t.signal),
           gen,
           retry,
-          this.#o.serial,
+          this.serial ?? 0,
         );
         if (this.#o.released()) return;
         if (!sent) this.#outgoing.unshift(...batch);

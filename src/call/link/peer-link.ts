@@ -34,8 +34,11 @@ const BYE_FLUSH_MS = 60;
 
 export interface PeerLinkOptions<S extends MediaStreamLike> {
   readonly remoteId: string;
-  /** Which peer connection of the pair this is: the initiator counts up when it rebuilds the pair. */
-  readonly serial: number;
+  /**
+   * Which peer connection of the pair this is: the initiator counts up when it rebuilds the pair. Undefined
+   * for an answering link made ahead of the offer: it takes the offer's (`bind`).
+   */
+  readonly serial: number | undefined;
   /** This side offers (and starts each ICE generation); both sides of a pair agree on who does. */
   readonly initiator: boolean;
   readonly createPeer: PeerFactory<S>;
@@ -65,7 +68,6 @@ export type PeerLinkEvents = {
  */
 export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents> {
   readonly remoteId: string;
-  readonly serial: number;
   readonly initiator: boolean;
   readonly remote: RemoteState = {
     audio: true,
@@ -96,7 +98,6 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     super();
     this.#o = options;
     this.remoteId = options.remoteId;
-    this.serial = options.serial;
     this.initiator = options.initiator;
     this.#autoFallback = options.autoFallback;
     this.#named = new NamedTimers(options.timers);
@@ -218,9 +219,30 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     return this.#negotiation.gen;
   }
 
-  /** The initiator keeps its first signals until `join()` (the offer is made while the user looks on). */
+  /** Which peer connection of the pair this is; undefined for an answering link still waiting for its offer. */
+  get serial(): number | undefined {
+    return this.#negotiation.serial;
+  }
+
+  /** An answering link made ahead of the offer takes the offer's serial (once). */
+  bind(serial: number): void {
+    this.#negotiation.serial ??= serial;
+  }
+
+  /**
+   * The initiator keeps its first signals until `join()`: the offer is made while the user looks at the
+   * preview, or while someone who registered in the room does (sent once they say they are in the call).
+   */
   hold(): void {
     this.#negotiation.hold();
+  }
+
+  /**
+   * Made ahead of the pair's negotiation — an offer still held, or an answering link with no offer yet: not
+   * a participant of ours yet (no tile, no share of the uplink).
+   */
+  get prepared(): boolean {
+    return this.#negotiation.held || this.#negotiation.serial === undefined;
   }
 
   join(): void {

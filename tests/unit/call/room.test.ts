@@ -8,7 +8,7 @@ import {
   tileBars,
   tileTrouble,
 } from '../../../src/call/call.js';
-import { newId } from '../../../src/call/ids.js';
+import { newId, type RandomBytes } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import { deriveKey, seal } from '../../../src/call/seal.js';
 import {
@@ -42,7 +42,7 @@ interface Person {
   readonly events: string[];
 }
 
-function person(role: Role, name?: string): Person {
+function person(role: Role, name?: string, random?: RandomBytes): Person {
   const stream = new FakeStream(`${name ?? role}-camera-${newId()}`);
   const call = new Call<FakeStream>({
     role,
@@ -52,6 +52,7 @@ function person(role: Role, name?: string): Person {
       createPeer: network.createPeer,
       getUserMedia: () => Promise.resolve(stream),
       timers,
+      ...(random ? { random } : {}),
     },
     ...(name === undefined ? {} : { name }),
   });
@@ -193,6 +194,43 @@ describe('a room of peer links', () => {
     await until(() => expectFullMesh(people));
     await expectOnePeerPerPair(people);
   });
+
+  /** Random bytes whose first id (the peer id) is the largest ('zzz…') or smallest ('---…') there can be. */
+  const idAt = (end: 'largest' | 'smallest') => {
+    let first = true;
+    return (n: number): Uint8Array<ArrayBuffer> => {
+      if (!first) return crypto.getRandomValues(new Uint8Array(n));
+      first = false;
+      const pattern = end === 'largest' ? [0xcf, 0x3c, 0xf3] : [0xfb, 0xef, 0xbe];
+      return Uint8Array.from({ length: n }, (_, i) => pattern[i % 3]!);
+    };
+  };
+
+  it.each(['largest', 'smallest'] as const)(
+    'a guest whose id is the %s makes every peer connection of its pairs on its preview, sends nothing until it joins, and the click makes none',
+    async (end) => {
+      const people = await room(3);
+      const guest = person('guest', undefined, idAt(end));
+      await guest.call.start();
+      const own = () => network.peers.filter((p) => p.stream === guest.stream);
+      // One per pair, whichever side of the glare rule it is on: offers held, answering ones waiting for theirs.
+      await until(() => expect(own()).toHaveLength(3));
+      expect(own().filter((p) => p.initiator)).toHaveLength(end === 'smallest' ? 3 : 0);
+      // Nobody has heard from it: no one made a peer connection for it, and it shows no tiles yet.
+      await timers.advanceSettling(100);
+      for (const p of people) expect(p.call.snapshot.participants).toHaveLength(2);
+      expect(network.peers.filter((p) => p.remote?.stream === guest.stream)).toHaveLength(0);
+      expect(guest.call.snapshot.participants).toHaveLength(0);
+      const prepared = own();
+      guest.call.join();
+      people.push(guest);
+      await until(() => expectFullMesh(people));
+      await expectOnePeerPerPair(people);
+      // The pairs connected on the peer connections made on the preview.
+      expect(own()).toEqual(prepared);
+      expect(prepared.every((p) => !p.destroyed)).toBe(true);
+    },
+  );
 
   it('the person who started the call leaves: the others go on talking', async () => {
     const [host, b, c] = (await room(3)) as [Person, Person, Person];
