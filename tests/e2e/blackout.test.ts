@@ -188,7 +188,7 @@ describe('calls through network blackouts between two namespaces', () => {
   }
 
   for (const { cut, restore } of kinds) {
-    test(`${cut}('b') for 25 s: "Reconnecting…" meanwhile, frames again within ${cut === 'linkDown' ? '2.5' : '10'} s of ${restore}`, async () => {
+    test(`${cut}('b') for 25 s: "Reconnecting…" meanwhile, frames again within ${cut === 'linkDown' ? '2.5' : '4'} s of ${restore}`, async () => {
       await freshCall();
       const cutAt = Date.now();
       await lab[cut]('b');
@@ -228,9 +228,10 @@ describe('calls through network blackouts between two namespaces', () => {
       expect(hostMs, 'host: remote frames came back').toBeDefined();
       expect(guestMs, 'guest: remote frames came back').toBeDefined();
       // The interface coming back is the issue's test: 2.5 s. A partition healed with the interface up gives
-      // the browser no network event, so signaling finds its way back only at its next attempt; recovery
-      // there measured 0.2–8 s (a known gap, see the README): the test holds it to 10 s.
-      const limit = cut === 'linkDown' ? 2500 : 10_000;
+      // the browser no network event, so signaling finds its way back only at its next attempt (at most ~1 s
+      // apart, each waiting 1.5 or 4.5 s for the server): 4 s. Measured 0.4–1.0 s since the socket is
+      // checked from its opening; before, 0.2–15 s (README).
+      const limit = cut === 'linkDown' ? 2500 : 4000;
       expect(hostMs!).toBeLessThanOrEqual(limit);
       expect(guestMs!).toBeLessThanOrEqual(limit);
       for (const page of [panel, join]) {
@@ -309,16 +310,17 @@ describe('calls through network blackouts between two namespaces', () => {
         `${timeline(recovered, 'host')} (host), ms after heal; pc states then: host ${await pcState(panel)}, ` +
         `guest ${await pcState(join)}; ${await iceSummary()}`,
     );
-    // The side that pressed it is back. The other side ends "Connected" in most runs but not all: its ICE
-    // had failed while ours had only been disconnected, and it can stay at "Connection lost" (a known gap,
-    // see the README). It must never claim the call ended. While it stays lost nothing of its media
-    // arrives here, and this side says so ("Connection unstable…") rather than "Connected".
-    expect(last.guestStatus).toMatch(/^(Connected|Connection unstable…)/);
-    if (/^Connection unstable/.test(last.guestStatus)) expect(last.hostStatus).not.toMatch(/^Connected/);
-    expect(last.hostStatus).toMatch(/^(Connected|Connection lost|Reconnecting)/);
+    // Both sides are back: the one that pressed it, and the other, whose own "Connection lost" ends with the
+    // restart that says a user's "Try again" is under way. (This used to fail in about half the runs: the
+    // guest's signaling socket, cut off two seconds into a fresh call, had never been checked for echoes, so
+    // its restart offers sat in a dead TCP connection until well after the heal; see src/call/signaling.ts.)
+    expect(last.guestStatus).toMatch(/^Connected/);
+    expect(last.hostStatus).toMatch(/^Connected/);
     const video = await framesBack(healAt, 10_000);
     console.log(
       `video after "Try again": back ${video.hostMs ?? 'never'} ms (host) / ${video.guestMs ?? 'never'} ms (guest) after heal`,
     );
+    expect(video.hostMs, 'host: remote frames came back').toBeDefined();
+    expect(video.guestMs, 'guest: remote frames came back').toBeDefined();
   }, 150_000);
 });
