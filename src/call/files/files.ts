@@ -13,6 +13,8 @@ import {
   LOW_WATER_BYTES,
   MAX_RECEIVE_BYTES,
   PIECE_BYTES,
+  QUIET_HIGH_WATER_BYTES,
+  QUIET_LOW_WATER_BYTES,
   WINDOW_BYTES,
 } from './limits.js';
 import type { FileNotice } from './notices.js';
@@ -23,7 +25,7 @@ export interface FilesRoom extends ChatRoom {
   fileChannel(id: string): FileChannelLike | undefined;
 }
 
-export interface FilesOptions {
+export interface FilesOptions<Part = Uint8Array> {
   readonly room: FilesRoom;
   readonly timers: Timers;
   readonly newId: () => string;
@@ -34,6 +36,13 @@ export interface FilesOptions {
   readonly sha256: NewSha256;
   /** The largest file we take (default MAX_RECEIVE_BYTES). */
   readonly maxReceiveBytes?: number;
+  /**
+   * What a whole received piece (1 MiB) is kept as until the file is verified; it must copy the bytes it
+   * keeps, since the piece then goes to the hash. In the browser a Blob: the bytes leave the page's heap as
+   * they arrive, and the verified file is a Blob of Blobs, with no copy of the whole file at the end.
+   * Default: a copy of the bytes.
+   */
+  readonly keep?: (piece: Uint8Array<ArrayBuffer>) => Part;
 }
 
 /**
@@ -61,10 +70,10 @@ export interface TransferView {
   readonly message: FileNotice | undefined;
 }
 
-export type FilesEvents = {
+export type FilesEvents<Part = Uint8Array> = {
   change: [];
-  /** A file arrived whole and verified: its bytes in order (the feature keeps no copy). */
-  received: [key: string, parts: Uint8Array[], view: TransferView];
+  /** A file arrived whole and verified: its pieces in order, as `keep` made them (the feature keeps none). */
+  received: [key: string, parts: Part[], view: TransferView];
 };
 
 /** What an offer of one file shares among its transfers (one per participant): the file and its hash. */
@@ -77,7 +86,7 @@ interface Outgoing {
   digest: Promise<string> | undefined;
 }
 
-interface Transfer {
+interface Transfer<Part> {
   readonly key: string;
   readonly id: string;
   readonly n: number;
@@ -98,7 +107,7 @@ interface Transfer {
   digest: string | undefined;
   epoch: number;
   /** In: whole pieces received so far, and the piece being filled. */
-  parts: Uint8Array[];
+  parts: Part[];
   piece: Uint8Array<ArrayBuffer> | undefined;
   duplicates: number;
   message: FileNotice | undefined;
@@ -121,18 +130,19 @@ const MAX_NOTICES = 20;
 
 /**
  * Files in the call, peer to peer: an offer over the control channel, Accept or Decline, then 64 KiB chunks
- * on each link's own file channel with backpressure (≤ 256 KiB buffered; ≤ 4 MiB beyond what the receiving
- * page confirmed reading, 512 KiB while people chat on the link), a SHA-256 of the whole file on both
+ * on each link's own file channel with backpressure (≤ 1 MiB buffered and ≤ 4 MiB beyond what the
+ * receiving page confirmed reading; 256 KiB and 512 KiB while people chat on the link), a SHA-256 of the whole file on both
  * sides (sha256.ts: fed in order as the bytes go by) before the file is offered for saving, and a resume from the receiver's last confirmed offset when a link comes
  * back. In a group a file goes to everyone (one transfer per participant). Anything a peer sends that does
  * not fit is refused with a notice, keeps memory bounded, and leaves the call alone.
  */
-export class Files extends Emitter<FilesEvents> {
+export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
   readonly maxReceiveBytes: number;
-  readonly #o: FilesOptions;
-  readonly #transfers = new Map<string, Transfer>();
+  readonly #o: FilesOptions<Part>;
+  readonly #keepPiece: (piece: Uint8Array<ArrayBuffer>) => Part;
+  readonly #transfers = new Map<string, Transfer<Part>>();
   /** Incoming chunks find their transfer by sender and number. */
-  readonly #byNumber = new Map<string, Transfer>();
+  readonly #byNumber = new Map<string, Transfer<Part>>();
   readonly #links = new Map<string, Link>();
   readonly #notices: FileNotice[] = [];
   readonly #warned = new Set<string>();
@@ -141,9 +151,10 @@ export class Files extends Emitter<FilesEvents> {
   #lastEmit = -Infinity;
   #disposed = false;
 
-  constructor(options: FilesOptions) {
+  constructor(options: FilesOptions<Part>) {
     super();
     this.#o = options;
+    this.#keepPiece = options.keep ?? ((piece) => piece.slice() as Part);
     this.maxReceiveBytes = options.maxReceiveBytes ?? MAX_RECEIVE_BYTES;
     this.#offs = [
       options.room.on('message', (from, message) => this.#onMessage(from, message)),
@@ -241,9 +252,9 @@ export class Files extends Emitter<FilesEvents> {
   }
 
   #create(
-    init: Pick<Transfer, 'id' | 'n' | 'direction' | 'peer' | 'name' | 'size' | 'mime' | 'out'>,
-  ): Transfer {
-    const t: Transfer = {
+    init: Pick<Transfer<Part>, 'id' | 'n' | 'direction' | 'peer' | 'name' | 'size' | 'mime' | 'out'>,
+  ): Transfer<Part> {
+    const t: Transfer<Part> = {
       ...init,
       key: `${init.direction}:${init.peer}:${init.id}`,
       hash: undefined,
@@ -382,7 +393,7 @@ export class Files extends Emitter<FilesEvents> {
    * sent), queues 64 KiB chunks while the channel has room, and hands each piece to the file's hash once
    * it is queued (once per file, whichever transfer gets there first).
    */
-  async #pump(t: Transfer, epoch: number): Promise<void> {
+  async #pump(t: Transfer<Part>, epoch: number): Promise<void> {
     const link = this.#link(t.peer);
     const out = t.out;
     if (!link || !out) return;
@@ -409,18 +420,22 @@ export class Files extends Emitter<FilesEvents> {
         if (!live()) return;
         if (piece.length !== Math.min(PIECE_BYTES, t.size - start)) throw new Error('short read');
         while (t.sent < end) {
+          const chatting = this.#chatting(link);
+          const window = chatting ? CHAT_WINDOW_BYTES : WINDOW_BYTES;
           if (
             channel.readyState !== 'open' ||
-            channel.bufferedAmount > HIGH_WATER_BYTES ||
-            this.#unread(t.peer) >= this.#window(link)
+            channel.bufferedAmount > (chatting ? HIGH_WATER_BYTES : QUIET_HIGH_WATER_BYTES) ||
+            this.#unread(t.peer) >= window
           ) {
+            const low = chatting ? LOW_WATER_BYTES : QUIET_LOW_WATER_BYTES;
+            channel.bufferedAmountLowThreshold = low;
             await new Promise<void>((resolve) => {
               link.waiters.push(resolve);
               // It may have drained between the check and now.
               if (
                 channel.readyState === 'open' &&
-                channel.bufferedAmount <= LOW_WATER_BYTES &&
-                this.#unread(t.peer) < this.#window(link)
+                channel.bufferedAmount <= low &&
+                this.#unread(t.peer) < window
               )
                 this.#wake(link);
             });
@@ -476,9 +491,12 @@ export class Files extends Emitter<FilesEvents> {
     return unread;
   }
 
-  /** How much may be unread by the peer: less while people chat on the link. */
-  #window(link: Link): number {
-    return this.#o.timers.now() - link.chatAt < CHAT_ACTIVE_MS ? CHAT_WINDOW_BYTES : WINDOW_BYTES;
+  /**
+   * Whether people chat on the link (a message or its receipt within CHAT_ACTIVE_MS): file bytes then keep
+   * to less buffered and less unread, so that chat does not wait behind them.
+   */
+  #chatting(link: Link): boolean {
+    return this.#o.timers.now() - link.chatAt < CHAT_ACTIVE_MS;
   }
 
   #onChunk(from: string, data: unknown): void {
@@ -509,8 +527,8 @@ export class Files extends Emitter<FilesEvents> {
     this.#emit(false);
   }
 
-  /** Copies a chunk into the piece being filled; a whole piece is kept, and a copy of it hashed. */
-  #keep(t: Transfer, bytes: Uint8Array): void {
+  /** Copies a chunk into the piece being filled; a whole piece is kept (a copy), then handed to the hash. */
+  #keep(t: Transfer<Part>, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length;) {
       const start = t.bytes - (t.bytes % PIECE_BYTES);
       t.piece ??= new Uint8Array(Math.min(PIECE_BYTES, t.size - start));
@@ -520,8 +538,8 @@ export class Files extends Emitter<FilesEvents> {
       t.bytes += take;
       i += take;
       if (fill + take === t.piece.length) {
-        t.hash?.update(t.piece.slice());
-        t.parts.push(t.piece);
+        t.parts.push(this.#keepPiece(t.piece));
+        t.hash?.update(t.piece);
         t.piece = undefined;
       }
     }
@@ -546,7 +564,7 @@ export class Files extends Emitter<FilesEvents> {
   }
 
   /** Compares the sender's digest with ours once every byte is hashed; then the file is handed over. */
-  async #verify(t: Transfer, expected: string): Promise<void> {
+  async #verify(t: Transfer<Part>, expected: string): Promise<void> {
     const epoch = t.epoch;
     let actual: string | undefined;
     try {
@@ -573,12 +591,12 @@ export class Files extends Emitter<FilesEvents> {
   }
 
   /** The peer sent what does not fit this transfer: it stops on both sides, with a reason. */
-  #refuse(t: Transfer, message: FileNotice): void {
+  #refuse(t: Transfer<Part>, message: FileNotice): void {
     this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'refused' });
     this.#end(t, 'failed', message);
   }
 
-  #end(t: Transfer, phase: TransferPhase, message: FileNotice | undefined): void {
+  #end(t: Transfer<Part>, phase: TransferPhase, message: FileNotice | undefined): void {
     t.phase = phase;
     t.message = message ?? t.message;
     t.parts = [];
@@ -605,7 +623,7 @@ export class Files extends Emitter<FilesEvents> {
   }
 
   /** Speed over the last half second or more, smoothed. */
-  #rate(t: Transfer): void {
+  #rate(t: Transfer<Part>): void {
     const now = this.#o.timers.now();
     const dt = now - t.rateAt;
     if (dt < 500) return;
@@ -623,7 +641,7 @@ export class Files extends Emitter<FilesEvents> {
     this.emit('change');
   }
 
-  #view(t: Transfer): TransferView {
+  #view(t: Transfer<Part>): TransferView {
     const bps = t.phase === 'running' ? t.bytesPerSecond : undefined;
     return {
       key: t.key,

@@ -3,13 +3,22 @@ export const CHUNK_BYTES = 64 * 1024;
 /** The sender reads the file, and both sides hand it to their SHA-256 worker, in pieces of this size. */
 export const PIECE_BYTES = 1024 * 1024;
 /**
- * The sender stops queueing while this much is buffered (≤ 256 KiB in flight). Chat and pings share the
+ * While people chat on the link, the sender stops queueing while this much is buffered (≤ 256 KiB in flight). Chat and pings share the
  * connection's send queue: with 1 MiB buffered, chat waited p50 179 / p95 1490 ms behind a transfer; with
  * 256 KiB, 71 / 369 ms, at the same speed relative to the raw channel (bench:transfer, loaded 2-core machine).
  */
 export const HIGH_WATER_BYTES = 256 * 1024 - CHUNK_BYTES;
 /** …and goes on when the channel's buffer drains below this (`bufferedamountlow`). */
 export const LOW_WATER_BYTES = 64 * 1024;
+/**
+ * With nobody chatting on the link (CHAT_ACTIVE_MS), the sender keeps up to this much buffered, as the raw
+ * ceiling in bench:transfer does (≤ 1 MiB in flight), and refills below QUIET_LOW_WATER_BYTES. 256 KiB lasts
+ * a few ms on a fast link, while a loaded machine holds a page's main thread back for 50–100 ms at a time
+ * (its timers' median lateness during a transfer): with the small buffer the channel then stands empty
+ * until the page runs again.
+ */
+export const QUIET_HIGH_WATER_BYTES = 1024 * 1024 - CHUNK_BYTES;
+export const QUIET_LOW_WATER_BYTES = 256 * 1024;
 /**
  * The most file bytes a sender has out to one peer beyond what that peer's page has confirmed reading
  * (file-ack). A data channel hands messages to the page without flow control and in arrival order, chat's

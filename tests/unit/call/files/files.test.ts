@@ -10,7 +10,10 @@ import {
   CHUNK_BYTES,
   HIGH_WATER_BYTES,
   HEADER_BYTES,
+  LOW_WATER_BYTES,
   PIECE_BYTES,
+  QUIET_HIGH_WATER_BYTES,
+  QUIET_LOW_WATER_BYTES,
   WINDOW_BYTES,
   CHAT_ACTIVE_MS,
   CHAT_WINDOW_BYTES,
@@ -225,8 +228,8 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     expect(NodeSha256.streams.map((h) => h.hashed)).toEqual([data.length, data.length]);
     expect(b.transfers[0]).toMatchObject({ phase: 'done', bytes: data.length });
     expect(a.transfers[0]).toMatchObject({ phase: 'done', bytes: data.length });
-    // Backpressure: never more than the high-water mark plus one chunk queued.
-    expect(aToB.maxBuffered).toBeLessThanOrEqual(HIGH_WATER_BYTES + CHUNK_BYTES + 12);
+    // Backpressure: never more than the high-water mark plus one chunk queued (nobody chats: ≤ 1 MiB).
+    expect(aToB.maxBuffered).toBeLessThanOrEqual(QUIET_HIGH_WATER_BYTES + CHUNK_BYTES + 12);
     // The sender read slices of the file, one per 1 MiB piece.
     expect(file.reads).toBe(Math.ceil(data.length / PIECE_BYTES));
   });
@@ -299,6 +302,65 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     );
     expect(most).toBeGreaterThan(CHAT_WINDOW_BYTES + CHUNK_BYTES + HEADER_BYTES);
     expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('keeps ≤ 256 KiB buffered while people chat on the link, up to 1 MiB once nobody does', async () => {
+    const { a, b, aToB, roomB, timers, received } = pair();
+    const data = randomBytes(4 * PIECE_BYTES + 7);
+    a.send(blobOf(data));
+    b.accept(b.transfers[0]!.key);
+    roomB.sendTo('a', { t: 'chat', id: 'c1', at: 0, text: 'hi' });
+    // A slow network: one frame a turn.
+    for (let i = 0; i < 20_000 && b.transfers[0]!.bytes < 1.5 * PIECE_BYTES; i++) {
+      await turn();
+      aToB.drain(1);
+    }
+    expect(b.transfers[0]!.bytes).toBeGreaterThanOrEqual(1.5 * PIECE_BYTES);
+    expect(aToB.maxBuffered).toBeGreaterThan(HIGH_WATER_BYTES);
+    expect(aToB.maxBuffered).toBeLessThanOrEqual(HIGH_WATER_BYTES + CHUNK_BYTES + HEADER_BYTES);
+    expect(aToB.bufferedAmountLowThreshold).toBe(LOW_WATER_BYTES);
+    // Quiet for CHAT_ACTIVE_MS: the sender keeps the channel fuller, as the raw ceiling does.
+    timers.advance(CHAT_ACTIVE_MS);
+    aToB.maxBuffered = 0;
+    await run(aToB, 1);
+    expect(received).toHaveLength(1);
+    expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(aToB.maxBuffered).toBeGreaterThan(HIGH_WATER_BYTES + CHUNK_BYTES + HEADER_BYTES);
+    expect(aToB.maxBuffered).toBeLessThanOrEqual(QUIET_HIGH_WATER_BYTES + CHUNK_BYTES + HEADER_BYTES);
+    expect(aToB.bufferedAmountLowThreshold).toBe(QUIET_LOW_WATER_BYTES);
+  });
+
+  it('keeps each whole piece as `keep` makes it (before the hash takes the piece over), in order', async () => {
+    const aToB = new FakeFileChannel();
+    const bToA = new FakeFileChannel();
+    aToB.other = bToA;
+    bToA.other = aToB;
+    const roomA = new FakeRoom('a', 'b', aToB);
+    const roomB = new FakeRoom('b', 'a', bToA);
+    roomA.peerRoom = roomB;
+    roomB.peerRoom = roomA;
+    const timers = new FakeTimers();
+    let n = 0;
+    const newId = () => `t${++n}`;
+    const a = new Files({ room: roomA, timers, newId, sha256 });
+    const kept: number[] = [];
+    const b = new Files({
+      room: roomB,
+      timers,
+      newId,
+      sha256,
+      keep: (piece) => (kept.push(piece.length), { copy: new Uint8Array(piece) }),
+    });
+    const received: { copy: Uint8Array }[][] = [];
+    b.on('received', (_key, parts) => received.push(parts));
+    const data = randomBytes(2 * PIECE_BYTES + 5);
+    a.send(blobOf(data));
+    b.accept(b.transfers[0]!.key);
+    await run(aToB, 4);
+    expect(kept).toEqual([PIECE_BYTES, PIECE_BYTES, 5]);
+    expect(received).toHaveLength(1);
+    expect(sha(received[0]!.map((p) => p.copy))).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(b.transfers[0]!.phase).toBe('done');
   });
 
   it('the receiver confirms every ACK_EVERY_BYTES, so that the window keeps moving', async () => {
