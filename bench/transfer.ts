@@ -18,6 +18,7 @@ import { CHAT_ACTIVE_MS } from '../src/call/files/limits.js';
 import { DIST, launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { startServer } from '../tests/support/server.js';
 import { PROBE, traces, type ChatTrace, type ProbeState } from './lib/channel-probe.js';
+import { addInto, cpuDelta, cpuSnapshot, type CpuSnapshot } from './lib/cpu-threads.js';
 import { formatRow, HEADER, summarize } from './lib/summary.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -189,17 +190,26 @@ const WATCH = `(() => {
       check();
     });
   window.__chatSeen = {};
-  const list = () => document.querySelector('ol[aria-label="Messages"]');
-  new MutationObserver(() => {
+  // Looks only at what each mutation added (not the whole page): progress updates during our transfer must
+  // not cost the receiving page more harness work than the raw run's.
+  new MutationObserver((records) => {
     const now = performance.timeOrigin + performance.now();
+    let ok = false;
+    for (const record of records)
+      for (const node of record.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        ok ||= node.matches('.ok') || node.querySelector('.ok') !== null;
+        const texts = node.matches('p.text') ? [node] : node.querySelectorAll('p.text');
+        for (const p of texts) {
+          const t = p.textContent;
+          if (t.startsWith('bench ') && !(t in window.__chatSeen)) window.__chatSeen[t] = now;
+        }
+      }
+    if (!ok) return;
     const n = [...document.querySelectorAll('.ok')].filter((e) => e.textContent === 'Received and verified').length;
     while (window.__verified.length < n) window.__verified.push(now);
     for (const wake of window.__verifiedWaiters.splice(0)) wake();
-    for (const p of list()?.querySelectorAll('p.text') ?? []) {
-      const t = p.textContent;
-      if (t.startsWith('bench ') && !(t in window.__chatSeen)) window.__chatSeen[t] = now;
-    }
-  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  }).observe(document.body, { subtree: true, childList: true });
 })(); 0;`;
 
 /** In the sending page: types `text` into the chat box and presses Enter; returns when it was pressed. */
@@ -223,8 +233,8 @@ interface ChatRun {
 
 const probeState = (page: Page) =>
   page.evaluate(() => {
-    const { sent, recv, lags, got } = (window as unknown as { __probe: ProbeState }).__probe;
-    return { sent, recv, lags, got };
+    const { sent, recv, lags, got, long } = (window as unknown as { __probe: ProbeState }).__probe;
+    return { sent, recv, lags, got, long };
   });
 
 /** Chat messages from `from` every CHAT_EVERY_MS until `until` settles; their latencies (ms) and paths. */
@@ -325,6 +335,9 @@ async function clockOffset(a: Page, b: Page): Promise<{ offset: number; error: n
   return best;
 }
 
+const sumOf = (snapshot: CpuSnapshot) =>
+  [...snapshot].filter(([k]) => k.endsWith('(process)')).reduce((a, [, ms]) => a + ms, 0) / 1000;
+
 const load = () =>
   loadavg()
     .map((v) => v.toFixed(2))
@@ -366,7 +379,11 @@ async function main(): Promise<void> {
       }
     console.error(`hash worker measured, load ${load()}`);
 
+    const idleBefore = cpuSnapshot();
+    const idleStart = Date.now();
     const idleRun = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 3000)));
+    const idleCpu = cpuDelta(idleBefore, cpuSnapshot());
+    const idleMs = Date.now() - idleStart;
     const idleChat = idleRun.latencies;
     const raw: number[] = [];
     const ours: number[] = [];
@@ -376,26 +393,59 @@ async function main(): Promise<void> {
     const rawChat: number[] = [];
     const busyTraces: ChatTrace[] = [];
     const rawTraces: ChatTrace[] = [];
+    type Variant = 'raw' | 'ours' | 'quiet';
+    const variants: Variant[] = ['raw', 'ours', 'quiet'];
+    /** CPU ms by thread, and the sending and receiving pages' long tasks (ms), per variant over all runs. */
+    const cpu: Record<Variant, CpuSnapshot> = { raw: new Map(), ours: new Map(), quiet: new Map() };
+    const wall: Record<Variant, number> = { raw: 0, ours: 0, quiet: 0 };
+    const long: Record<Variant, { send: number[]; recv: number[] }> = {
+      raw: { send: [], recv: [] },
+      ours: { send: [], recv: [] },
+      quiet: { send: [], recv: [] },
+    };
+    const measured = async <T>(variant: Variant, from: Page, to: Page, run: () => Promise<T>): Promise<T> => {
+      const before = cpuSnapshot();
+      const t0 = Date.now();
+      const result = await run();
+      const t1 = Date.now();
+      addInto(cpu[variant], cpuDelta(before, cpuSnapshot()));
+      wall[variant] += t1 - t0;
+      for (const [side, page] of [
+        ['send', from],
+        ['recv', to],
+      ] as const)
+        for (const [at, ms] of (await probeState(page)).long)
+          if (at >= t0 && at <= t1) long[variant][side].push(ms);
+      return result;
+    };
+    const order: string[] = [];
     for (let run = 0; run < RUNS; run++) {
-      // Both directions, interleaved with the ceiling so that load on the machine hits both alike.
-      const [from, to] = run % 2 === 0 ? [join, panel] : [panel, join];
-      const r0 = await rawRun(from, to);
-      raw.push(r0.rate);
-      rawChat.push(...r0.chat.latencies);
-      rawTraces.push(...r0.chat.traces);
-      const r = await oursRun(from, to, `bench-${run}.bin`, true);
+      // The ceiling before ours in one run and after it in the next (load on the machine drifts), each
+      // order in both directions: join page → extension for runs 0, 1, 4, 5…, back for 2, 3, 6, 7…
+      const [from, to] = Math.floor(run / 2) % 2 === 0 ? [join, panel] : [panel, join];
+      const rawFirst = run % 2 === 0;
+      const rawOnce = async () => {
+        const r0 = await measured('raw', from, to, () => rawRun(from, to));
+        raw.push(r0.rate);
+        rawChat.push(...r0.chat.latencies);
+        rawTraces.push(...r0.chat.traces);
+      };
+      if (rawFirst) await rawOnce();
+      const r = await measured('ours', from, to, () => oursRun(from, to, `bench-${run}.bin`, true));
       ours.push(r.rate);
       verifyMs.push(r.verifyMs);
       busyChat.push(...r.chat.latencies);
       busyTraces.push(...r.chat.traces);
       // Nobody chatting for CHAT_ACTIVE_MS: the file has its whole window again.
       await new Promise((r) => setTimeout(r, CHAT_ACTIVE_MS + 1000));
-      const q = await oursRun(from, to, `quiet-${run}.bin`, false);
+      const q = await measured('quiet', from, to, () => oursRun(from, to, `quiet-${run}.bin`, false));
       quiet.push(q.rate);
       verifyMs.push(q.verifyMs);
+      if (!rawFirst) await rawOnce();
+      order.push(`${from === join ? 'join→panel' : 'panel→join'} ${rawFirst ? 'raw first' : 'raw last'}`);
       console.error(
-        `run ${run + 1}/${RUNS}: raw ${raw.at(-1)!.toFixed(1)} MB/s, ours ${r.rate.toFixed(1)} MB/s while ` +
-          `chatting, ${q.rate.toFixed(1)} MB/s without chat, load ${load()}`,
+        `run ${run + 1}/${RUNS} (${order.at(-1)}): raw ${raw.at(-1)!.toFixed(1)} MB/s, ours ` +
+          `${r.rate.toFixed(1)} MB/s while chatting, ${q.rate.toFixed(1)} MB/s without chat, load ${load()}`,
       );
     }
 
@@ -409,7 +459,7 @@ async function main(): Promise<void> {
     console.log(
       `clocks: side panel − join page ${clocks.offset.toFixed(2)} ms (± ${clocks.error.toFixed(2)} ms)`,
     );
-    console.log(`${MIB} MiB per transfer, ${RUNS} runs each, alternating join page → extension and back`);
+    console.log(`${MIB} MiB per transfer, ${RUNS} runs: ${order.join(', ')}`);
     console.log(HEADER);
     console.log(formatRow('raw data channel (ceiling)', rawS, 'MB/s'));
     console.log(formatRow('Diyalog file transfer, chat beside', oursS, 'MB/s'));
@@ -436,6 +486,31 @@ async function main(): Promise<void> {
         formatRow('  file bytes not yet read there', summarize(list.map((t) => t.backlog / 1024)), 'KiB'),
       );
     }
+    // The call itself (video both ways, stats) costs CPU every second: what a transfer adds is its CPU
+    // minus the idle call's rate over the transfer's wall time, per MiB sent.
+    console.log(
+      `CPU ms per MiB above the idle call, by process and thread (both browsers; raw / ours with chat / ` +
+        `ours without chat; idle call ${((sumOf(idleCpu) * 1000) / idleMs).toFixed(0)} ms/s):`,
+    );
+    const keys = new Set(variants.flatMap((v) => [...cpu[v].keys()]));
+    const per = (v: Variant, key: string) =>
+      ((cpu[v].get(key) ?? 0) - ((idleCpu.get(key) ?? 0) * wall[v]) / idleMs) / (RUNS * MIB);
+    const row = (label: string, f: (v: Variant) => number) =>
+      console.log(`  ${label.padEnd(44)} ${variants.map((v) => f(v).toFixed(1).padStart(7)).join(' ')}`);
+    row('all processes', (v) =>
+      [...keys].filter((k) => k.endsWith('(process)')).reduce((a, k) => a + per(v, k), 0),
+    );
+    for (const key of [...keys].sort((a, b) => per('ours', b) - per('ours', a)).slice(0, 24))
+      row(key, (v) => per(v, key));
+    for (const v of variants)
+      for (const side of ['send', 'recv'] as const) {
+        const list = long[v][side];
+        console.log(
+          `long tasks, ${v}, ${side === 'send' ? 'sending' : 'receiving'} page: ${list.length} per ` +
+            `${RUNS} transfers, ${list.reduce((a, b) => a + b, 0).toFixed(0)} ms in all, ` +
+            `max ${Math.max(0, ...list).toFixed(0)} ms`,
+        );
+      }
     if (PROFILE) {
       console.log(`receiving page's main thread during our transfers (sampled ${profiledMs.toFixed(0)} ms):`);
       for (const [key, ms] of [...profileTotals].sort((a, b) => b[1] - a[1]).slice(0, 25))

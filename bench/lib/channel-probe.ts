@@ -8,7 +8,14 @@ export const PROBE = `(() => {
   const Native = window.RTCPeerConnection;
   if (!Native || window.__probe) return;
   const now = () => performance.timeOrigin + performance.now();
-  const p = (window.__probe = { sent: {}, recv: {}, fileSent: 0, fileRecv: 0, files: undefined, lags: [], got: [] });
+  const p = (window.__probe = { sent: {}, recv: {}, fileSent: 0, fileRecv: 0, files: undefined, lags: [], got: [], long: [] });
+  // The page's long tasks (> 50 ms on its main thread): [start, duration].
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) p.long.push([performance.timeOrigin + e.startTime, e.duration]);
+      if (p.long.length > 20000) p.long.splice(0, 10000);
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {}
   const watch = (ch) => {
     if (ch.label === 'files') {
       p.files = ch;
@@ -68,6 +75,8 @@ export interface ProbeState {
   lags: [number, number][];
   /** [when, file bytes received so far], per file message. */
   got: [number, number][];
+  /** The page's long tasks: [start, duration ms]. */
+  long: [number, number][];
 }
 
 /** One chat message's path: Enter → send() → message event → shown, with the file channel's state. */
