@@ -379,11 +379,10 @@ async function main(): Promise<void> {
       }
     console.error(`hash worker measured, load ${load()}`);
 
-    const idleBefore = cpuSnapshot();
-    const idleStart = Date.now();
     const idleRun = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 3000)));
-    const idleCpu = cpuDelta(idleBefore, cpuSnapshot());
-    const idleMs = Date.now() - idleStart;
+    /** The call with no transfer and no chat (the waits for CHAT_ACTIVE_MS): its CPU, and how long. */
+    const idleCpu: CpuSnapshot = new Map();
+    let idleMs = 0;
     const idleChat = idleRun.latencies;
     const raw: number[] = [];
     const ours: number[] = [];
@@ -437,7 +436,11 @@ async function main(): Promise<void> {
       busyChat.push(...r.chat.latencies);
       busyTraces.push(...r.chat.traces);
       // Nobody chatting for CHAT_ACTIVE_MS: the file has its whole window again.
+      const idleBefore = cpuSnapshot();
+      const idleStart = Date.now();
       await new Promise((r) => setTimeout(r, CHAT_ACTIVE_MS + 1000));
+      addInto(idleCpu, cpuDelta(idleBefore, cpuSnapshot()));
+      idleMs += Date.now() - idleStart;
       const q = await measured('quiet', from, to, () => oursRun(from, to, `quiet-${run}.bin`, false));
       quiet.push(q.rate);
       verifyMs.push(q.verifyMs);
@@ -490,7 +493,8 @@ async function main(): Promise<void> {
     // minus the idle call's rate over the transfer's wall time, per MiB sent.
     console.log(
       `CPU ms per MiB above the idle call, by process and thread (both browsers; raw / ours with chat / ` +
-        `ours without chat; idle call ${((sumOf(idleCpu) * 1000) / idleMs).toFixed(0)} ms/s):`,
+        `ours without chat; the idle call took ${((sumOf(idleCpu) * 1000) / idleMs).toFixed(0)} ms/s over ` +
+        `${(idleMs / 1000).toFixed(0)} s; transfers took ${variants.map((v) => (wall[v] / 1000 / RUNS).toFixed(1)).join(' / ')} s each):`,
     );
     const keys = new Set(variants.flatMap((v) => [...cpu[v].keys()]));
     const per = (v: Variant, key: string) =>
