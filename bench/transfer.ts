@@ -493,7 +493,7 @@ async function main(): Promise<void> {
     // minus the idle call's rate over the transfer's wall time, per MiB sent.
     console.log(
       `CPU ms per MiB above the idle call, by process and thread (both browsers; raw / ours with chat / ` +
-        `ours without chat; the idle call took ${((sumOf(idleCpu) * 1000) / idleMs).toFixed(0)} ms/s over ` +
+        `ours without chat; the idle call took ${((sumOf(idleCpu) * 1e6) / idleMs).toFixed(0)} ms/s over ` +
         `${(idleMs / 1000).toFixed(0)} s; transfers took ${variants.map((v) => (wall[v] / 1000 / RUNS).toFixed(1)).join(' / ')} s each):`,
     );
     const keys = new Set(variants.flatMap((v) => [...cpu[v].keys()]));
