@@ -179,7 +179,7 @@ async function step<T>(
     if (error instanceof StepTimeout && explain) {
       const why = await Promise.race([
         explain(),
-        new Promise<string>((r) => setTimeout(() => r('(no answer)'), 5000)),
+        new Promise<string>((r) => setTimeout(() => r('(no answer in 15 s)'), 15_000)),
       ]);
       error.message += `\n${why}`;
     }
@@ -193,7 +193,7 @@ async function step<T>(
 async function missing(people: readonly Participant[]): Promise<string> {
   const lines = await Promise.all(
     people.map(async (p) => {
-      const state = await p.page
+      const state = p.page
         .evaluate(async () => {
           const w = window as unknown as {
             __want?: string[];
@@ -204,11 +204,19 @@ async function missing(people: readonly Participant[]): Promise<string> {
             w.__pcs.map(async (pc) => {
               let frames = 0;
               let sent = 0;
+              // A page too busy to gather stats within a second still says its connections' states.
               if (pc.connectionState !== 'closed')
-                (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-                  if (s.type === 'inbound-rtp' && s.kind === 'video') frames += Number(s.framesDecoded ?? 0);
-                  if (s.type === 'outbound-rtp' && s.kind === 'video') sent += Number(s.framesEncoded ?? 0);
-                });
+                await Promise.race([
+                  pc.getStats().then((r) =>
+                    r.forEach((st: Record<string, unknown>) => {
+                      if (st.type === 'inbound-rtp' && st.kind === 'video')
+                        frames += Number(st.framesDecoded ?? 0);
+                      if (st.type === 'outbound-rtp' && st.kind === 'video')
+                        sent += Number(st.framesEncoded ?? 0);
+                    }),
+                  ),
+                  new Promise((r) => setTimeout(r, 1000)),
+                ]);
               return `${pc.signalingState}/${pc.connectionState} in=${frames} out=${sent}`;
             }),
           );
@@ -220,7 +228,14 @@ async function missing(people: readonly Participant[]): Promise<string> {
           return `waits for [${waiting.join(', ')}]; tiles [${tiles.join(', ')}]; status "${status}"; pcs ${pcs.join(' | ')}`;
         })
         .catch((e: unknown) => `(page did not answer: ${String(e).split('\n')[0]})`);
-      return `  ${p.name}: ${state}`;
+      // One page too busy to answer must not hide what the others say.
+      const answer = await Promise.race([
+        state,
+        new Promise<string>((r) =>
+          setTimeout(() => r('(no answer in 10 s: its main thread is held)'), 10_000),
+        ),
+      ]);
+      return `  ${p.name}: ${answer}`;
     }),
   );
   return lines.join('\n');
