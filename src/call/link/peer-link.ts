@@ -9,6 +9,7 @@ import type { LocalMedia } from '../media/local-media.js';
 import { SenderActuator } from '../media/sender-actuator.js';
 import type { MediaStreamLike, PeerConnectionState, PeerFactory, PeerLike, Timers } from '../ports.js';
 import type { SignalData } from '../protocol.js';
+import { OPENING_MS } from '../quality/actuation.js';
 import { QualityMonitor } from '../quality/monitor.js';
 import type { QualityDecision } from '../quality/policy.js';
 import type { StatsInput } from '../quality/stats.js';
@@ -158,12 +159,15 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     });
     this.#peer = peer;
     this.#actuator = peer.media ? new SenderActuator(peer.media, options.local, released) : undefined;
+    // The first frames go small, so that the first one leaves at once (see actuation.ts, OPENING_HEIGHT).
+    this.#actuator?.open();
     peer.on('signal', (signal) => this.#negotiation.local(signal));
     peer.on('stream', (stream) => {
       this.#remoteStream = stream;
       this.emit('change');
     });
     peer.on('connect', () => {
+      this.#named.schedule('opening', OPENING_MS, () => this.#actuator?.opened());
       this.#dispatch({ type: 'connected' });
       this.tellMedia();
       this.tellName();

@@ -1,5 +1,5 @@
 import type { MediaStreamLike, PeerMedia } from '../ports.js';
-import { cappedEncoding, sendingFor, type EncodingSettings } from '../quality/actuation.js';
+import { cappedEncoding, openingEncoding, sendingFor, type EncodingSettings } from '../quality/actuation.js';
 import type { QualityDecision } from '../quality/policy.js';
 import type { LocalMedia } from './local-media.js';
 
@@ -15,6 +15,8 @@ export class SenderActuator<S extends MediaStreamLike> {
   #chain: Promise<void> = Promise.resolve();
   /** The most this link's video may use (bits per second), undefined: no cap beyond the level's. */
   #capBps: number | undefined;
+  /** From `open()` until `opened()`: the camera's first frames go small (actuation.ts, OPENING_HEIGHT). */
+  #opening = false;
 
   constructor(
     private readonly media: PeerMedia,
@@ -68,6 +70,24 @@ export class SenderActuator<S extends MediaStreamLike> {
   setCap(capBps: number | undefined): void {
     if (capBps === this.#capBps) return;
     this.#capBps = capBps;
+    this.#reapply();
+  }
+
+  /** Before the first offer or answer: the first frames go at the opening encoding until `opened()`. */
+  open(): void {
+    this.#opening = true;
+    this.#reapply();
+  }
+
+  /** The first frames are out (the link connected a moment ago): the level's own encoding from now on. */
+  opened(): void {
+    if (!this.#opening) return;
+    this.#opening = false;
+    this.#reapply();
+  }
+
+  /** The current level's encoding again, while video is sent. */
+  #reapply(): void {
     if (!this.#sendingVideo) return;
     const sending = sendingFor(this.#decision?.level ?? 'high', this.local.encodingOptions());
     const encoding = this.#capped(sending.encoding);
@@ -75,7 +95,9 @@ export class SenderActuator<S extends MediaStreamLike> {
   }
 
   #capped(encoding: EncodingSettings): EncodingSettings {
-    return cappedEncoding(encoding, this.#capBps, this.local.encodingOptions());
+    const options = this.local.encodingOptions();
+    const capped = cappedEncoding(encoding, this.#capBps, options);
+    return this.#opening ? openingEncoding(capped, options) : capped;
   }
 
   #run(step: () => Promise<void>): void {

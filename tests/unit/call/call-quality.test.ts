@@ -10,7 +10,7 @@ import {
 } from '../../../src/call/call.js';
 import { en } from '../../../src/ui/text/en.js';
 import { statusText } from '../../../src/ui/text/status.js';
-import { encodingFor } from '../../../src/call/quality/actuation.js';
+import { encodingFor, OPENING_MS, openingEncoding } from '../../../src/call/quality/actuation.js';
 import { describeDecision } from '../../../src/call/quality/describe.js';
 import { CallRig, type MediaCall } from './fakes.js';
 
@@ -30,7 +30,11 @@ describe('Call: quality', () => {
     for (const s of [host, guest]) {
       const media = rig.peerOf(s).media;
       expect(media.statsCalls).toBe(3);
+      // The first frames at 360p (the peer's creation, then the first decision), then high (see below).
+      const opening = openingEncoding(encodingFor('high'));
       expect(media.calls).toEqual([
+        { op: 'setVideoEncoding', encoding: opening, preference: 'maintain-framerate' },
+        { op: 'setVideoEncoding', encoding: opening, preference: 'maintain-framerate' },
         { op: 'setVideoEncoding', encoding: encodingFor('high'), preference: 'maintain-framerate' },
       ]);
       const { quality, decision } = s.call.snapshot;
@@ -43,6 +47,43 @@ describe('Call: quality', () => {
       level: 'high',
       settledLevel: 'high',
       probing: false,
+    });
+  });
+
+  it('sends the first frames at 360p from before the offer until OPENING_MS after connecting', async () => {
+    const host = await rig.started('host');
+    const guest = await rig.started('guest');
+    // The guest's peer is made on its preview, before any offer: its first encoding is already the opening one.
+    const media = rig.peerOf(guest).media;
+    const opening = { op: 'setVideoEncoding', encoding: openingEncoding(encodingFor('high')) };
+    expect(media.calls).toMatchObject([opening]);
+    expect(opening.encoding).toMatchObject({ scaleResolutionDownBy: 2, maxBitrate: 2_500_000 });
+    guest.call.join();
+    for (let i = 0; i < 1500 && host.call.state.phase !== 'connected'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(guest.call.state.phase).toBe('connected');
+    // The host's answering peer started small as well; connecting (the first decision) keeps it small.
+    for (const s of [host, guest]) expect(rig.peerOf(s).media.calls).toMatchObject([opening, opening]);
+    await rig.timers.advanceSettling(OPENING_MS - 1);
+    for (const s of [host, guest]) expect(rig.peerOf(s).media.calls).toHaveLength(2);
+    await rig.timers.advanceSettling(1);
+    for (const s of [host, guest])
+      expect(rig.peerOf(s).media.calls.at(-1)).toEqual({
+        op: 'setVideoEncoding',
+        encoding: encodingFor('high'),
+        preference: 'maintain-framerate',
+      });
+  });
+
+  it('a shared tab keeps its resolution from the first frame', () => {
+    const sharing = { sharing: true, sourceHeight: 1080 };
+    expect(openingEncoding(encodingFor('high', sharing), sharing)).toEqual(encodingFor('high', sharing));
+    // A level already at or under 360p is left as it is; a 1080p camera opens at 360p too.
+    expect(openingEncoding(encodingFor('low'))).toEqual(encodingFor('low'));
+    expect(
+      openingEncoding(encodingFor('high', { sourceHeight: 1080 }), { sourceHeight: 1080 }),
+    ).toMatchObject({
+      scaleResolutionDownBy: 3,
     });
   });
 
