@@ -200,7 +200,20 @@ try {
       console.log(row(`Diyalog — ${sees}`, summarize(ourRuns.map((m) => frame(m, side))), b));
       console.log(formatRow(`peerjs baseline — ${sees}`, b));
     }
+    // The glare rule picks who offers by id: the guest's offer is made before the click, the host's after it.
+    for (const [who, offered] of [
+      ['guest', true],
+      ['host', false],
+    ] as const) {
+      const runs = ourRuns.filter((m) => guestOffered(m.call) === offered);
+      if (runs.length > 0)
+        console.log(
+          formatRow(`  of which ${who} offered, guest sees`, summarize(runs.map((m) => frame(m, 'guest')))),
+        );
+    }
   };
+  const guestOffered = (call: CallRecord) =>
+    call.guest.log.some((e) => e.what === 'send:OFFER' && e.at >= call.clicked);
   console.log(
     `\n"Join call" click → first decoded remote frame (ms); ×: Diyalog median / peerjs median, same run\n`,
   );

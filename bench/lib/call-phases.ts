@@ -28,12 +28,34 @@ export const PHASE_PROBE = `(() => {
       this.addEventListener('message', (e) => { const t = frameType(e.data); if (t) mark('recv:' + t); });
     }
   };
+  // Time spent inside the calls a negotiation waits on (each logged as a span: start and duration).
+  const span = (owner, name, label) => {
+    const native = owner?.[name];
+    if (typeof native !== 'function') return;
+    owner[name] = function (...a) {
+      const start = performance.timeOrigin + performance.now();
+      const done = () => log.push({ what: 'span:' + label, at: start, ms: performance.timeOrigin + performance.now() - start });
+      const result = native.apply(this, a);
+      if (result && typeof result.then === 'function') result.then(done, done);
+      else done();
+      return result;
+    };
+  };
+  if (window.crypto?.subtle) {
+    span(SubtleCrypto.prototype, 'encrypt', 'seal');
+    span(SubtleCrypto.prototype, 'decrypt', 'unseal');
+  }
   const Native = window.RTCPeerConnection;
   if (Native) {
+    for (const [name, label] of [['createOffer', 'createOffer'], ['createAnswer', 'createAnswer'],
+      ['setLocalDescription', 'setLocal'], ['setRemoteDescription', 'setRemote'], ['addIceCandidate', 'addCandidate']])
+      span(Native.prototype, name, label);
     const watched = new WeakSet();
     window.RTCPeerConnection = class extends Native {
       constructor(...a) {
+        const start = performance.timeOrigin + performance.now();
         super(...a);
+        log.push({ what: 'span:new RTCPeerConnection', at: start, ms: performance.timeOrigin + performance.now() - start });
         this.addEventListener('iceconnectionstatechange', () => mark('ice:' + this.iceConnectionState));
         this.addEventListener('connectionstatechange', () => mark('pc:' + this.connectionState));
         this.addEventListener('signalingstatechange', () => {
@@ -61,11 +83,12 @@ export const PHASE_PROBE = `(() => {
 export const WATCH_FIRST_FRAME = `window.__firstFrame = new Promise((resolve) => {
   const watch = () => {
     const v = document.querySelector('video[aria-label^="Remote video"]');
-    if (v) v.requestVideoFrameCallback((_now, meta) => resolve({
+    if (v) v.requestVideoFrameCallback((_now, meta) => setTimeout(() => resolve({
       shown: performance.timeOrigin + meta.presentationTime,
       received: meta.receiveTime === undefined ? null : performance.timeOrigin + meta.receiveTime,
       size: meta.width + 'x' + meta.height,
-    }));
+      sizeLater: v.videoWidth + 'x' + v.videoHeight,
+    }), 1000));
     else setTimeout(watch, 2);
   };
   watch();
@@ -83,6 +106,8 @@ export interface FirstFrame {
   readonly received: number | null;
   /** Its width x height: a smaller first keyframe is encoded and sent sooner. */
   readonly size: string;
+  /** The picture's size 1 s after the first frame was shown: how soon a small first frame grows. */
+  readonly sizeLater: string;
 }
 
 /** One side of one call: its probe's log and its first frame. */
@@ -191,21 +216,52 @@ export function phaseTable(ours: readonly CallRecord[], baseline: readonly CallR
     );
   }
   for (const side of ['guest', 'host'] as const) {
+    const spans = new Set(ours.flatMap((call) => call[side].log.filter(isSpan).map((e) => e.what)));
+    for (const what of [...spans].sort()) {
+      const s = summarize(ours.map((call) => spent(call, side, what)));
+      const b = summarize(baseline.map((call) => spent(call, side, what)));
+      lines.push(
+        `${formatRow(`${side.padEnd(5)}   in ${what.slice(5)}`.slice(0, 34), s)} ${''.padStart(7)} │ ${num(b.median)} ${''.padStart(7)} ${ratioOf(s.median, b.median)}  click → its 1st frame shown`,
+      );
+    }
+  }
+  for (const side of ['guest', 'host'] as const) {
     lines.push(
       `${`${side.padEnd(5)}   1st frame size`.padEnd(34)} Diyalog ${sizes(ours, side)} │ peerjs ${sizes(baseline, side)}`,
+    );
+    lines.push(
+      `${`${side.padEnd(5)}   size 1 s later`.padEnd(34)} Diyalog ${sizes(ours, side, 'sizeLater')} │ peerjs ${sizes(baseline, side, 'sizeLater')}`,
     );
   }
   return lines;
 }
 
 /** The first frames' sizes, most frequent first, with their counts. */
-function sizes(calls: readonly CallRecord[], side: 'guest' | 'host'): string {
+function sizes(
+  calls: readonly CallRecord[],
+  side: 'guest' | 'host',
+  which: 'size' | 'sizeLater' = 'size',
+): string {
   const counts = new Map<string, number>();
-  for (const call of calls) counts.set(call[side].frame.size, (counts.get(call[side].frame.size) ?? 0) + 1);
+  for (const call of calls)
+    counts.set(call[side].frame[which], (counts.get(call[side].frame[which]) ?? 0) + 1);
   return [...counts]
     .sort((a, b) => b[1] - a[1])
     .map(([size, n]) => `${size} ×${n}`)
     .join(', ');
+}
+
+const isSpan = (e: PhaseEvent) => e.what.startsWith('span:') && e.ms !== undefined;
+
+/** How long the side spent waiting on one kind of call (from its start to its result) between the click and its first frame. */
+function spent(call: CallRecord, side: 'guest' | 'host', what: string): number {
+  const { log, frame } = call[side];
+  let total = 0;
+  for (const e of log) {
+    if (e.what !== what || e.ms === undefined) continue;
+    total += Math.max(0, Math.min(e.at + e.ms, frame.shown) - Math.max(e.at, call.clicked));
+  }
+  return total;
 }
 
 /** How long the side's main thread spent in tasks over 50 ms between the click and its first frame shown. */
