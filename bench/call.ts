@@ -14,6 +14,10 @@
  * requestVideoFrameCallback's receiveTime) and shown. "step" is the median per-call time since the phase it
  * waits for (named at the line's end): the largest steps say where to work next. Events are stamped when the
  * page's main thread sees them, so a busy page shows as late stamps; "busy in tasks > 50 ms" says how much.
+ * Negotiation phases are named by role (offerer / answerer): Diyalog's glare rule lets the smaller id offer,
+ * so in about half the calls the host offers, after the guest's hello; "of which … offered" splits the rows.
+ * "in …" rows: time inside seal/unseal (AES-GCM) and each RTCPeerConnection call, summed per call (calls that
+ * overlap, such as several addIceCandidate, count each). "size 1 s later": how soon a small first frame grows.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,6 +26,7 @@ import { launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { startWaitingCall } from '../tests/support/call-flow.js';
 import { startServer } from '../tests/support/server.js';
 import {
+  offeredBy,
   PHASE_PROBE,
   phaseTable,
   WATCH_FIRST_FRAME,
@@ -205,15 +210,13 @@ try {
       ['guest', true],
       ['host', false],
     ] as const) {
-      const runs = ourRuns.filter((m) => guestOffered(m.call) === offered);
+      const runs = ourRuns.filter((m) => (offeredBy(m.call) === 'guest') === offered);
       if (runs.length > 0)
         console.log(
           formatRow(`  of which ${who} offered, guest sees`, summarize(runs.map((m) => frame(m, 'guest')))),
         );
     }
   };
-  const guestOffered = (call: CallRecord) =>
-    call.guest.log.some((e) => e.what === 'send:OFFER' && e.at >= call.clicked);
   console.log(
     `\n"Join call" click → first decoded remote frame (ms); ×: Diyalog median / peerjs median, same run\n`,
   );

@@ -125,7 +125,8 @@ export interface CallRecord {
 
 interface Phase {
   readonly label: string;
-  readonly side: 'guest' | 'host';
+  /** Whose log: a fixed side, or whichever side offered (or answered) in that call. */
+  readonly side: 'guest' | 'host' | 'offerer' | 'answerer';
   /** ms after the click, or undefined when the call never logged it. */
   readonly at: (side: SideRecord, clicked: number) => number | undefined;
   /** The phases this one waits for (indexes into PHASES; none: the click); its step starts at the latest. */
@@ -135,36 +136,54 @@ interface Phase {
 const first = (what: string) => (side: SideRecord, clicked: number) =>
   side.log.find((e) => e.what === what && e.at >= clicked)?.at;
 
+/**
+ * Which side sent the offer. Diyalog's glare rule picks it by id: the guest's offer is made before the click
+ * and sent on it; the host's only once the guest's hello (sent on the click) has reached it.
+ */
+export const offeredBy = (call: CallRecord): 'guest' | 'host' =>
+  call.guest.log.some((e) => e.what === 'send:OFFER' && e.at >= call.clicked) ? 'guest' : 'host';
+
 /** The phases of a call, in the order they happen, each from the guest's click. */
 export const PHASES: readonly Phase[] = [
-  { label: 'guest → offer sent', side: 'guest', at: first('send:OFFER'), after: [] },
-  { label: 'host  ← offer received', side: 'host', at: first('recv:OFFER'), after: [0] },
-  { label: 'host    offer applied', side: 'host', at: first('signaling:have-remote-offer'), after: [1] },
-  { label: 'host    answer made', side: 'host', at: first('signaling:stable'), after: [2] },
-  { label: 'host  → answer sent', side: 'host', at: first('send:ANSWER'), after: [3] },
-  { label: 'guest ← answer received', side: 'guest', at: first('recv:ANSWER'), after: [4] },
-  { label: 'guest   answer applied', side: 'guest', at: first('signaling:stable'), after: [5] },
-  { label: 'host    ICE connected', side: 'host', at: first('ice:connected'), after: [3] },
-  { label: 'guest   ICE connected', side: 'guest', at: first('ice:connected'), after: [6] },
-  { label: 'host    DTLS connected', side: 'host', at: first('pc:connected'), after: [7] },
-  { label: 'guest   DTLS connected', side: 'guest', at: first('pc:connected'), after: [8] },
+  { label: 'offerer  → offer sent', side: 'offerer', at: first('send:OFFER'), after: [] },
+  { label: 'answerer ← offer received', side: 'answerer', at: first('recv:OFFER'), after: [0] },
   {
-    label: 'guest   1st frame received',
+    label: 'answerer   offer applied',
+    side: 'answerer',
+    at: first('signaling:have-remote-offer'),
+    after: [1],
+  },
+  { label: 'answerer   answer made', side: 'answerer', at: first('signaling:stable'), after: [2] },
+  { label: 'answerer → answer sent', side: 'answerer', at: first('send:ANSWER'), after: [3] },
+  { label: 'offerer  ← answer received', side: 'offerer', at: first('recv:ANSWER'), after: [4] },
+  { label: 'offerer    answer applied', side: 'offerer', at: first('signaling:stable'), after: [5] },
+  { label: 'answerer   ICE connected', side: 'answerer', at: first('ice:connected'), after: [3] },
+  { label: 'offerer    ICE connected', side: 'offerer', at: first('ice:connected'), after: [6] },
+  { label: 'answerer   DTLS connected', side: 'answerer', at: first('pc:connected'), after: [7] },
+  { label: 'offerer    DTLS connected', side: 'offerer', at: first('pc:connected'), after: [8] },
+  {
+    label: 'guest      1st frame received',
     side: 'guest',
     at: (s) => s.frame.received ?? undefined,
     after: [9, 10],
   },
-  { label: 'guest   1st frame shown', side: 'guest', at: (s) => s.frame.shown, after: [11] },
+  { label: 'guest      1st frame shown', side: 'guest', at: (s) => s.frame.shown, after: [11] },
   {
-    label: 'host    1st frame received',
+    label: 'host       1st frame received',
     side: 'host',
     at: (s) => s.frame.received ?? undefined,
     after: [9, 10],
   },
-  { label: 'host    1st frame shown', side: 'host', at: (s) => s.frame.shown, after: [13] },
+  { label: 'host       1st frame shown', side: 'host', at: (s) => s.frame.shown, after: [13] },
 ];
 
-const timeOf = (call: CallRecord, phase: Phase) => phase.at(call[phase.side], call.clicked);
+function sideOf(call: CallRecord, side: Phase['side']): 'guest' | 'host' {
+  if (side === 'offerer') return offeredBy(call);
+  if (side === 'answerer') return offeredBy(call) === 'guest' ? 'host' : 'guest';
+  return side;
+}
+
+const timeOf = (call: CallRecord, phase: Phase) => phase.at(call[sideOf(call, phase.side)], call.clicked);
 
 function phaseValues(calls: readonly CallRecord[], phase: Phase): number[] {
   const values: number[] = [];
