@@ -21,11 +21,7 @@
  *     side's per-packet arrival reports, i.e. what actually reached it — answers within 1–2 s. The trial is
  *     judged on that estimate and on loss, not on the frames: hidden trial frames reached the other side at
  *     4–15 fps through a 100 kbit limit too, so "frames arrived" cannot tell a limited link from a free one.
- *     A trial ends as failed when 2 of its last 5 samples are congested (loss past `upLossPercent`, or an
- *     estimate falling below where it started) or when after `probeRiseSamples` samples the estimate has
- *     neither reached the level's `upKbps` nor risen by `probeRiseRatio`; it is confirmed once it has lasted
- *     `probeConfirmSamples` samples and all but the first were at or above the level's up line; after
- *     `probeMaxMs` it settles at the best level the recent samples support, or back where it was.
+ *     How a trial is judged and when it ends is trial.ts; a failed one counts as an undone step up here.
  *
  * So, in steady conditions the settled level changes at most once per 20 s: a measured step up only happens
  * after 10 s of samples that already carry the next level; a probe that fails leaves the settled level alone
@@ -39,14 +35,15 @@ import {
   higherLevel,
   levelAbove,
   levelRank,
-  lowerLevel,
   qualityConfig,
   type LevelThresholds,
   type QualityConfig,
   type QualityLevel,
   type VideoLevel,
 } from './config.js';
-import type { QualityLimitationReason, QualitySample } from './stats.js';
+import { fits, signalsOf, thresholdsFor, type Signals } from './signals.js';
+import type { QualitySample } from './stats.js';
+import { Trial, type TrialVerdict } from './trial.js';
 
 export type DecisionReason =
   /** The level the call started with. */
@@ -118,32 +115,12 @@ export interface TryVideoOptions {
   readonly durationMs?: number;
 }
 
-/** What one sample says, reduced to what the policy decides with. */
-interface Signals {
-  readonly availableKbps: number | undefined;
-  readonly lossPercent: number | undefined;
-  readonly sendKbps: number | undefined;
-  readonly limitation: QualityLimitationReason | undefined;
-}
-
 interface Change {
   readonly level: QualityLevel;
   readonly reason: DecisionReason;
   readonly probingFrom?: QualityLevel;
   /** The samples that justify the change (default: the latest few). */
   readonly basis?: readonly Signals[];
-}
-
-interface Probe {
-  readonly target: QualityLevel;
-  readonly startedAt: number;
-  readonly startAvailable: number | undefined;
-  readonly samples: Signals[];
-  /** Samples judged so far (`samples` keeps only the last few). */
-  count: number;
-  /** The estimate has reached the level's up line or risen from where it started. */
-  risen: boolean;
-  goodRun: number;
 }
 
 type Override =
@@ -157,7 +134,8 @@ export class QualityPolicy {
   #decision: QualityDecision;
   /** The automatic, settled level (kept, frozen, while the user overrides). */
   #settled: QualityLevel;
-  #probe: Probe | undefined;
+  /** The hidden trial under way, if any (trial.ts). */
+  #probe: Trial | undefined;
   #override: Override | undefined;
   #window: Signals[] = [];
   #latest: Signals | undefined;
@@ -361,70 +339,25 @@ export class QualityPolicy {
   }
 
   #startProbe(target: QualityLevel, now: number): void {
-    this.#probe = {
-      target,
-      startedAt: now,
-      startAvailable: this.#latest?.availableKbps,
-      samples: [],
-      count: 0,
-      risen: false,
-      goodRun: 0,
-    };
+    this.#probe = new Trial(target, now, this.#latest?.availableKbps, this.config);
   }
 
   #judgeProbe(s: Signals, now: number): Change | undefined {
-    const probe = this.#probe!;
-    const t = this.#thresholds(probe.target);
-    probe.count += 1;
-    probe.samples.push(s);
-    if (probe.samples.length > this.config.downWindow) probe.samples.shift();
-    // A trial is meant to find spare capacity: loss past libwebrtc's "hold" line (2 %) means there is none.
-    const congested = (x: Signals) =>
-      (x.lossPercent !== undefined && x.lossPercent > this.config.upLossPercent) ||
-      (x.availableKbps !== undefined &&
-        x.availableKbps < t.minKbps &&
-        probe.startAvailable !== undefined &&
-        x.availableKbps < probe.startAvailable * this.config.probeCongestionDrop);
-    if (probe.samples.filter(congested).length >= this.config.probeFailSamples)
-      return this.#endProbe(undefined, now);
-    // Chromium probes the link as the trial starts: an estimate that has not moved since has found no headroom.
-    // (Without an estimate, e.g. Firefox, only congestion and `probeMaxMs` end a trial.)
-    const start = probe.startAvailable;
-    if (
-      s.availableKbps === undefined ||
-      s.availableKbps >= t.upKbps ||
-      (start !== undefined && s.availableKbps >= start * this.config.probeRiseRatio)
-    )
-      probe.risen = true;
-    if (!probe.risen && probe.count >= this.config.probeRiseSamples) return this.#endProbe(undefined, now);
-    const up =
-      (s.availableKbps === undefined || s.availableKbps >= t.upKbps) &&
-      (s.lossPercent === undefined || s.lossPercent <= this.config.upLossPercent);
-    probe.goodRun = up ? probe.goodRun + 1 : 0;
-    if (
-      probe.count >= this.config.probeConfirmSamples &&
-      probe.goodRun >= this.config.probeConfirmSamples - 1
-    )
-      return this.#endProbe(probe.target, now);
-    if (now - probe.startedAt < this.config.probeMaxMs) return undefined;
-    const supported = probe.samples
-      .map((x) => fits(x, this.config))
-      .sort((a, b) => levelRank(b) - levelRank(a));
-    const best = lowerLevel(supported[Math.floor((supported.length - 1) / 2)] ?? 'audio-only', probe.target);
-    return this.#endProbe(levelRank(best) > levelRank(this.#settled) ? best : undefined, now);
+    const verdict = this.#probe!.judge(s, now, this.#settled);
+    return verdict ? this.#endProbe(verdict, now) : undefined;
   }
 
-  /** Settles a probe at `level`, or fails it when `level` is undefined. */
-  #endProbe(level: QualityLevel | undefined, now: number): Change {
+  /** Settles a trial at the level of its verdict, or counts its failure as an undone step up. */
+  #endProbe(verdict: TrialVerdict, now: number): Change {
     this.#probe = undefined;
-    if (level === undefined) {
+    if (verdict.outcome === 'failed') {
       this.#reverts += 1;
       this.#pendingUpAt = undefined;
       this.#switchTo(this.#settled, now, 'down');
       return { level: this.#settled, reason: 'probe-failed' };
     }
-    this.#switchTo(level, now, 'up');
-    return { level, reason: 'probe-succeeded' };
+    this.#switchTo(verdict.level, now, 'up');
+    return { level: verdict.level, reason: 'probe-succeeded' };
   }
 
   #dropProbe(): void {
@@ -466,9 +399,7 @@ export class QualityPolicy {
   }
 
   #thresholds(level: QualityLevel): LevelThresholds {
-    return level === 'audio-only'
-      ? { minKbps: 0, upKbps: 0, maxLossPercent: 100 }
-      : this.config.levels[level];
+    return thresholdsFor(level, this.config);
   }
 
   #decide(change: Change, now: number): QualityDecision {
@@ -513,26 +444,6 @@ const STARVED_REASONS: ReadonlySet<DecisionReason> = new Set<DecisionReason>([
   'probe-failed',
   'fallback-disabled',
 ]);
-
-/** The best level whose lines one sample meets; a figure the sample lacks does not count against it. */
-function fits(s: Signals, config: QualityConfig = qualityConfig): QualityLevel {
-  for (const level of ['high', 'medium', 'low'] as const) {
-    const t = config.levels[level];
-    const enough = s.availableKbps === undefined || s.availableKbps >= t.minKbps;
-    const clean = s.lossPercent === undefined || s.lossPercent <= t.maxLossPercent;
-    if (enough && clean) return level;
-  }
-  return 'audio-only';
-}
-
-function signalsOf(sample: QualitySample): Signals {
-  return {
-    availableKbps: sample.availableOutgoingKbps,
-    lossPercent: sample.outbound.packetLossPercent,
-    sendKbps: sample.sendKbps ?? sample.outbound.bitrateKbps,
-    limitation: sample.outbound.video.qualityLimitationReason,
-  };
-}
 
 function median(values: readonly (number | undefined)[]): number | undefined {
   const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);

@@ -102,57 +102,6 @@ describe('quality policy', () => {
     });
   });
 
-  describe('video back after a limit is lifted', () => {
-    /** Seconds from the lift to the settled level leaving audio-only, for a 100 kbps limit from t = 60. */
-    function videoBack(liftAt: number, allocationProbe: boolean): number {
-      const policy = new QualityPolicy({ now: 0 });
-      const link = new LinkSim({ link: (t) => (t >= 60 && t < liftAt ? 100 : 3400), allocationProbe });
-      const steps = drive(policy, 1, liftAt + 150, (t, level) => link.step(t, level));
-      expect(steps[0]!.decision.level).toBe('audio-only');
-      const back = steps.find((s) => s.t >= liftAt && s.decision.settledLevel !== 'audio-only');
-      expect(back?.decision).toMatchObject({ level: 'low', reason: 'probe-succeeded', probing: false });
-      return back!.t - liftAt;
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-    it('within 10 s (median) when the limit goes 5–20 s after the step down, as Chromium probes', () => {
-      // The step down lands at t = 62; lifts at every second from 67 to 82.
-      const backs = range(67, 82).map((lift) => videoBack(lift, true));
-      expect(median(backs)).toBeLessThanOrEqual(10);
-      expect(Math.max(...backs)).toBeLessThanOrEqual(13);
-      // Without Chromium's probe the estimate climbs ~18 kbps per second and a trial takes ~8 s to confirm.
-      expect(median(range(67, 82).map((lift) => videoBack(lift, false)))).toBeLessThanOrEqual(12);
-    });
-
-    it('within ~37 s of any lift in the first 3 minutes: failed trials wait at most 32 s', () => {
-      const backs = range(67, 240).map((lift) => videoBack(lift, true));
-      expect(Math.max(...backs)).toBeLessThanOrEqual(qualityConfig.maxAudioProbeHoldMs / 1000 + 5);
-    });
-
-    it('under a steady limit or an oscillating one: one switch; hidden trials ≤ 10 % / 20 % of the time', () => {
-      const good = alternating(11, FIVE_MINUTES + 61);
-      const links = {
-        steady: (t: number) => (t >= 60 ? 100 : 3400),
-        oscillating: (t: number) => (t < 60 ? 3400 : good[t] ? 2500 : 100),
-      };
-      for (const [name, capacity] of Object.entries(links)) {
-        const policy = new QualityPolicy({ now: 0 });
-        const link = new LinkSim({ link: capacity, allocationProbe: true });
-        const trialSeconds: number[] = [];
-        const steps = drive(policy, 1, 60 + FIVE_MINUTES, (t, level) => {
-          if (policy.decision.probing) trialSeconds.push(t);
-          return link.step(t, level);
-        });
-        const changes = settledChanges(steps, 'high');
-        expect(changes, name).toHaveLength(1);
-        expect(mostInWindow(changes, 20), name).toBe(1);
-        // A trial on a link that is good half the time lasts until its second congested sample (~4 s).
-        expect(trialSeconds.length, name).toBeLessThanOrEqual(FIVE_MINUTES / (name === 'steady' ? 10 : 5));
-      }
-    });
-  });
-
   it('reaches audio-only within 4 s on the measured estimate alone, without qualityLimitationReason', () => {
     const policy = new QualityPolicy({ now: 0 });
     // FIELD-NOTES: 100 kbit limit at t = 59.5 s; availableOutgoingBitrate below 150 kbps 1.0–1.5 s later;

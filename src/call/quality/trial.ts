@@ -1,0 +1,82 @@
+import { levelRank, lowerLevel, qualityConfig, type QualityConfig, type QualityLevel } from './config.js';
+import { fits, thresholdsFor, type Signals } from './signals.js';
+
+/** How a trial ended: the level it settles at, or failed (back to the settled level). */
+export type TrialVerdict =
+  { readonly outcome: 'succeeded'; readonly level: QualityLevel } | { readonly outcome: 'failed' };
+
+/**
+ * A hidden trial of a higher level (see policy.ts, "probed"): the next level is sent while the peer keeps
+ * showing the settled one, and judged on the bandwidth estimate and loss, never on the frames.
+ *   - Failed when `probeFailSamples` of its last `downWindow` samples are congested (loss past
+ *     `upLossPercent`, or an estimate under the level's minimum and below `probeCongestionDrop` × where it
+ *     started), or when after `probeRiseSamples` samples the estimate has neither reached the level's `upKbps`
+ *     nor risen by `probeRiseRatio` (Chromium probes the link as the trial starts: an estimate that has not
+ *     moved since has found no headroom; without an estimate, e.g. Firefox, only congestion and `probeMaxMs`
+ *     end a trial).
+ *   - Succeeded once it has lasted `probeConfirmSamples` samples and all but the first were at or above the
+ *     level's up line.
+ *   - After `probeMaxMs`: settles at the best level its recent samples support, if above the settled one.
+ */
+export class Trial {
+  readonly target: QualityLevel;
+  readonly startedAt: number;
+  /** The estimate when the trial started (undefined: none yet). */
+  readonly startAvailable: number | undefined;
+  readonly #config: QualityConfig;
+  readonly #samples: Signals[] = [];
+  /** Samples judged so far (`#samples` keeps only the last few). */
+  #count = 0;
+  /** The estimate has reached the level's up line or risen from where it started. */
+  #risen = false;
+  #goodRun = 0;
+
+  constructor(
+    target: QualityLevel,
+    now: number,
+    startAvailable: number | undefined,
+    config: QualityConfig = qualityConfig,
+  ) {
+    this.target = target;
+    this.startedAt = now;
+    this.startAvailable = startAvailable;
+    this.#config = config;
+  }
+
+  /** Judges one more sample; undefined while the trial goes on. `settled`: the level the policy stands by. */
+  judge(s: Signals, now: number, settled: QualityLevel): TrialVerdict | undefined {
+    const c = this.#config;
+    const t = thresholdsFor(this.target, c);
+    this.#count += 1;
+    this.#samples.push(s);
+    if (this.#samples.length > c.downWindow) this.#samples.shift();
+    // A trial is meant to find spare capacity: loss past libwebrtc's "hold" line (2 %) means there is none.
+    const start = this.startAvailable;
+    const congested = (x: Signals) =>
+      (x.lossPercent !== undefined && x.lossPercent > c.upLossPercent) ||
+      (x.availableKbps !== undefined &&
+        x.availableKbps < t.minKbps &&
+        start !== undefined &&
+        x.availableKbps < start * c.probeCongestionDrop);
+    if (this.#samples.filter(congested).length >= c.probeFailSamples) return { outcome: 'failed' };
+    if (
+      s.availableKbps === undefined ||
+      s.availableKbps >= t.upKbps ||
+      (start !== undefined && s.availableKbps >= start * c.probeRiseRatio)
+    )
+      this.#risen = true;
+    if (!this.#risen && this.#count >= c.probeRiseSamples) return { outcome: 'failed' };
+    const up =
+      (s.availableKbps === undefined || s.availableKbps >= t.upKbps) &&
+      (s.lossPercent === undefined || s.lossPercent <= c.upLossPercent);
+    this.#goodRun = up ? this.#goodRun + 1 : 0;
+    if (this.#count >= c.probeConfirmSamples && this.#goodRun >= c.probeConfirmSamples - 1)
+      return { outcome: 'succeeded', level: this.target };
+    if (now - this.startedAt < c.probeMaxMs) return undefined;
+    const supported = this.#samples.map((x) => fits(x, c)).sort((a, b) => levelRank(b) - levelRank(a));
+    const best = lowerLevel(supported[Math.floor((supported.length - 1) / 2)] ?? 'audio-only', this.target);
+    return levelRank(best) > levelRank(settled)
+      ? { outcome: 'succeeded', level: best }
+      : { outcome: 'failed' };
+  }
+}
