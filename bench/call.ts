@@ -19,7 +19,7 @@
  * "in …" rows: time inside seal/unseal (AES-GCM) and each RTCPeerConnection call, summed per call (calls that
  * overlap, such as several addIceCandidate, count each). "size 1 s later": how soon a small first frame grows.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { launchPlain, launchWithExtension } from '../tests/support/chromium.js';
@@ -230,6 +230,12 @@ try {
   const readyB = summarize(baselineCold.map((m) => m.pageReady));
   console.log(row('Diyalog — open → Join enabled', summarize(oursCold.map((m) => m.pageReady)), readyB));
   console.log(formatRow('peerjs — open → Join enabled', readyB));
+  // BENCH_DUMP=file.json: every call's logs, for a closer look at one call.
+  if (process.env.BENCH_DUMP)
+    writeFileSync(
+      process.env.BENCH_DUMP,
+      JSON.stringify({ ours, baseline, oursCold, baselineCold }, null, 1),
+    );
   for (const [title, ourRuns, baseRuns] of [
     [`WARM, ${CALLS} calls`, ours, baseline],
     [`COLD, ${COLD_CALLS} calls`, oursCold, baselineCold],
