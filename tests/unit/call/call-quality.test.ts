@@ -222,6 +222,19 @@ describe('Call: quality', () => {
     await rig.seconds(3);
     guest.call.hangUp();
     await vi.waitFor(() => expect(host.call.state.phase).toBe('ended'), { timeout: 3000, interval: 2 });
+    // The guest's LEAVE is sealed (WebCrypto, on Node's thread pool: real time, not fake) before its socket
+    // closes, and the socket's heartbeat goes with it: wait for both sockets (asserting at once failed ~1 in 7).
+    await vi.waitFor(
+      () => {
+        for (const s of [host, guest]) {
+          const socket = rig.server.sockets.findLast(
+            (k) => new URL(k.url).searchParams.get('id') === s.call.peerId,
+          );
+          expect(socket?.readyState, `${s.call.role} socket closed`).toBeGreaterThan(1);
+        }
+      },
+      { timeout: 3000, interval: 2 },
+    );
     const calls = [rig.peerOf(host).media.statsCalls, rig.peerOf(guest).media.statsCalls];
     await rig.seconds(5);
     expect([rig.peerOf(host).media.statsCalls, rig.peerOf(guest).media.statsCalls]).toEqual(calls);
