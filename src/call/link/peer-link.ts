@@ -145,7 +145,10 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
       receivedBytes: () => this.#peer.media?.receivedBytes(),
       timers: options.timers,
       stalled: (since) => this.#recovery.stalled(since),
-      flowing: () => this.#recovery.flowing(),
+      flowing: () => {
+        this.#recovery.flowing();
+        this.#actuator?.refresh();
+      },
     });
     this.#presence = new Presence(
       this.#named,

@@ -155,6 +155,40 @@ describe('Call: quality', () => {
     expect(replaced(media.calls)).toEqual([]);
   });
 
+  it('when media flows again after a stall, each side sends a keyframe at once (its encoding off, then on)', async () => {
+    const { host, guest } = await rig.connectedPair();
+    await rig.seconds(6);
+    const before = [host, guest].map((s) => rig.peerOf(s).media.calls.length);
+    for (const s of [host, guest]) rig.peerOf(s).media.inboundFrozen = true;
+    await rig.timers.advanceSettling(3000);
+    // Nothing is touched while the path is down…
+    [host, guest].forEach((s, i) => expect(rig.peerOf(s).media.calls).toHaveLength(before[i]!));
+    for (const s of [host, guest]) rig.peerOf(s).media.inboundFrozen = false;
+    await rig.timers.advanceSettling(500);
+    // …and once media arrives again, the video encoding goes off and on: the encoder starts with a keyframe.
+    const high = encodingFor('high');
+    [host, guest].forEach((s, i) =>
+      expect(rig.peerOf(s).media.calls.slice(before[i]!)).toEqual([
+        { op: 'setVideoEncoding', encoding: { ...high, active: false }, preference: 'maintain-framerate' },
+        { op: 'setVideoEncoding', encoding: high, preference: 'maintain-framerate' },
+      ]),
+    );
+  });
+
+  it('a stall that ends while audio only sends no keyframe (there is no video to refresh)', async () => {
+    const { guest } = await rig.connectedPair();
+    await rig.seconds(2);
+    guest.call.forceAudioOnly();
+    await rig.seconds(2);
+    const media = rig.peerOf(guest).media;
+    const before = media.calls.length;
+    media.inboundFrozen = true;
+    await rig.timers.advanceSettling(3000);
+    media.inboundFrozen = false;
+    await rig.timers.advanceSettling(500);
+    expect(media.calls.slice(before)).toEqual([]);
+  });
+
   it('a stall that ICE restores by itself (disconnected, then connected) is over at once, and sampling resumes', async () => {
     const { host, guest } = await rig.connectedPair();
     await rig.seconds(6);
