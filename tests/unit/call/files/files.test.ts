@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PeerMessage } from '../../../../src/call/channel/messages.js';
 import { parsePeerMessage } from '../../../../src/call/channel/router.js';
 import { encodeChunk, type FileChannelLike, type FileSource } from '../../../../src/call/files/channel.js';
-import { Files, type FilesRoom } from '../../../../src/call/files/files.js';
+import { Files, type FilesOptions, type FilesRoom } from '../../../../src/call/files/files.js';
 import type { Sha256Stream } from '../../../../src/call/files/sha256.js';
 import {
   ACK_EVERY_BYTES,
@@ -157,7 +157,8 @@ class NodeSha256 implements Sha256Stream {
 }
 const sha256 = () => new NodeSha256();
 
-function pair(maxReceiveBytes?: number) {
+/** Two sides joined by fake channels; `receiver` goes to b's options (a receive limit, a way to keep pieces). */
+function pair<Part = Uint8Array>(receiver: Pick<FilesOptions<Part>, 'maxReceiveBytes' | 'keep'> = {}) {
   const aToB = new FakeFileChannel();
   const bToA = new FakeFileChannel();
   aToB.other = bToA;
@@ -170,14 +171,8 @@ function pair(maxReceiveBytes?: number) {
   let n = 0;
   const newId = () => `t${++n}`;
   const a = new Files({ room: roomA, timers, newId, sha256 });
-  const b = new Files({
-    room: roomB,
-    timers,
-    newId,
-    sha256,
-    ...(maxReceiveBytes ? { maxReceiveBytes } : {}),
-  });
-  const received: Uint8Array[][] = [];
+  const b = new Files<Part>({ room: roomB, timers, newId, sha256, ...receiver });
+  const received: Part[][] = [];
   b.on('received', (_key, parts) => received.push(parts));
   return { a, b, aToB, bToA, roomA, roomB, timers, received };
 }
@@ -331,28 +326,10 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
   });
 
   it('keeps each whole piece as `keep` makes it (before the hash takes the piece over), in order', async () => {
-    const aToB = new FakeFileChannel();
-    const bToA = new FakeFileChannel();
-    aToB.other = bToA;
-    bToA.other = aToB;
-    const roomA = new FakeRoom('a', 'b', aToB);
-    const roomB = new FakeRoom('b', 'a', bToA);
-    roomA.peerRoom = roomB;
-    roomB.peerRoom = roomA;
-    const timers = new FakeTimers();
-    let n = 0;
-    const newId = () => `t${++n}`;
-    const a = new Files({ room: roomA, timers, newId, sha256 });
     const kept: number[] = [];
-    const b = new Files({
-      room: roomB,
-      timers,
-      newId,
-      sha256,
+    const { a, b, aToB, received } = pair<{ copy: Uint8Array }>({
       keep: (piece) => (kept.push(piece.length), { copy: new Uint8Array(piece) }),
     });
-    const received: { copy: Uint8Array }[][] = [];
-    b.on('received', (_key, parts) => received.push(parts));
     const data = randomBytes(2 * PIECE_BYTES + 5);
     a.send(blobOf(data));
     b.accept(b.transfers[0]!.key);
@@ -552,7 +529,7 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
   describe('bad input from a peer', () => {
     /** B's view after A's room sends raw frames on the file channel. */
     function hostile() {
-      const p = pair(10 * 1024 * 1024);
+      const p = pair({ maxReceiveBytes: 10 * 1024 * 1024 });
       const feed = (data: unknown) => p.bToA.onmessage?.({ data });
       return { ...p, feed };
     }
