@@ -3,9 +3,10 @@ export const CHUNK_BYTES = 64 * 1024;
 /** The sender reads the file, and both sides hand it to their SHA-256 worker, in pieces of this size. */
 export const PIECE_BYTES = 1024 * 1024;
 /**
- * While people chat on the link, the sender stops queueing while this much is buffered (≤ 256 KiB in flight). Chat and pings share the
- * connection's send queue: with 1 MiB buffered, chat waited p50 179 / p95 1490 ms behind a transfer; with
- * 256 KiB, 71 / 369 ms, at the same speed relative to the raw channel (bench:transfer, loaded 2-core machine).
+ * While people chat on the link, the sender stops queueing while this much is buffered (≤ 256 KiB in
+ * flight). Chat and pings share the connection's send queue: with 1 MiB buffered, chat waited p50 179 / p95
+ * 1490 ms behind a transfer; with 256 KiB, 71 / 369 ms, at the same speed relative to the raw channel
+ * (bench:transfer, loaded 2-core machine).
  */
 export const HIGH_WATER_BYTES = 256 * 1024 - CHUNK_BYTES;
 /** …and goes on when the channel's buffer drains below this (`bufferedamountlow`). */
