@@ -7,15 +7,13 @@ import { decodeChunk, encodeChunk, type FileChannelLike, type FileSource } from 
 import {
   ACK_EVERY_BYTES,
   CHAT_ACTIVE_MS,
-  CHAT_WINDOW_BYTES,
+  CHAT_LIMITS,
   CHUNK_BYTES,
-  HIGH_WATER_BYTES,
+  type FlowLimits,
   LOW_WATER_BYTES,
   MAX_RECEIVE_BYTES,
   PIECE_BYTES,
-  QUIET_HIGH_WATER_BYTES,
-  QUIET_LOW_WATER_BYTES,
-  WINDOW_BYTES,
+  QUIET_LIMITS,
 } from './limits.js';
 import type { FileNotice } from './notices.js';
 import type { NewSha256, Sha256Stream } from './sha256.js';
@@ -421,22 +419,20 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
         if (!live()) return;
         if (piece.length !== Math.min(PIECE_BYTES, t.size - start)) throw new Error('short read');
         while (t.sent < end) {
-          const chatting = this.#chatting(link);
-          const window = chatting ? CHAT_WINDOW_BYTES : WINDOW_BYTES;
+          const limits = this.#limits(link);
           if (
             channel.readyState !== 'open' ||
-            channel.bufferedAmount > (chatting ? HIGH_WATER_BYTES : QUIET_HIGH_WATER_BYTES) ||
-            this.#unread(t.peer) >= window
+            channel.bufferedAmount > limits.highWater ||
+            this.#unread(t.peer) >= limits.window
           ) {
-            const low = chatting ? LOW_WATER_BYTES : QUIET_LOW_WATER_BYTES;
-            channel.bufferedAmountLowThreshold = low;
+            channel.bufferedAmountLowThreshold = limits.lowWater;
             await new Promise<void>((resolve) => {
               link.waiters.push(resolve);
               // It may have drained between the check and now.
               if (
                 channel.readyState === 'open' &&
-                channel.bufferedAmount <= low &&
-                this.#unread(t.peer) < window
+                channel.bufferedAmount <= limits.lowWater &&
+                this.#unread(t.peer) < limits.window
               )
                 this.#wake(link);
             });
@@ -493,11 +489,11 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
   }
 
   /**
-   * Whether people chat on the link (a message or its receipt within CHAT_ACTIVE_MS): file bytes then keep
-   * to less buffered and less unread, so that chat does not wait behind them.
+   * What file bytes keep to on the link: less buffered and less unread while people chat on it (a message or
+   * its receipt within CHAT_ACTIVE_MS), so that chat does not wait behind them.
    */
-  #chatting(link: Link): boolean {
-    return this.#o.timers.now() - link.chatAt < CHAT_ACTIVE_MS;
+  #limits(link: Link): FlowLimits {
+    return this.#o.timers.now() - link.chatAt < CHAT_ACTIVE_MS ? CHAT_LIMITS : QUIET_LIMITS;
   }
 
   #onChunk(from: string, data: unknown): void {

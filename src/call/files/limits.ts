@@ -37,6 +37,24 @@ export const WINDOW_BYTES = 4 * 1024 * 1024;
  * transfer, 0.15–0.76 of raw's speed (30 MiB, 2 runs, load 12–34).
  */
 export const CHAT_WINDOW_BYTES = 512 * 1024;
+/** What a sender keeps to on one link: buffered (stop above `highWater`, go on below `lowWater`), and unread. */
+export interface FlowLimits {
+  readonly highWater: number;
+  readonly lowWater: number;
+  readonly window: number;
+}
+/** With nobody chatting on the link. */
+export const QUIET_LIMITS: FlowLimits = {
+  highWater: QUIET_HIGH_WATER_BYTES,
+  lowWater: QUIET_LOW_WATER_BYTES,
+  window: WINDOW_BYTES,
+};
+/** While people chat on it (CHAT_ACTIVE_MS): file bytes keep out of chat's way. */
+export const CHAT_LIMITS: FlowLimits = {
+  highWater: HIGH_WATER_BYTES,
+  lowWater: LOW_WATER_BYTES,
+  window: CHAT_WINDOW_BYTES,
+};
 /** A chat message or its ack from a peer within this long makes the link's file window CHAT_WINDOW_BYTES. */
 export const CHAT_ACTIVE_MS = 20_000;
 /**

@@ -59,13 +59,12 @@ export class SenderActuator<S extends MediaStreamLike> {
   swap(): void {
     const video = this.local.video();
     const audio = this.local.audio();
-    const sending = sendingFor(this.#decision?.level ?? 'high', this.local.encodingOptions());
-    const encoding = this.#capped(sending.encoding);
+    const { encoding, preference } = this.#current();
     // While audio-only the video sender stays empty; the next decision with video picks the tab.
     const sendVideo = this.#sendingVideo;
     this.#run(async () => {
       if (sendVideo) {
-        await this.media.setVideoEncoding(encoding, sending.degradationPreference);
+        await this.media.setVideoEncoding(encoding, preference);
         await this.media.replaceVideoTrack(video);
       }
       await this.media.replaceAudioTrack(audio);
