@@ -58,6 +58,24 @@ export const CHAT_LIMITS: FlowLimits = {
 /** A chat message or its ack from a peer within this long makes the link's file window CHAT_WINDOW_BYTES. */
 export const CHAT_ACTIVE_MS = 20_000;
 /**
+ * While people chat on a link, its sender times a round trip on the chat's path (a ping on the control
+ * channel) this often, and paces file bytes by them (pacer.ts): on a 2-core machine a transfer at full speed
+ * takes the CPU both pages' chat needs, beside a raw transfer too (chat p95 204 ms, the receiving page's
+ * timers p95 313 ms late; no transfer: 18 ms).
+ */
+export const PROBE_EVERY_MS = 100;
+/** A round trip more than this above the lowest of the last PACE_BASE_MS is slow: file bytes back off. */
+export const PACE_SLACK_MS = 20;
+export const PACE_BASE_MS = 10_000;
+/** A slow round trip multiplies the paced rate by this (the first one the rate measured over the last second). */
+export const PACE_DECREASE = 0.5;
+/** Each round trip near the lowest adds this to the paced rate. */
+export const PACE_INCREASE_BYTES_PER_S = 32 * 1024;
+/** The paced rate never goes below this: a file beside a busy chat still moves. */
+export const PACE_MIN_BYTES_PER_S = 256 * 1024;
+/** What a paced sender may send at once after a pause (two chunks). */
+export const PACE_BURST_BYTES = 2 * (CHUNK_BYTES + 12);
+/**
  * The receiver confirms this often: it moves the sender's window (≤ CHAT_WINDOW_BYTES / 2), shows the sender's progress,
  * and is where a resume starts.
  */

@@ -87,12 +87,18 @@ class FakeRoom extends Emitter<RoomEvents> implements FilesRoom {
   participants() {
     return [{ id: this.peerId, name: this.peerId === 'b' ? 'Bora' : 'Ayla', connected: this.connected }];
   }
+  /**
+   * The peer's page answers a ping as its channel router does (at once, with the same number); a test may
+   * hold the answer back (a busy page) by answering later itself.
+   */
+  answerPing = (n: number) => this.peerRoom.sendTo(this.selfId, { t: 'pong', n });
   sendTo(_id: string, message: PeerMessage): boolean {
     if (!this.connected) return false;
     this.sent.push(message);
     // Through the real parser, as the control channel delivers it.
     const parsed = parsePeerMessage(JSON.stringify(message));
     if (parsed) this.peerRoom.emit('message', this.selfId, parsed);
+    if (parsed?.t === 'ping') this.answerPing(parsed.n);
     return true;
   }
   fileChannel(): FileChannelLike {
@@ -323,6 +329,51 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     expect(aToB.maxBuffered).toBeGreaterThan(HIGH_WATER_BYTES + CHUNK_BYTES + HEADER_BYTES);
     expect(aToB.maxBuffered).toBeLessThanOrEqual(QUIET_HIGH_WATER_BYTES + CHUNK_BYTES + HEADER_BYTES);
     expect(aToB.bufferedAmountLowThreshold).toBe(QUIET_LOW_WATER_BYTES);
+  });
+
+  it('while people chat, backs off as round trips on the chat path grow, and runs at full speed once nobody does', async () => {
+    const { a, b, aToB, roomA, roomB, timers, received } = pair();
+    const MiB = 1024 * 1024;
+    const data = randomBytes(30 * MiB);
+    // What the sender queued, [when, bytes]: on a 2-core machine a page's task waits while file bytes run
+    // faster than 1 MiB/s (the CPU both pages need), so a ping's answer then takes 150 ms instead of 3.
+    const sent: [number, number][] = [];
+    const send = aToB.send.bind(aToB);
+    aToB.send = (f) => (typeof f !== 'string' && sent.push([timers.now(), f.byteLength]), send(f));
+    const bytesIn = (from: number, to: number) =>
+      sent.filter(([at]) => at >= from && at < to).reduce((sum, [, n]) => sum + n, 0);
+    const rtts: [number, number][] = [];
+    roomA.answerPing = (n) => {
+      const ms = bytesIn(timers.now() - 100, Infinity) > 0.1 * MiB ? 150 : 3;
+      rtts.push([timers.now(), ms]);
+      timers.setTimeout(() => roomB.sendTo('a', { t: 'pong', n }), ms);
+    };
+    a.send(blobOf(data));
+    b.accept(b.transfers[0]!.key);
+    // A network of 6.4 MiB/s: it takes three 64 KiB frames every 30 ms.
+    let steps = 0;
+    const step = async (chat: boolean) => {
+      // Bora writes every 90 ms.
+      if (chat && steps++ % 3 === 0) roomB.sendTo('a', { t: 'chat', id: `c${steps}`, at: 0, text: 'hi' });
+      await turn();
+      aToB.drain(3);
+      await timers.advanceSettling(30);
+    };
+    const chatFor = 4000;
+    while (timers.now() < chatFor) await step(true);
+    // Paced below the knee of that machine (1 MiB/s, two 64 KiB frames at once pass it), with few slow
+    // round trips once it has found it.
+    const paced = bytesIn(2000, 4000) / 2 / MiB;
+    expect(paced).toBeGreaterThanOrEqual(0.25);
+    expect(paced).toBeLessThanOrEqual(1.2);
+    const late = rtts.filter(([at, ms]) => at >= 2000 && ms > 100).length;
+    expect(late / rtts.filter(([at]) => at >= 2000).length).toBeLessThan(0.25);
+    // Nobody chats any more: after CHAT_ACTIVE_MS the file has the whole network again.
+    while (timers.now() < chatFor + CHAT_ACTIVE_MS + 1000) await step(false);
+    const full = bytesIn(chatFor + CHAT_ACTIVE_MS + 200, chatFor + CHAT_ACTIVE_MS + 1000) / 0.8 / MiB;
+    expect(full).toBeGreaterThan(5.5);
+    while (received.length === 0 && timers.now() < 60_000) await step(false);
+    expect(sha(received[0]!)).toBe(createHash('sha256').update(data).digest('hex'));
   });
 
   it('keeps each whole piece as `keep` makes it (before the hash takes the piece over), in order', async () => {
