@@ -233,8 +233,8 @@ interface ChatRun {
 
 const probeState = (page: Page) =>
   page.evaluate(() => {
-    const { sent, recv, lags, got, long } = (window as unknown as { __probe: ProbeState }).__probe;
-    return { sent, recv, lags, got, long };
+    const { sent, recv, lags, got, long, rtts } = (window as unknown as { __probe: ProbeState }).__probe;
+    return { sent, recv, lags, got, long, rtts };
   });
 
 /** Chat messages from `from` every CHAT_EVERY_MS until `until` settles; their latencies (ms) and paths. */
@@ -397,6 +397,8 @@ async function main(): Promise<void> {
     /** CPU ms by thread, and the sending and receiving pages' long tasks (ms), per variant over all runs. */
     const cpu: Record<Variant, CpuSnapshot> = { raw: new Map(), ours: new Map(), quiet: new Map() };
     const wall: Record<Variant, number> = { raw: 0, ours: 0, quiet: 0 };
+    /** The file sender's pings on the chat's path (its pacer's round trips), ms. */
+    const pings: Record<Variant, number[]> = { raw: [], ours: [], quiet: [] };
     const long: Record<Variant, { send: number[]; recv: number[] }> = {
       raw: { send: [], recv: [] },
       ours: { send: [], recv: [] },
@@ -412,9 +414,12 @@ async function main(): Promise<void> {
       for (const [side, page] of [
         ['send', from],
         ['recv', to],
-      ] as const)
-        for (const [at, ms] of (await probeState(page)).long)
-          if (at >= t0 && at <= t1) long[variant][side].push(ms);
+      ] as const) {
+        const state = await probeState(page);
+        for (const [at, ms] of state.long) if (at >= t0 && at <= t1) long[variant][side].push(ms);
+        if (side === 'send')
+          for (const [at, ms] of state.rtts) if (at >= t0 && at <= t1) pings[variant].push(ms);
+      }
       return result;
     };
     const order: string[] = [];
@@ -489,6 +494,8 @@ async function main(): Promise<void> {
         formatRow('  file bytes not yet read there', summarize(list.map((t) => t.backlog / 1024)), 'KiB'),
       );
     }
+    if (pings.ours.length > 0)
+      console.log(formatRow("file sender's ping round trips, chat path", summarize(pings.ours)));
     // The call itself (video both ways, stats) costs CPU every second: what a transfer adds is its CPU
     // minus the idle call's rate over the transfer's wall time, per MiB sent.
     console.log(

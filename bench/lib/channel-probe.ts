@@ -8,7 +8,7 @@ export const PROBE = `(() => {
   const Native = window.RTCPeerConnection;
   if (!Native || window.__probe) return;
   const now = () => performance.timeOrigin + performance.now();
-  const p = (window.__probe = { sent: {}, recv: {}, fileSent: 0, fileRecv: 0, files: undefined, lags: [], got: [], long: [] });
+  const p = (window.__probe = { sent: {}, recv: {}, fileSent: 0, fileRecv: 0, files: undefined, lags: [], got: [], long: [], pings: {}, rtts: [] });
   // The page's long tasks (> 50 ms on its main thread): [start, duration].
   try {
     new PerformanceObserver((list) => {
@@ -29,6 +29,13 @@ export const PROBE = `(() => {
       ch.addEventListener('message', (e) => {
         const m = typeof e.data === 'string' && /"text":"(bench \\d+)"/.exec(e.data);
         if (m) p.recv[m[1]] = { at: now(), fileRecv: p.fileRecv };
+        // The answer to a file sender's ping (negative numbers): the round trip its pacer judges.
+        const q = typeof e.data === 'string' && /^\\{"t":"pong","n":(-\\d+)\\}$/.exec(e.data);
+        if (q && p.pings[q[1]] !== undefined) {
+          p.rtts.push([now(), now() - p.pings[q[1]]]);
+          delete p.pings[q[1]];
+          if (p.rtts.length > 20000) p.rtts.splice(0, 10000);
+        }
       });
     }
   };
@@ -49,6 +56,8 @@ export const PROBE = `(() => {
     else if (typeof data === 'string') {
       const m = /"text":"(bench \\d+)"/.exec(data);
       if (m) p.sent[m[1]] = { at: now(), buffered: p.files ? p.files.bufferedAmount : 0, fileSent: p.fileSent };
+      const q = /^\\{"t":"ping","n":(-\\d+)\\}$/.exec(data);
+      if (q) p.pings[q[1]] = now();
     }
     return send.call(this, data);
   };
@@ -77,6 +86,8 @@ export interface ProbeState {
   got: [number, number][];
   /** The page's long tasks: [start, duration ms]. */
   long: [number, number][];
+  /** Its file sender's pings on the control channel answered: [when, round trip ms]. */
+  rtts: [number, number][];
 }
 
 /** One chat message's path: Enter → send() → message event → shown, with the file channel's state. */

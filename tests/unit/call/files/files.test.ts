@@ -91,7 +91,7 @@ class FakeRoom extends Emitter<RoomEvents> implements FilesRoom {
    * The peer's page answers a ping as its channel router does (at once, with the same number); a test may
    * hold the answer back (a busy page) by answering later itself.
    */
-  answerPing = (n: number) => this.peerRoom.sendTo(this.selfId, { t: 'pong', n });
+  answerPing: (n: number) => void = (n) => this.peerRoom.sendTo(this.selfId, { t: 'pong', n });
   sendTo(_id: string, message: PeerMessage): boolean {
     if (!this.connected) return false;
     this.sent.push(message);
