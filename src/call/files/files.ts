@@ -143,11 +143,11 @@ const PROBE_GIVE_UP_MS = 2000;
 /**
  * Files in the call, peer to peer: an offer over the control channel, Accept or Decline, then 64 KiB chunks on
  * each link's own file channel with backpressure (≤ 1 MiB buffered and ≤ 4 MiB beyond what the receiving page
- * confirmed reading; 256 KiB and 512 KiB while people chat on the link), a SHA-256 of the whole file on both
- * sides (sha256.ts: fed in order as the bytes go by) before the file is offered for saving, and a resume from
- * the receiver's last confirmed offset when a link comes back. In a group a file goes to everyone (one transfer
- * per participant). Anything a peer sends that does not fit is refused with a notice, keeps memory bounded, and
- * leaves the call alone.
+ * confirmed reading; 256 KiB and 512 KiB, paced by round trips on the chat's path, while people chat on the
+ * link), a SHA-256 of the whole file on both sides (sha256.ts: fed in order as the bytes go by) before the file
+ * is offered for saving, and a resume from the receiver's last confirmed offset when a link comes back. In a
+ * group a file goes to everyone (one transfer per participant). Anything a peer sends that does not fit is
+ * refused with a notice, keeps memory bounded, and leaves the call alone.
  */
 export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
   readonly maxReceiveBytes: number;

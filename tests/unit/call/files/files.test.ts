@@ -331,7 +331,7 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     expect(aToB.bufferedAmountLowThreshold).toBe(QUIET_LOW_WATER_BYTES);
   });
 
-  it('while people chat, backs off as round trips on the chat path grow, and runs at full speed once nobody does', async () => {
+  it('while people chat, backs off as chat round trips grow; full speed again once nobody does', async () => {
     const { a, b, aToB, roomA, roomB, timers, received } = pair();
     const MiB = 1024 * 1024;
     const data = randomBytes(30 * MiB);
