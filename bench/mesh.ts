@@ -11,7 +11,8 @@
  * as failed with what was missing (which tiles on which page, each peer connection's state) and the run
  * goes on with the next room; its browsers are closed, or killed if they do not close.
  * Each run also prints when every tile involving the last joiner first showed a frame (from the click), and
- * with BENCH_PC_LOG=1 each peer connection's timeline (created, descriptions, ICE, connected, tracks).
+ * with BENCH_PC_LOG=1 each peer connection's timeline (created, descriptions, ICE, connected, tracks), also for a
+ * room that did not come together.
  * BENCH_PC_LOG=2 also logs each call into the connection (start, duration) and the page's main-thread stalls.
  * BENCH_DIST and BENCH_JOIN_DIR measure another build (default: this checkout's dist/ and dist-web/join).
  *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000 BENCH_PC_LOG= BENCH_DIST= BENCH_JOIN_DIR=
@@ -297,8 +298,45 @@ interface RunResult {
   readonly fps: number[];
 }
 
+/**
+ * BENCH_PC_LOG: each page's peer connections' timelines (and main-thread stalls) from `origin`, also when a
+ * room did not come together; pages that do not answer within 10 s are skipped.
+ */
+async function printLogs(people: readonly Participant[], origin: number): Promise<void> {
+  const logs = await Promise.all(
+    people.map((p) =>
+      Promise.race([
+        p.page
+          .evaluate(() => {
+            const w = window as unknown as { __pcLog: string[][]; __stalls: [number, number][] };
+            return { pcs: w.__pcLog, stalls: w.__stalls };
+          })
+          .catch(() => undefined),
+        new Promise<undefined>((r) => setTimeout(r, 10_000)),
+      ]),
+    ),
+  );
+  const at = (line: string) => {
+    const [t, ...rest] = line.split(' ');
+    return `${(Number(t) - origin).toFixed(0)}:${rest.join(' ')}`;
+  };
+  for (const [i, p] of people.entries()) {
+    const l = logs[i];
+    if (!l) {
+      console.log(`  ${p.name}: (no logs: the page did not answer)`);
+      continue;
+    }
+    for (const [j, log] of l.pcs.entries()) console.log(`  ${p.name} pc${j}: ${log.map(at).join(' | ')}`);
+    const near = l.stalls.filter(([t]) => t - origin > -3000 && t - origin < 30_000);
+    if (near.length > 0)
+      console.log(`  ${p.name} stalls: ${near.map(([t, d]) => `${(t - origin).toFixed(0)}+${d}`).join(' ')}`);
+  }
+}
+
 async function run(size: number, serverUrl: string, screenshots: boolean): Promise<RunResult> {
   const people = await Promise.all(Array.from({ length: size }, (_, i) => launch(`P${i + 1}`, i === 0)));
+  let origin = Date.now();
+  let logged = false;
   try {
     const [host, ...guests] = people as [Participant, ...Participant[]];
     const ext =
@@ -312,6 +350,7 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
     await host.page.goto(`chrome-extension://${id}/sidepanel.html`);
     const link = await step('the host starts a call', startWaitingCall(host.page));
     const last = guests[guests.length - 1]!;
+    origin = Date.now();
     for (const g of guests.slice(0, -1)) {
       await joinPage(g, link);
       await g.page.getByRole('button', { name: 'Join call' }).click();
@@ -347,6 +386,7 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
     await last.page.evaluate(CLICK);
     await last.page.getByRole('button', { name: 'Join call' }).click();
     const clicked = (await step('the click is seen', last.page.evaluate('window.__clicked'))) as number;
+    origin = clicked;
     const live = (await step(
       `everyone sees the last joiner (${size} people)`,
       Promise.all(people.map((p) => p.page.evaluate('window.__live'))),
@@ -358,24 +398,8 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       console.log(`  ${people[i]!.name} main thread from the click to all live: ${topSelf(profile)}`);
     }
     if (process.env.BENCH_PC_LOG) {
-      for (const p of people) {
-        const logs = (await p.page.evaluate('window.__pcLog')) as string[][];
-        for (const [i, log] of logs.entries())
-          console.log(
-            `  ${p.name} pc${i}: ${log
-              .map((l) => {
-                const [t, ...rest] = l.split(' ');
-                return `${(Number(t) - clicked).toFixed(0)}:${rest.join(' ')}`;
-              })
-              .join(' | ')}`,
-          );
-        const stalls = (await p.page.evaluate('window.__stalls')) as [number, number][];
-        const near = stalls.filter(([t]) => t - clicked > -3000 && t - clicked < 5000);
-        if (near.length > 0)
-          console.log(
-            `  ${p.name} stalls: ${near.map(([t, d]) => `${(t - clicked).toFixed(0)}+${d}`).join(' ')}`,
-          );
-      }
+      logged = true;
+      await printLogs(people, clicked);
     }
     // Where the join's time went: when each tile involving the last joiner first showed a frame.
     const seen = (await Promise.all(people.map((p) => p.page.evaluate('[...window.__seen.entries()]')))) as [
@@ -425,6 +449,12 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       sentKbps,
       fps,
     };
+  } catch (error) {
+    if (process.env.BENCH_PC_LOG && !logged) {
+      console.log(`  (ms from the last joiner's click, or before it from the first guest's)`);
+      await printLogs(people, origin);
+    }
+    throw error;
   } finally {
     // A browser that does not close in time is killed: the next room starts clean.
     await Promise.race([
