@@ -16,6 +16,7 @@ import { IceConfig } from './ice-config.js';
 import { cryptoRandomBytes, newId } from './ids.js';
 import { isLinkLive, type LinkState } from './link/link-machine.js';
 import { PeerLink } from './link/peer-link.js';
+import { checkPair, PairAttempts } from './mesh/pair-watch.js';
 import { iceServersUrl, type Invite } from './link.js';
 import { LocalMedia, type ShareSource } from './media/local-media.js';
 import { boundName } from './names.js';
@@ -48,10 +49,7 @@ import type { CallEvents, CallOptions, CallPorts, CallSnapshot, Participant } fr
 export type { CallEvents, CallOptions, CallPorts, CallSnapshot, Participant } from './call-types.js';
 
 const DEFAULT_RECONNECT_LIMIT_MS = 60_000;
-/** A pair that has not connected in this long is rebuilt (by its initiator), without touching the others. */
-export const PAIR_CONNECT_MS = 10_000;
-/** How many PAIR_CONNECT_MS rounds a pair whose ICE checks are under way gets before it is rebuilt anyway. */
-export const PAIR_PATIENCE = 3;
+export { PAIR_BACKOFF_DOUBLINGS, PAIR_CONNECT_MS, PAIR_PATIENCE } from './mesh/pair-watch.js';
 export const DEFAULT_CAPACITY = 6;
 
 /**
@@ -77,6 +75,8 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   readonly #links = new Map<string, PeerLink<S>>();
   /** Participants whose link connected at least once (for join and leave notices). */
   readonly #met = new Set<string>();
+  /** Rebuilds and retries of each pair in a row: the next attempt backs off. */
+  readonly #attempts = new PairAttempts();
   readonly #connectTimeoutMs: number;
   readonly #reconnectLimitMs: number | undefined;
   #name: string | undefined;
@@ -405,16 +405,27 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   }
 
   /**
-   * A pair that has not connected in 10 s is rebuilt, alone (the answering side follows the new serial).
-   * One whose ICE checks are under way is left to finish: on a slow machine or network they can take longer,
-   * and a rebuild throws that progress away for a slower start from scratch. ICE ends the attempt by itself
-   * ('failed' retries the pair); after PAIR_PATIENCE rounds it is rebuilt whatever its state.
+   * A pair that shows no progress is rebuilt, alone (the answering side follows the new serial): see
+   * mesh/pair-watch.ts for when, and how repeated rebuilds of one pair back off.
    */
-  #armPair(link: PeerLink<S>, round = 1): void {
-    this.#after(PAIR_CONNECT_MS, () => {
+  #armPair(
+    link: PeerLink<S>,
+    waitMs = this.#attempts.waitMs(link.remoteId),
+    rounds = 0,
+    startedAt = this.#ports.timers.now(),
+  ): void {
+    this.#after(waitMs, () => {
       if (this.#links.get(link.remoteId) !== link || link.state.phase !== 'connecting') return;
-      if (link.connectionState === 'connecting' && round < PAIR_PATIENCE)
-        return this.#armPair(link, round + 1);
+      const verdict = checkPair({
+        now: this.#ports.timers.now(),
+        startedAt,
+        progressAt: link.progressAt,
+        connectionState: link.connectionState,
+        rounds,
+        waitMs: this.#attempts.waitMs(link.remoteId),
+      });
+      if (verdict !== 'rebuild') return this.#armPair(link, verdict.waitMs, verdict.rounds, startedAt);
+      this.#attempts.failed(link.remoteId);
       this.#dropLink(link);
       this.#connectTo(link.remoteId);
     });
@@ -476,7 +487,10 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     // Every link that (re)connects gets its share of the uplink then: also a link made anew for someone we
     // had met (a pair the other side rebuilt), which no join would re-cap. Links whose cap is unchanged
     // are not touched (SenderActuator.setCap).
-    if (state.phase === 'connected') this.#rebalance();
+    if (state.phase === 'connected') {
+      this.#attempts.reset(id);
+      this.#rebalance();
+    }
     if (state.phase === 'connected' && !this.#met.has(id)) {
       this.#met.add(id);
       this.emit('participant-joined', id, link.remote.name, this.#roster.position(id));
@@ -488,13 +502,19 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
         // Our own hang-up closes every link: nobody left us, and the status says "Call ended" at once.
         const theyLeft = state.reason !== 'hangup';
         const position = this.#roster.position(id);
-        if (theyLeft) this.#roster.remove(id);
+        if (theyLeft) {
+          this.#roster.remove(id);
+          this.#attempts.reset(id);
+        }
         if (this.#met.delete(id) && theyLeft)
           this.emit('participant-left', id, link.remote.name, position, state.reason);
       }
       // A pair that failed to connect is tried again by its initiator while the other side is still here.
-      if (state.phase === 'failed' && link.initiator && this.#roster.has(id))
-        this.#after(1000, () => this.#connectTo(id));
+      if (state.phase === 'failed' && link.initiator && this.#roster.has(id)) {
+        const retryMs = this.#attempts.retryMs(id);
+        this.#attempts.failed(id);
+        this.#after(retryMs, () => this.#connectTo(id));
+      }
       if (this.#links.size === 0) return this.#lastLinkEnded(id, state);
     }
     this.#syncPhase();
@@ -610,7 +630,13 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
         this.#relay.hello(src, 'reply');
       // An offer we made before they were in the call was ignored there: make a fresh one now.
       const stale = this.#links.get(src);
-      if (!wasIn && body.hello === 'join' && stale?.initiator && stale.state.phase === 'connecting')
+      if (
+        !wasIn &&
+        body.hello === 'join' &&
+        stale?.initiator &&
+        stale.state.phase === 'connecting' &&
+        stale.progressAt === undefined
+      )
         this.#dropLink(stale);
       this.#connectTo(src);
       return;

@@ -94,6 +94,8 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   #released = false;
   /** What the peer connection last reported (ICE and DTLS together). */
   #connection: PeerConnectionState = 'new';
+  /** When the other side last showed it works on this pair: a signal from it, or a step of the connection. */
+  #progressAt: number | undefined;
 
   constructor(options: PeerLinkOptions<S>) {
     super();
@@ -217,6 +219,11 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     return this.#released ? undefined : this.#peer.fileChannel;
   }
 
+  /** When the other side last showed it works on this pair (the call's pair watch: mesh/pair-watch.ts). */
+  get progressAt(): number | undefined {
+    return this.#progressAt;
+  }
+
   /** The peer connection's own state: 'connecting' while ICE checks (or DTLS) are under way. */
   get connectionState(): PeerConnectionState {
     return this.#connection;
@@ -266,6 +273,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
       if (this.initiator && body.signals.some((s) => s.type === 'renegotiate')) this.#recovery.requested();
       return;
     }
+    if (body.signals.length > 0) this.#progressAt = this.#o.timers.now();
     if (body.retry) this.#recovery.resume();
     this.#negotiation.remote(gen, body.signals);
   }
@@ -412,6 +420,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   #onConnectionState(state: PeerConnectionState): void {
     if (this.#released) return;
     this.#connection = state;
+    if (state === 'connecting' || state === 'connected') this.#progressAt = this.#o.timers.now();
     if (this.#state.phase === 'connecting' && state === 'failed')
       return this.fail(new CallError('connection-failed', 'ICE failed'));
     this.#recovery.connectionState(state);

@@ -16,6 +16,7 @@ import {
   FakePeerServer,
   FakeStream,
   FakeTimers,
+  nextTurn,
   type FakePeer,
   type FakeSocket,
 } from './fakes.js';
@@ -42,7 +43,12 @@ interface Person {
   readonly events: string[];
 }
 
-function person(role: Role, name?: string, random?: RandomBytes): Person {
+function person(
+  role: Role,
+  name?: string,
+  random?: RandomBytes,
+  options: { connectTimeoutMs?: number } = {},
+): Person {
   const stream = new FakeStream(`${name ?? role}-camera-${newId()}`);
   const call = new Call<FakeStream>({
     role,
@@ -55,6 +61,7 @@ function person(role: Role, name?: string, random?: RandomBytes): Person {
       ...(random ? { random } : {}),
     },
     ...(name === undefined ? {} : { name }),
+    ...options,
   });
   const events: string[] = [];
   call.on('participant-joined', (id) => events.push(`joined ${id}`));
@@ -123,6 +130,17 @@ function peerBetween(a: Person, b: Person): FakePeer {
 function socketOf(p: Person): FakeSocket {
   return server.sockets.findLast((k) => new URL(k.url).searchParams.get('id') === p.call.peerId)!;
 }
+
+/** Random bytes whose first id (the peer id) is the largest ('zzz…') or smallest ('---…') there can be. */
+const idAt = (end: 'largest' | 'smallest') => {
+  let first = true;
+  return (n: number): Uint8Array<ArrayBuffer> => {
+    if (!first) return crypto.getRandomValues(new Uint8Array(n));
+    first = false;
+    const pattern = end === 'largest' ? [0xcf, 0x3c, 0xf3] : [0xfb, 0xef, 0xbe];
+    return Uint8Array.from({ length: n }, (_, i) => pattern[i % 3]!);
+  };
+};
 
 describe('a room of peer links', () => {
   it('three people: everyone sees and hears everyone, one peer connection per pair', async () => {
@@ -194,17 +212,6 @@ describe('a room of peer links', () => {
     await until(() => expectFullMesh(people));
     await expectOnePeerPerPair(people);
   });
-
-  /** Random bytes whose first id (the peer id) is the largest ('zzz…') or smallest ('---…') there can be. */
-  const idAt = (end: 'largest' | 'smallest') => {
-    let first = true;
-    return (n: number): Uint8Array<ArrayBuffer> => {
-      if (!first) return crypto.getRandomValues(new Uint8Array(n));
-      first = false;
-      const pattern = end === 'largest' ? [0xcf, 0x3c, 0xf3] : [0xfb, 0xef, 0xbe];
-      return Uint8Array.from({ length: n }, (_, i) => pattern[i % 3]!);
-    };
-  };
 
   it.each(['largest', 'smallest'] as const)(
     'a guest whose id is the %s makes every peer connection of its pairs on its preview, sends nothing until it joins, and the click makes none',
@@ -500,5 +507,98 @@ describe('a room of peer links', () => {
     expect(pair.every((p) => p.destroyed)).toBe(true);
     expect(peerBetween(a, b).restarts).toEqual([]);
     expect(peerBetween(a, c).restarts).toEqual([]);
+  });
+});
+
+/**
+ * A starved machine (bench:mesh, 6 people on 2 cores): pages held for seconds, answers 10 s late, sockets
+ * that drop and come back. Pairs connect late, but they connect: no churn of rebuilds.
+ */
+describe('a room on a starved machine', () => {
+  const between = (x: Person, y: Person) => (p: FakePeer) =>
+    (p.stream === x.stream && p.remote?.stream === y.stream) ||
+    (p.stream === y.stream && p.remote?.stream === x.stream);
+  /** What other people send `p` reaches it `ms` later (its page handles each one late; heartbeats are on time). */
+  function holdInbound(p: Person, ms: number): void {
+    const socket = socketOf(p);
+    const deliver = socket.serverSend.bind(socket);
+    socket.serverSend = (message: unknown) => {
+      if ((message as { src?: unknown }).src === undefined) return deliver(message);
+      timers.setTimeout(() => deliver(message), ms);
+    };
+  }
+
+  it('an answer that comes 9 s in is progress: the pair is not rebuilt at 10 s, only after 10 s with no step', async () => {
+    const [a, b] = (await room(2)) as [Person, Person];
+    const c = person('guest', undefined, idAt('largest'));
+    await c.call.start();
+    // a's pair with c exchanges descriptions but its ICE checks go nowhere (the fake reports no step).
+    network.blocks = (x, y) => between(a, c)(x) && between(a, c)(y);
+    // c's page is busy: what the others send it is handled 9 s late (its hellos to them leave at once).
+    holdInbound(c, 9000);
+    c.call.join();
+    await until(() => expect(network.peers.filter((p) => p.stream === a.stream)).toHaveLength(2));
+    // a's offer to c: no answer yet (its peer with b has one).
+    const first = network.peers.find((p) => p.stream === a.stream && p.remote === undefined)!;
+    expect(first.initiator).toBe(true);
+    // The offers are on their way (sealing takes real time) before the clock moves.
+    await until(() => {
+      for (const x of [a, b]) expect(server.from(x.call.peerId, c.call.peerId).length).toBeGreaterThan(0);
+    });
+    await timers.advanceSettling(9000);
+    // c's answers are in, 9 s on: a's (and b's, whose pair with c then connects).
+    await until(() => {
+      expect(first.remote?.stream).toBe(c.stream);
+      expect(c.call.state.phase).toBe('connected');
+    });
+    await timers.advanceSettling(1500); // 10.5 s: an attempt timed from its start would be rebuilt by now
+    expect(first.destroyed).toBe(false);
+    await timers.advanceSettling(8000); // 18.5 s
+    expect(first.destroyed).toBe(false);
+    expect(network.peers.filter((p) => p.stream === a.stream)).toHaveLength(2);
+    await timers.advanceSettling(1000); // 19.5 s: 10 s without a step since the answer
+    await timers.advanceSettling(100);
+    expect(first.destroyed).toBe(true);
+    expect(network.peers.filter((p) => p.stream === a.stream)).toHaveLength(3);
+    // The rebuilt pair connects once the network lets it (c is still 9 s behind).
+    network.blocks = () => false;
+    await until(async () => {
+      await timers.advanceSettling(1000);
+      expectFullMesh([a, b, c]);
+    });
+  });
+
+  it('repeated rebuilds of one pair back off: 10 s, then 20, 40 and 40 s without a step', async () => {
+    const [a, b] = (await room(2)) as [Person, Person];
+    const c = person('guest', undefined, idAt('largest'), { connectTimeoutMs: 600_000 });
+    network.blocks = (x, y) => between(a, c)(x) && between(a, c)(y);
+    await c.call.start();
+    c.call.join();
+    await until(() => expect(c.call.state.phase).toBe('connected')); // with b
+    // Each of a's attempts at the pair: when it was made and when c's answer reached it (fake seconds).
+    const seen = new Map<FakePeer, { made: number; answered: number | undefined }>();
+    const toC = (p: FakePeer) => p.stream === a.stream && p.initiator && p.remote?.stream !== b.stream;
+    for (let s = 0; s < 500 && seen.size < 5; s++) {
+      for (const p of network.peers.filter(toC)) {
+        const at = timers.now() / 1000;
+        const entry = seen.get(p) ?? { made: at, answered: undefined };
+        if (p.remote !== undefined) entry.answered ??= at;
+        seen.set(p, entry);
+      }
+      await timers.advanceSettling(500);
+      for (let i = 0; i < 4; i++) await nextTurn();
+    }
+    const tries = [...seen.values()];
+    expect(tries).toHaveLength(5);
+    // Each attempt goes 10, 20, 40, 40 s after its last step (its answer). This loop sees each step within
+    // its half-second ticks, and a candidate can land a tick after the answer: ±1 s, where no backoff would
+    // give 10 s every time.
+    const waited = tries.slice(1).map((t, i) => t.made - Math.max(tries[i]!.made, tries[i]!.answered ?? 0));
+    expect(waited.map((w, i) => Math.abs(w - [10, 20, 40, 40][i]!)).every((off) => off <= 1)).toBe(true);
+    network.blocks = () => false;
+    await until(async () => {
+      await timers.advanceSettling(1000);
+      expectFullMesh([a, b, c]);
+    });
   });
 });
