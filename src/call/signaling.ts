@@ -38,6 +38,14 @@ const URGENT_OPEN_TIMEOUTS_MS = [1500, 4500];
 const PROBE_TIMEOUT_MS = 1500;
 /** Once the server has shown it echoes, this many silent heartbeat periods mean a dead socket. */
 const SILENT_PERIODS = 2.5;
+/**
+ * A check that runs far later than asked (a heartbeat half a period late, a probe a whole timeout late) says
+ * our own page was held — a starved machine: bench:mesh with 6 people held main threads 10-15 s. The silence
+ * was ours, and what the socket delivered meanwhile may still be queued behind the check: such a check asks
+ * again instead of dropping a socket that is fine. (Background tabs' timers run up to ~1 s late: not held.)
+ */
+const LATE_HEARTBEAT = 1.5;
+const LATE_PROBE = 2;
 
 /** Registration failures that another attempt cannot fix. */
 function isFatal(error: CallError): boolean {
@@ -171,7 +179,9 @@ export class SignalingClient extends Emitter<{
     this.#sendHeartbeat();
     this.#probeTimer = this.#options.timers.setTimeout(() => {
       this.#probeTimer = undefined;
-      if (this.#open && this.#lastHeard < asked) this.#drop();
+      if (!this.#open || this.#lastHeard >= asked) return;
+      if (this.#options.timers.now() - asked > LATE_PROBE * PROBE_TIMEOUT_MS) return this.probe();
+      this.#drop();
     }, PROBE_TIMEOUT_MS);
   }
 
@@ -305,9 +315,13 @@ export class SignalingClient extends Emitter<{
     // "sending" its restart offers into a dead socket for the whole outage, and after it they reached
     // nobody until TCP's own retransmission, up to ~25 s later (blackout e2e, partition past the limit).
     if (!this.#echoes) this.#sendHeartbeat();
+    let tickAt = timers.now();
     this.#heartbeat = timers.setInterval(() => {
       if (!this.#open) return;
-      if (this.#echoes && timers.now() - this.#lastHeard > SILENT_PERIODS * period) return this.#drop();
+      const now = timers.now();
+      const late = now - tickAt > LATE_HEARTBEAT * period;
+      tickAt = now;
+      if (this.#echoes && !late && now - this.#lastHeard > SILENT_PERIODS * period) return this.#drop();
       this.#sendHeartbeat();
     }, period);
   }

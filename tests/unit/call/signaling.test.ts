@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CallError, type CallErrorKind } from '../../../src/call/errors.js';
 import { newId } from '../../../src/call/ids.js';
+import type { Timers } from '../../../src/call/ports.js';
 import { SignalingClient, type SignalingOptions } from '../../../src/call/signaling.js';
 import { CLOSING, FakeSocket, FakeTimers, nextTurn, OPEN, track } from './fakes.js';
 
@@ -583,6 +584,65 @@ describe('SignalingClient reconnecting', () => {
     timers.advance(120_000);
     expect(events).toEqual([]);
     expect(signaling.isOpen).toBe(true);
+    signaling.close();
+  });
+
+  /** Our own clock as a page that is held now and then sees it: `hold(ms)` makes the next check run late. */
+  function heldPage(): { timers: Timers; hold(ms: number): void } {
+    let skew = 0;
+    return {
+      timers: {
+        setTimeout: (fn, ms) => timers.setTimeout(fn, ms),
+        setInterval: (fn, ms) => timers.setInterval(fn, ms),
+        clearTimeout: (handle) => timers.clearTimeout(handle),
+        clearInterval: (handle) => timers.clearInterval(handle),
+        now: () => timers.now() + skew,
+      },
+      hold: (ms) => (skew += ms),
+    };
+  }
+
+  it('a heartbeat that runs late (our page was held, not the socket silent) asks again; real silence is still found', async () => {
+    const page = heldPage();
+    const { signaling, events } = await reconnecting(0, { timers: page.timers });
+    const s = socket();
+    s.serverSend({ type: 'HEARTBEAT' }); // this server echoes
+    timers.advance(4000);
+    // The page is held 15 s (bench:mesh, 6 people: main threads held 10-15 s): the next heartbeat runs then.
+    page.hold(15_000);
+    timers.advance(1000);
+    expect(events).toEqual([]);
+    expect(heartbeats(s)).toBe(2);
+    s.serverSend({ type: 'HEARTBEAT' });
+    timers.advance(5000);
+    expect(events).toEqual([]);
+    // Then real silence: found as before, 2.5 periods after the last word.
+    timers.advance(9999);
+    expect(events).toEqual([]);
+    timers.advance(1);
+    expect(events).toEqual(['drop']);
+    signaling.close();
+  });
+
+  it('a probe whose check runs late asks again instead of replacing the socket', async () => {
+    const page = heldPage();
+    const { signaling, events } = await reconnecting(0, { timers: page.timers });
+    const s = socket();
+    s.serverSend({ type: 'HEARTBEAT' });
+    timers.advance(100);
+    signaling.probe();
+    const sent = heartbeats(s);
+    page.hold(5000);
+    timers.advance(1500);
+    expect(events).toEqual([]);
+    expect(heartbeats(s)).toBe(sent + 1);
+    s.serverSend({ type: 'HEARTBEAT' }); // the echo, queued behind the held page
+    timers.advance(1500);
+    expect(events).toEqual([]);
+    // A probe that runs on time and hears nothing still replaces the socket.
+    signaling.probe();
+    timers.advance(1500);
+    expect(events).toEqual(['drop']);
     signaling.close();
   });
 
