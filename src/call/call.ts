@@ -670,6 +670,27 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.emit('change');
     if (this.#links.size === 0) this.#relay.setUrgent(this.peerId, false);
     for (const link of this.#links.values()) link.signalingBack();
+    // After the roster the new socket brought (queued on the relay before us).
+    this.#relay.enqueue(() => this.#rejoin());
+  }
+
+  /**
+   * Our socket came back. While it was away the server told everyone we were gone, and each of them
+   * ended its pair with us that was still connecting (a live one only pinged us): those pairs start
+   * again — ours with a fresh offer, theirs on a hello. Without this they waited forever on a pair the
+   * other side no longer had (bench:mesh, 6 people on a starved machine).
+   */
+  #rejoin(): void {
+    if (!this.#joined || this.#released || isFinal(this.#state)) return;
+    for (const id of this.#roster.others()) {
+      const link = this.#links.get(id);
+      if (link && isLinkLive(link.state)) continue;
+      if (this.peerId > id) this.#relay.hello(id, 'join');
+      else if (link || this.#roster.inCall(id)) {
+        if (link) this.#dropLink(link);
+        this.#connectTo(id);
+      }
+    }
   }
 
   /** The server refused us on a reconnect: a call that still needs it fails; a live one goes on without. */

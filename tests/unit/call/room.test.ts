@@ -601,4 +601,23 @@ describe('a room on a starved machine', () => {
       expectFullMesh([a, b, c]);
     });
   });
+
+  it('a joiner whose socket drops while its pairs are connecting gets everyone once it is back', async () => {
+    const [a, b] = (await room(2)) as [Person, Person];
+    const c = person('guest', undefined, idAt('largest'));
+    network.connectable = false;
+    await c.call.start();
+    c.call.join();
+    const withC = (p: FakePeer) => p.stream === c.stream || p.remote?.stream === c.stream;
+    await until(() => expect(network.peers.filter((p) => withC(p) && p.checking)).toHaveLength(4));
+    // c's page was held long enough for its signaling to drop: the server tells a and b it is gone, and
+    // each ends its pair with c (not connected yet). The socket comes back by itself.
+    socketOf(c).serverClose(1006, '');
+    await timers.advanceSettling(10);
+    network.connectable = true;
+    await timers.advanceSettling(2000);
+    // Well before any pair's rebuild: nobody waits on a pair the other side has ended.
+    await until(() => expectFullMesh([a, b, c]));
+    await expectOnePeerPerPair([a, b, c]);
+  });
 });
