@@ -457,7 +457,12 @@ async function main(): Promise<void> {
       );
     }
 
-    const lost = [...busyChat, ...idleChat, ...rawChat].filter((v) => v === Infinity).length;
+    // The same chat with no transfer, after the runs: the load then, and a log as full as during the runs
+    // (500 messages), which each new message lays out again.
+    const lateRun = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 10_000)));
+    const lost = [...busyChat, ...idleChat, ...rawChat, ...lateRun.latencies].filter(
+      (v) => v === Infinity,
+    ).length;
     const rawS = summarize(raw);
     const oursS = summarize(ours);
     const idle = summarize(idleChat.filter(Number.isFinite));
@@ -473,6 +478,9 @@ async function main(): Promise<void> {
     console.log(formatRow('Diyalog file transfer, chat beside', oursS, 'MB/s'));
     console.log(formatRow('Diyalog file transfer, no chat', summarize(quiet), 'MB/s'));
     console.log(formatRow('chat latency, no transfer', idle));
+    console.log(
+      formatRow('chat latency, no transfer, after', summarize(lateRun.latencies.filter(Number.isFinite))),
+    );
     console.log(formatRow('chat latency, during raw transfer', besideRaw));
     console.log(formatRow('chat latency, during transfer', busy));
     console.log(formatRow(`SHA-256 worker, join page (${HASH_MIB} MiB)`, summarize(hashRates.join), 'MB/s'));
@@ -480,6 +488,7 @@ async function main(): Promise<void> {
     console.log(formatRow('  page main thread per MiB handed', summarize(handOver)));
     console.log(formatRow('last file byte → verified', summarize(verifyMs)));
     for (const [label, list] of [
+      ['no transfer, after the runs', lateRun.traces],
       ['during raw transfer', rawTraces],
       ['during transfer', busyTraces],
     ] as const) {
