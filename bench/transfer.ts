@@ -459,7 +459,11 @@ async function main(): Promise<void> {
 
     // The same chat with no transfer, after the runs: the load then, and a log as full as during the runs
     // (500 messages), which each new message lays out again.
+    const lateBefore = cpuSnapshot();
+    const lateStart = Date.now();
     const lateRun = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 10_000)));
+    const lateCpu = cpuDelta(lateBefore, cpuSnapshot());
+    const lateMs = Date.now() - lateStart;
     const lost = [...busyChat, ...idleChat, ...rawChat, ...lateRun.latencies].filter(
       (v) => v === Infinity,
     ).length;
@@ -524,6 +528,19 @@ async function main(): Promise<void> {
     // The SHA-256 workers (a dedicated worker's thread) too: what the raw ceiling does not do.
     for (const key of [...top, ...[...keys].filter((k) => k.includes('DedicatedWork') && !top.includes(k))])
       row(key, (v) => per(v, key));
+    // What one chat message costs with no transfer (10 a second for 10 s, after the runs), beyond the idle call.
+    const perMessage = (key: string) =>
+      ((lateCpu.get(key) ?? 0) - ((idleCpu.get(key) ?? 0) * lateMs) / idleMs) / lateRun.latencies.length;
+    console.log(
+      `CPU ms per chat message with no transfer (${lateRun.latencies.length} messages, join page → side panel): ` +
+        ['guest renderer main', 'host extension main', 'guest renderer (process)', 'host extension (process)']
+          .map((key) => `${key} ${perMessage(key).toFixed(1)}`)
+          .join(', ') +
+        `, all processes ${[...lateCpu.keys()]
+          .filter((k) => k.endsWith('(process)'))
+          .reduce((a, k) => a + perMessage(k), 0)
+          .toFixed(1)}`,
+    );
     for (const v of variants)
       for (const side of ['send', 'recv'] as const) {
         const list = long[v][side];
