@@ -232,6 +232,8 @@ interface ChatRun {
   /** Enter → shown on the other side (ms; Infinity: never shown). */
   latencies: number[];
   traces: ChatTrace[];
+  /** Each message's Enter, ms after the first one's. */
+  after: number[];
 }
 
 const probeState = (page: Page) =>
@@ -254,6 +256,7 @@ async function chatWhile(from: Page, to: Page, until: Promise<unknown>): Promise
   const seen = (await to.evaluate('window.__chatSeen')) as Record<string, number>;
   return {
     latencies: sent.map(([text, at]) => (seen[text] === undefined ? Infinity : seen[text] - at)),
+    after: sent.map(([, at]) => at - (sent[0]?.[1] ?? at)),
     traces: traces(sent, seen, await probeState(from), await probeState(to)),
   };
 }
@@ -319,7 +322,7 @@ async function oursRun(
   const chatting = Promise.race([done, new Promise((r) => setTimeout(r, CHAT_MS))]).then(
     () => (chatEnd = Date.now()),
   );
-  const run = chat ? await chatWhile(from, to, chatting) : { latencies: [], traces: [] };
+  const run = chat ? await chatWhile(from, to, chatting) : { latencies: [], traces: [], after: [] };
   await stopProfile(profiling);
   const verified = await done;
   const { got } = await probeState(to);
@@ -404,6 +407,9 @@ async function main(): Promise<void> {
     const quiet: number[] = [];
     const verifyMs: number[] = [];
     const busyChat: number[] = [];
+    /** Chat during our transfer: its first 2 s (the file slowing down for it), and after. */
+    const busyEarly: number[] = [];
+    const busyLater: number[] = [];
     const rawChat: number[] = [];
     const busyTraces: ChatTrace[] = [];
     const rawTraces: ChatTrace[] = [];
@@ -454,6 +460,7 @@ async function main(): Promise<void> {
       ours.push(r.rate);
       verifyMs.push(r.verifyMs);
       busyChat.push(...r.chat.latencies);
+      r.chat.latencies.forEach((ms, i) => (r.chat.after[i]! < 2000 ? busyEarly : busyLater).push(ms));
       busyTraces.push(...r.chat.traces);
       // Nobody chatting for CHAT_ACTIVE_MS: the file has its whole window again.
       const idleBefore = cpuSnapshot();
@@ -502,6 +509,8 @@ async function main(): Promise<void> {
     );
     console.log(formatRow('chat latency, during raw transfer', besideRaw));
     console.log(formatRow('chat latency, during transfer', busy));
+    console.log(formatRow('  its first 2 s', summarize(busyEarly.filter(Number.isFinite))));
+    console.log(formatRow('  after its first 2 s', summarize(busyLater.filter(Number.isFinite))));
     console.log(formatRow(`SHA-256 worker, join page (${HASH_MIB} MiB)`, summarize(hashRates.join), 'MB/s'));
     console.log(formatRow(`SHA-256 worker, side panel`, summarize(hashRates.panel), 'MB/s'));
     console.log(formatRow('  page main thread per MiB handed', summarize(handOver)));
