@@ -414,10 +414,12 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     rounds = 0,
     startedAt = this.#ports.timers.now(),
   ): void {
+    const dueAt = this.#ports.timers.now() + waitMs;
     this.#after(waitMs, () => {
       if (this.#links.get(link.remoteId) !== link || link.state.phase !== 'connecting') return;
       const verdict = checkPair({
         now: this.#ports.timers.now(),
+        dueAt,
         startedAt,
         progressAt: link.progressAt,
         connectionState: link.connectionState,
@@ -635,7 +637,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
         body.hello === 'join' &&
         stale?.initiator &&
         stale.state.phase === 'connecting' &&
-        stale.progressAt === undefined
+        !stale.heard
       )
         this.#dropLink(stale);
       this.#connectTo(src);

@@ -94,8 +94,10 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   #released = false;
   /** What the peer connection last reported (ICE and DTLS together). */
   #connection: PeerConnectionState = 'new';
-  /** When the other side last showed it works on this pair: a signal from it, or a step of the connection. */
+  /** The pair's last step: our offer or answer made, a signal from the other side, a step of the connection. */
   #progressAt: number | undefined;
+  /** Whether a signal from the other side has arrived for this peer connection. */
+  #heard = false;
 
   constructor(options: PeerLinkOptions<S>) {
     super();
@@ -166,7 +168,11 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     this.#actuator = peer.media ? new SenderActuator(peer.media, options.local, released) : undefined;
     // The first frames go small, so that the first one leaves at once (see actuation.ts, OPENING_HEIGHT).
     this.#actuator?.open();
-    peer.on('signal', (signal) => this.#negotiation.local(signal));
+    peer.on('signal', (signal) => {
+      // Our own description is a step too: on a held page it can come seconds after the link was made.
+      if (signal.type === 'offer' || signal.type === 'answer') this.#progressAt = options.timers.now();
+      this.#negotiation.local(signal);
+    });
     peer.on('stream', (stream) => {
       this.#remoteStream = stream;
       this.emit('change');
@@ -219,7 +225,12 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     return this.#released ? undefined : this.#peer.fileChannel;
   }
 
-  /** When the other side last showed it works on this pair (the call's pair watch: mesh/pair-watch.ts). */
+  /** Whether the other side has answered (any signal of theirs for this peer connection). */
+  get heard(): boolean {
+    return this.#heard;
+  }
+
+  /** The pair's last step (the call's pair watch: mesh/pair-watch.ts). */
   get progressAt(): number | undefined {
     return this.#progressAt;
   }
@@ -273,7 +284,10 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
       if (this.initiator && body.signals.some((s) => s.type === 'renegotiate')) this.#recovery.requested();
       return;
     }
-    if (body.signals.length > 0) this.#progressAt = this.#o.timers.now();
+    if (body.signals.length > 0) {
+      this.#progressAt = this.#o.timers.now();
+      this.#heard = true;
+    }
     if (body.retry) this.#recovery.resume();
     this.#negotiation.remote(gen, body.signals);
   }

@@ -15,7 +15,7 @@ export interface PairProgress {
   readonly now: number;
   /** When this attempt started (its offer was made, or sent on joining). */
   readonly startedAt: number;
-  /** When the other side last showed that it works on the pair (a signal, a step of the connection). */
+  /** The pair's last step: our offer or answer made, a signal from the other side, a step of the connection. */
   readonly progressAt: number | undefined;
   /** The peer connection's own state: 'connecting' (or 'connected' before the channel opens) means ICE checks. */
   readonly connectionState: PeerConnectionState;
@@ -23,7 +23,16 @@ export interface PairProgress {
   readonly rounds: number;
   /** How long this attempt may go without progress (see PairAttempts.waitMs). */
   readonly waitMs: number;
+  /** When the watch was due to fire: much later than that, our own page was held. */
+  readonly dueAt: number;
 }
+
+/**
+ * A watch that fires this much after it was due says our page was held (bench:mesh, 6 people: main threads
+ * held 10-15 s): what the other side sent meanwhile may still be queued behind it, so it looks again shortly.
+ */
+export const PAIR_LATE_MS = 1000;
+const PAIR_RECHECK_MS = 250;
 
 export type PairVerdict = { readonly waitMs: number; readonly rounds: number } | 'rebuild';
 
@@ -35,6 +44,7 @@ export type PairVerdict = { readonly waitMs: number; readonly rounds: number } |
  * anything else is rebuilt.
  */
 export function checkPair(p: PairProgress): PairVerdict {
+  if (p.now - p.dueAt > PAIR_LATE_MS) return { waitMs: PAIR_RECHECK_MS, rounds: p.rounds };
   const quietMs = p.now - Math.max(p.startedAt, p.progressAt ?? p.startedAt);
   if (quietMs < p.waitMs) return { waitMs: p.waitMs - quietMs, rounds: p.rounds };
   const checking = p.connectionState === 'connecting' || p.connectionState === 'connected';
