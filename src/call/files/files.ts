@@ -2,7 +2,7 @@ import type { PeerMessage } from '../channel/messages.js';
 import type { ChatRoom } from '../chat/chat.js';
 import { Emitter } from '../emitter.js';
 import type { LinkState } from '../link/link-machine.js';
-import type { TimerHandle, Timers } from '../ports.js';
+import type { Timers } from '../ports.js';
 import { decodeChunk, encodeChunk, type FileChannelLike, type FileSource } from './channel.js';
 import {
   ACK_EVERY_BYTES,
@@ -14,12 +14,10 @@ import {
   LOW_WATER_BYTES,
   MAX_RECEIVE_BYTES,
   PIECE_BYTES,
-  PACE_SLACK_MS,
-  PROBE_EVERY_MS,
   QUIET_LIMITS,
 } from './limits.js';
 import type { FileNotice } from './notices.js';
-import { Pacer } from './pacer.js';
+import { ChatPacing } from './pacing.js';
 import type { NewSha256, Sha256Stream } from './sha256.js';
 
 /** The call as the files feature sees it: the chat's view plus each link's file channel. */
@@ -125,20 +123,12 @@ interface Link {
   /** When the peer last sent a chat message or acknowledged one of ours. */
   chatAt: number;
   /** Our file bytes' rate while people chat on the link, by round trips on the chat's path. */
-  readonly pacer: Pacer;
-  /** The round trip being timed: our ping's number, when it went, and whether it was judged slow already. */
-  probe: { n: number; at: number; late: boolean } | undefined;
-  /** Times a round trip every PROBE_EVERY_MS while people chat and we send the peer a file. */
-  probing: TimerHandle | undefined;
-  /** Wakes a paced sender. */
-  pacing: TimerHandle | undefined;
+  readonly pacing: ChatPacing;
 }
 
 const ACTIVE: ReadonlySet<TransferPhase> = new Set(['running', 'paused']);
 const FINAL: ReadonlySet<TransferPhase> = new Set(['done', 'declined', 'cancelled', 'failed']);
 const MAX_NOTICES = 20;
-/** A ping not answered within this long is given up, and the next one goes. */
-const PROBE_GIVE_UP_MS = 2000;
 
 /**
  * Files in the call, peer to peer: an offer over the control channel, Accept or Decline, then 64 KiB chunks on
@@ -161,7 +151,6 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
   readonly #warned = new Set<string>();
   readonly #offs: (() => void)[];
   #counter = 0;
-  #probes = 0;
   #lastEmit = -Infinity;
   #disposed = false;
 
@@ -262,7 +251,7 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
     for (const link of this.#links.values()) {
       link.channel.onmessage = null;
       link.channel.onbufferedamountlow = null;
-      this.#stopProbing(link);
+      link.pacing.stop();
     }
   }
 
@@ -298,16 +287,18 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
     if (link) return link;
     const channel = this.#o.room.fileChannel(peer);
     if (!channel) return undefined;
-    link = {
+    const l: Link = {
       channel,
       waiters: [],
       chatAt: -Infinity,
-      pacer: new Pacer(),
-      probe: undefined,
-      probing: undefined,
-      pacing: undefined,
+      pacing: new ChatPacing({
+        timers: this.#o.timers,
+        wanted: () => !this.#disposed && this.#chatting(l) && this.#sending(peer),
+        ping: (n) => this.#o.room.sendTo(peer, { t: 'ping', n }),
+        wake: () => this.#wake(l),
+      }),
     };
-    const l = link;
+    link = l;
     channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
     channel.onbufferedamountlow = () => this.#wake(l);
     channel.onmessage = (event) => this.#onChunk(peer, event.data);
@@ -371,17 +362,12 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
         const link = this.#links.get(from);
         if (!link) return;
         link.chatAt = this.#o.timers.now();
-        this.#startProbing(from, link);
+        link.pacing.start();
         return;
       }
       case 'pong': {
         // Our ping's (negative numbers; the link's own are positive): a round trip on the chat's path.
-        const link = this.#links.get(from);
-        const probe = link?.probe;
-        if (!link || !probe || message.n !== probe.n) return;
-        link.probe = undefined;
-        const now = this.#o.timers.now();
-        link.pacer.sample(probe.at, now, now - probe.at);
+        this.#links.get(from)?.pacing.pong(message.n);
         return;
       }
       case 'file-ack': {
@@ -407,8 +393,7 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
     if (state.phase === 'closed' || state.phase === 'failed') {
       const message: FileNotice = { code: 'left', who: this.#nameOf(peer) };
       for (const t of mine) this.#end(t, 'cancelled', message);
-      const link = this.#links.get(peer);
-      if (link) this.#stopProbing(link);
+      this.#links.get(peer)?.pacing.stop();
       this.#links.delete(peer);
       return;
     }
@@ -483,22 +468,19 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
           const frame = HEADER_BYTES + to - at;
           const now = this.#o.timers.now();
           if (this.#chatting(link)) {
-            this.#startProbing(t.peer, link);
-            const pause = link.pacer.wait(now, frame);
+            link.pacing.start();
+            const pause = link.pacing.pacer.wait(now, frame);
             if (pause > 0) {
               await new Promise<void>((resolve) => {
                 link.waiters.push(resolve);
-                link.pacing ??= this.#o.timers.setTimeout(() => {
-                  link.pacing = undefined;
-                  this.#wake(link);
-                }, pause);
+                link.pacing.pause(pause);
               });
               if (!live()) return;
               continue;
             }
           }
           channel.send(encodeChunk(t.n, at, piece.subarray(at - start, to - start)));
-          link.pacer.took(now, frame);
+          link.pacing.pacer.took(now, frame);
           t.sent = to;
         }
         // Queued whole (the channel copied it): the hash takes the piece over.
@@ -560,47 +542,6 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
     for (const t of this.#transfers.values())
       if (t.peer === peer && t.direction === 'out' && t.phase === 'running') return true;
     return false;
-  }
-
-  /** While people chat on the link and we send its peer a file, round trips on the chat's path pace the file. */
-  #startProbing(peer: string, link: Link): void {
-    if (link.probing !== undefined || !this.#chatting(link) || !this.#sending(peer)) return;
-    link.probing = this.#o.timers.setInterval(() => this.#probe(peer, link), PROBE_EVERY_MS);
-    this.#probe(peer, link);
-  }
-
-  /**
-   * Judges the round trip under way (one slower than a slow one already backs off at once: the answer may be
-   * long in coming) and starts the next once it is answered; nobody chatting or nothing to send: full speed.
-   */
-  #probe(peer: string, link: Link): void {
-    if (this.#disposed || !this.#chatting(link) || !this.#sending(peer)) {
-      this.#stopProbing(link);
-      this.#wake(link);
-      return;
-    }
-    const now = this.#o.timers.now();
-    const probe = link.probe;
-    if (probe) {
-      const age = now - probe.at;
-      if (!probe.late && age > link.pacer.base(now) + PACE_SLACK_MS) {
-        probe.late = true;
-        link.pacer.late(probe.at, now);
-      }
-      if (age < PROBE_GIVE_UP_MS) return;
-    }
-    this.#probes = (this.#probes % 0x7fffffff) + 1;
-    link.probe = { n: -this.#probes, at: now, late: false };
-    this.#o.room.sendTo(peer, { t: 'ping', n: -this.#probes });
-  }
-
-  #stopProbing(link: Link): void {
-    if (link.probing !== undefined) this.#o.timers.clearInterval(link.probing);
-    if (link.pacing !== undefined) this.#o.timers.clearTimeout(link.pacing);
-    link.probing = undefined;
-    link.pacing = undefined;
-    link.probe = undefined;
-    link.pacer.reset();
   }
 
   #onChunk(from: string, data: unknown): void {
