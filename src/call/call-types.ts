@@ -25,7 +25,10 @@ export interface CallOptions<S extends MediaStreamLike> {
   readonly role: Role;
   readonly invite: Invite;
   readonly ports: CallPorts<S>;
-  /** How long either side waits in "Connecting…" (from the guest's join, or the host's first offer). */
+  /**
+   * How long a guest waits in "Connecting…" after joining before a 1:1 call fails. In a room with signaling
+   * open it says "Still connecting…" instead and fails only once signaling has been down this long.
+   */
   readonly connectTimeoutMs?: number;
   /** Whether the call may switch to audio only by itself when the connection is poor (default true). */
   readonly autoFallback?: boolean;
@@ -99,6 +102,11 @@ export interface CallSnapshot<S> {
   readonly position: number;
   /** How many others are registered in the room now (in the call or still looking at their preview). */
   readonly othersInRoom: number;
+  /**
+   * Connecting in a room past the connect time, signaling open: how many others we are still trying to
+   * reach (the pairs keep being retried; undefined otherwise).
+   */
+  readonly stillConnecting: number | undefined;
 }
 
 export type CallEvents = {

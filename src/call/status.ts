@@ -69,6 +69,8 @@ export interface StatusFacts {
   readonly unstable: boolean;
   /** A call that still needs the server (to be joined, or to connect) has lost it. */
   readonly serverLost: boolean;
+  /** Connecting in a room past the connect time: how many others the call is still trying to reach. */
+  readonly stillConnecting: number | undefined;
 }
 
 /**
@@ -84,6 +86,7 @@ export function callStatus(snapshot: CallSnapshot<unknown>): StatusFacts {
     audioOnly: state.phase === 'connected' && sendingAudioOnly(snapshot),
     unstable: state.phase === 'connected' && snapshot.unstable,
     serverLost: needsServer && !snapshot.signalingOpen,
+    stillConnecting: state.phase === 'connecting' ? snapshot.stillConnecting : undefined,
   };
 }
 

@@ -81,6 +81,9 @@ export const en = {
     waiting: 'Waiting for someone to join',
     ready: 'Ready to join',
     connecting: 'Connecting…',
+    /** A group call still connecting past the connect time (signaling is fine; the pairs keep being tried). */
+    stillConnecting: (others: number) =>
+      `Still connecting to ${count(others, 'person', 'people')}… the call keeps trying`,
     connected: 'Connected',
     /** Connected, but nothing arrives from the other side (the picture froze) for a second or more. */
     unstable: 'Connection unstable…',

@@ -19,7 +19,10 @@ export function phaseText(t: Text, state: CallState, seconds = 0): string {
 /** The status line: the phase, plus "Audio only" or "reconnecting to the server…" where they apply. */
 export function statusText(t: Text, s: StatusFacts): string {
   if (s.unstable) return t.status.unstable;
-  const phase = phaseText(t, s.state, s.seconds);
+  const phase =
+    s.stillConnecting === undefined
+      ? phaseText(t, s.state, s.seconds)
+      : t.status.stillConnecting(s.stillConnecting);
   if (s.audioOnly) return `${phase} · ${t.status.audioOnly}`;
   return s.serverLost ? `${phase} · ${t.status.serverLost}` : phase;
 }

@@ -64,6 +64,8 @@ export const tr: Text = {
     waiting: 'Birinin katılması bekleniyor',
     ready: 'Katılmaya hazır',
     connecting: 'Bağlanıyor…',
+    stillConnecting: (others: number) =>
+      `${number(others)} kişiye hâlâ bağlanılıyor… görüşme denemeye devam ediyor`,
     connected: 'Bağlandı',
     unstable: 'Bağlantı kararsız…',
     reconnecting: (seconds: number) => `Yeniden bağlanıyor… (${number(seconds)} sn)`,

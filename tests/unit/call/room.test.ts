@@ -11,6 +11,8 @@ import {
 import { newId, type RandomBytes } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import { deriveKey, seal } from '../../../src/call/seal.js';
+import { en } from '../../../src/ui/text/en.js';
+import { statusText } from '../../../src/ui/text/status.js';
 import {
   FakePeerNetwork,
   FakePeerServer,
@@ -619,5 +621,49 @@ describe('a room on a starved machine', () => {
     // Well before any pair's rebuild: nobody waits on a pair the other side has ended.
     await until(() => expectFullMesh([a, b, c]));
     await expectOnePeerPerPair([a, b, c]);
+  });
+
+  it('the last joiner nobody answers for 15 s says it is still connecting past the 20 s connect time, and connects', async () => {
+    const [a, b] = (await room(2)) as [Person, Person];
+    const c = person('guest', undefined, idAt('largest'));
+    await c.call.start();
+    // c's page is busy: what the others send it (their offers) is handled 15 s late; its hellos leave at once.
+    holdInbound(c, 15_000);
+    c.call.join();
+    await until(() => {
+      for (const x of [a, b]) expect(server.from(x.call.peerId, c.call.peerId).length).toBeGreaterThan(0);
+    });
+    await timers.advanceSettling(19_900);
+    expect(c.call.state.phase).toBe('connecting');
+    expect(statusText(en, callStatus(c.call.snapshot))).toBe('Connecting…');
+    // The call-wide connect time passes: signaling is open and the pairs are being retried, so it goes on.
+    await timers.advanceSettling(200);
+    expect(c.call.state.phase).toBe('connecting');
+    expect(statusText(en, callStatus(c.call.snapshot))).toBe(
+      'Still connecting to 2 people… the call keeps trying',
+    );
+    await until(async () => {
+      await timers.advanceSettling(1000);
+      expectFullMesh([a, b, c]);
+    });
+    expect(timers.now()).toBeGreaterThan(20_000);
+  });
+
+  it('a joiner in a room whose signaling cannot be reached fails once it has been down for the connect time', async () => {
+    await room(2);
+    const c = person('guest');
+    network.connectable = false;
+    await c.call.start();
+    c.call.join();
+    await timers.advanceSettling(5000);
+    // c's socket drops and the server cannot be reached any more.
+    server.unreachable = true;
+    socketOf(c).serverClose(1006, '');
+    await timers.advanceSettling(1000);
+    expect(statusText(en, callStatus(c.call.snapshot))).toBe('Connecting… · reconnecting to the server…');
+    await timers.advanceSettling(18_900); // 19.9 s without signaling (24.9 s after joining)
+    expect(c.call.state.phase).toBe('connecting');
+    await timers.advanceSettling(200);
+    expect(c.call.state.phase === 'failed' && c.call.state.error.kind).toBe('server-unreachable');
   });
 });
