@@ -39,6 +39,11 @@ export class FlowWatch {
     return this.#stalled;
   }
 
+  /** Media from the other side arrives now: watched, seen to arrive, and not stalled since. */
+  get delivering(): boolean {
+    return this.#timer !== undefined && this.#lastFlowAt !== undefined && !this.#stalled;
+  }
+
   /**
    * Counts from now again, as if media had just arrived (a restored path gets its second). A stall it
    * ends is said to be over (`flowing`): the next bytes would not say it, since nothing is stalled then.

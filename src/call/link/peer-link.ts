@@ -158,6 +158,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
       this.#named,
       () => this.#ping(),
       () => this.#dispatch({ type: 'close', reason: 'peer-left' }),
+      () => this.#flow.delivering,
     );
     const peer = options.createPeer({
       initiator: options.initiator,

@@ -6,18 +6,27 @@ export const GONE_CHECK_MS = 3000;
 /**
  * Is the other side still there? The server says when their socket closed without a hang-up: a browser
  * killed, or only their signaling dropped (their media may be fine, and their socket comes back by itself).
- * A live link gives them a few seconds to answer a ping over the media path.
+ * A live link gives them a few seconds to answer a ping over the media path. One whose media still arrives
+ * is there, whatever its socket did: a page held for seconds on a starved machine (bench:mesh, 6 people:
+ * 10-15 s) answers no ping and drops its socket, while its browser keeps sending media; it is asked again
+ * until it answers or its media stops. A killed browser's media stops at once: it is gone at the first check.
  */
 export class Presence {
   constructor(
     private readonly named: NamedTimers,
     private readonly ping: () => void,
     private readonly gone: () => void,
+    /** Whether the other side's media still arrives now (FlowWatch). */
+    private readonly delivering: () => boolean,
   ) {}
 
   socketClosed(): void {
     if (this.named.has('gone-check')) return;
-    this.named.schedule('gone-check', GONE_CHECK_MS, () => this.gone());
+    this.#check();
+  }
+
+  #check(): void {
+    this.named.schedule('gone-check', GONE_CHECK_MS, () => (this.delivering() ? this.#check() : this.gone()));
     this.ping();
   }
 

@@ -448,6 +448,9 @@ export class FakePeerMedia implements PeerMedia {
   readonly calls: MediaCall[] = [];
   #report: Stat[] = chromeReport(1_000_000);
 
+  /** `pathUp`: whether the pair's media path carries anything now (a cut path delivers no bytes). */
+  constructor(private readonly pathUp: () => boolean = () => true) {}
+
   getStats(): Promise<Map<string, Stat>> {
     this.statsCalls += 1;
     this.#report = next(healthySecond(this.#report), 0, {
@@ -460,9 +463,9 @@ export class FakePeerMedia implements PeerMedia {
   inboundFrozen = false;
   #received = 0;
 
-  /** A quarter second of the healthy call's inbound audio and video per read, none while frozen. */
+  /** A quarter second of the healthy call's inbound audio and video per read, none while frozen or cut. */
   receivedBytes(): Promise<number> {
-    if (!this.inboundFrozen) this.#received += (4_000 + 312_500) / 4;
+    if (!this.inboundFrozen && this.pathUp()) this.#received += (4_000 + 312_500) / 4;
     return Promise.resolve(this.#received);
   }
 
@@ -497,7 +500,7 @@ export class FakePeer implements PeerLike<FakeStream> {
   readonly received: SignalData[] = [];
   readonly sentData: string[] = [];
   remote: FakePeer | undefined;
-  readonly media = new FakePeerMedia();
+  readonly media = new FakePeerMedia(() => this.#pathUp);
   connected = false;
   destroyed = false;
   /** The last connectionState this peer reported. */

@@ -292,6 +292,32 @@ describe('a room of peer links', () => {
     expect(timers.now() - closedAt).toBeLessThanOrEqual(4000);
   });
 
+  it('a person whose page is held drops its socket: the others keep their links while its media arrives, until it answers', async () => {
+    const [a, b, c] = (await room(3)) as [Person, Person, Person];
+    // c's page is held (a starved machine): nothing of it runs, so it answers no ping, but its browser
+    // still sends media; its signaling socket drops, and the server tells a and b that c is gone.
+    const held = [peerBetween(c, a), peerBetween(c, b)];
+    const sends = held.map((p) => p.send.bind(p));
+    for (const p of held) p.send = () => undefined;
+    socketOf(c).serverClose(1006, '');
+    await timers.advanceSettling(12_000);
+    for (const p of [a, b]) {
+      expect(p.call.snapshot.participants.find((x) => x.id === c.call.peerId)?.phase).toBe('connected');
+      expect(p.events.filter((e) => e.startsWith('left'))).toEqual([]);
+    }
+    // Each asked again every 3 s while c's media kept arriving.
+    const pings = (p: Person) => peerBetween(p, c).sentData.filter((d) => d.includes('"ping"')).length;
+    expect(pings(a)).toBeGreaterThanOrEqual(4);
+    // c's page runs again: it answers the next ping, and nobody asks any more.
+    held.forEach((p, i) => (p.send = sends[i]!));
+    await timers.advanceSettling(3000);
+    const asked = pings(a);
+    await timers.advanceSettling(10_000);
+    expect(pings(a)).toBe(asked);
+    expectFullMesh([a, b, c]);
+    expect(a.events.filter((e) => e.startsWith('left'))).toEqual([]);
+  });
+
   it('one link fails and recovers while the others stay connected', async () => {
     const [a, b, c] = (await room(3)) as [Person, Person, Person];
     network.setPairLink(peerBetween(a, b), false, 'failed');

@@ -49,6 +49,25 @@ describe('FlowWatch', () => {
     expect(STALL_NOTICE_MS).toBeLessThanOrEqual(1000);
   });
 
+  it('says media is "delivering" only while watched, once bytes arrived, and until a stall (the gone-check reads it)', async () => {
+    const { media, watch, run } = rig();
+    media.flowing = false;
+    watch.start();
+    await run(1000);
+    expect(watch.delivering).toBe(false); // nothing arrived yet: no proof the other side is there
+    media.flowing = true;
+    await run(500);
+    expect(watch.delivering).toBe(true);
+    media.flowing = false;
+    await run(1500);
+    expect(watch.delivering).toBe(false);
+    media.flowing = true;
+    await run(250);
+    expect(watch.delivering).toBe(true);
+    watch.stop();
+    expect(watch.delivering).toBe(false);
+  });
+
   it('is not stalled before the first byte arrives (a connection still starting its media)', async () => {
     const { events, media, watch, run } = rig();
     media.flowing = false;
