@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Role } from '../../../src/call/call-machine.js';
+import type { Role } from '../../../../src/call/call-machine.js';
 import {
   Call,
   PAIR_CONNECT_MS,
@@ -7,12 +7,12 @@ import {
   callStatus,
   tileBars,
   tileTrouble,
-} from '../../../src/call/call.js';
-import { newId, type RandomBytes } from '../../../src/call/ids.js';
-import type { Invite } from '../../../src/call/link.js';
-import { deriveKey, seal } from '../../../src/call/seal.js';
-import { en } from '../../../src/ui/text/en.js';
-import { statusText } from '../../../src/ui/text/status.js';
+} from '../../../../src/call/call.js';
+import { newId, type RandomBytes } from '../../../../src/call/ids.js';
+import type { Invite } from '../../../../src/call/link.js';
+import { deriveKey, seal } from '../../../../src/call/seal.js';
+import { en } from '../../../../src/ui/text/en.js';
+import { statusText } from '../../../../src/ui/text/status.js';
 import {
   FakePeerNetwork,
   FakePeerServer,
@@ -21,7 +21,7 @@ import {
   nextTurn,
   type FakePeer,
   type FakeSocket,
-} from './fakes.js';
+} from '../fakes.js';
 
 /**
  * Group calls: a room of peer links. Ids are random here (as in real calls), so every run exercises the

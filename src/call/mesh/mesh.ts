@@ -1,0 +1,441 @@
+import type { CallPhase } from '../call-machine.js';
+import type { CallEvents, Participant } from '../call-types.js';
+import type { PeerMessage } from '../channel/messages.js';
+import { Emitter } from '../emitter.js';
+import { CallError } from '../errors.js';
+import type { IceConfig } from '../ice-config.js';
+import { isLinkLive, type LinkState } from '../link/link-machine.js';
+import { PeerLink } from '../link/peer-link.js';
+import type { LocalMedia } from '../media/local-media.js';
+import type { MediaStreamLike, PeerFactory, TimerHandle, Timers } from '../ports.js';
+import type { LeaveReason } from '../protocol.js';
+import { uplinkBudgetKbps, uplinkCapKbps } from '../quality/uplink-budget.js';
+import type { Roster } from '../roster.js';
+import type { SealedSignals } from '../seal.js';
+import type { SealedRelay } from '../sealed-relay.js';
+import { checkPair, PairAttempts } from './pair-watch.js';
+
+export interface MeshOptions<S extends MediaStreamLike> {
+  readonly peerId: string;
+  readonly roster: Roster;
+  readonly relay: SealedRelay;
+  readonly ice: IceConfig;
+  readonly local: LocalMedia<S>;
+  readonly createPeer: PeerFactory<S>;
+  readonly timers: Timers;
+  readonly autoFallback: () => boolean;
+  /** How long a broken connection is restarted before a link is `lost`. */
+  readonly reconnectLimitMs: () => number;
+  /** Our display name, told to everyone connected. */
+  readonly name: () => string | undefined;
+  /** The call's phase: a pair that cannot connect fails the call only while it is connecting. */
+  readonly phase: () => CallPhase;
+}
+
+export type MeshEvents = {
+  change: [];
+  message: [from: string, message: PeerMessage];
+  'participant-joined': CallEvents['participant-joined'];
+  'participant-left': CallEvents['participant-left'];
+  /** A link was made for someone's offer (a waiting host is connecting from here). */
+  offered: [];
+  /**
+   * A current link changed phase and the mesh has taken it in: the call's phase follows. `lastEnded`: it
+   * closed (or failed) and no link is left.
+   */
+  links: [state: LinkState, lastEnded: boolean];
+  /** Any link changed phase (after `links`, for features such as chat). */
+  link: [id: string, state: LinkState];
+  /** Nobody is left to connect to while the call is connecting: it fails with this. */
+  unreachable: [CallError];
+};
+
+/**
+ * The call's peer links, one per remote participant (a mesh of up to 6): which pairs to make and when (the
+ * glare rule: the smaller id offers), rebuilding and retrying pairs that do not connect (pair-watch.ts),
+ * answering offers, reacting to the room (hellos, LEAVE, EXPIRE, our socket coming back), and sharing our
+ * uplink among the links. The call decides its own phase from what this tells it.
+ */
+export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
+  readonly #o: MeshOptions<S>;
+  readonly #links = new Map<string, PeerLink<S>>();
+  /** Participants whose link connected at least once (for join and leave notices). */
+  readonly #met = new Set<string>();
+  /** Rebuilds and retries of each pair in a row: the next attempt backs off. */
+  readonly #attempts = new PairAttempts();
+  readonly #timers = new Set<TimerHandle>();
+  #serial = 0;
+  /** In the call: the host from the start, a guest from "Join call". */
+  #joined = false;
+  #closed = false;
+  /** The last pair whose link failed before connecting while they were still in the room (see #goneWithoutLink). */
+  #failedPair: { id: string; error: CallError } | undefined;
+
+  constructor(options: MeshOptions<S>) {
+    super();
+    this.#o = options;
+  }
+
+  get size(): number {
+    return this.#links.size;
+  }
+
+  get(id: string): PeerLink<S> | undefined {
+    return this.#links.get(id);
+  }
+
+  /** Every link, those made ahead included (intents such as mute act on all of them). */
+  all(): PeerLink<S>[] {
+    return [...this.#links.values()];
+  }
+
+  /** Our links but those made ahead for someone not in the call yet (see PeerLink.prepared). */
+  shown(): PeerLink<S>[] {
+    return this.all().filter((l) => !l.prepared);
+  }
+
+  participants(): Participant<S>[] {
+    const roster = this.#o.roster;
+    return this.shown()
+      .map((link) => ({
+        id: link.remoteId,
+        name: link.remote.name,
+        position: roster.position(link.remoteId),
+        stream: link.remoteStream,
+        phase: link.state.phase,
+        audio: link.remote.audio,
+        video: link.remote.video,
+        sharing: link.remote.sharing,
+        quality: link.quality,
+        remoteDecision: link.remote.decision,
+        uplinkCapKbps: link.uplinkCap === undefined ? undefined : link.uplinkCap / 1000,
+        unstable: link.unstable,
+        reconnectingSince: link.state.phase === 'reconnecting' ? link.state.since : undefined,
+      }))
+      .sort((a, b) => roster.position(a.id) - roster.position(b.id));
+  }
+
+  /** Nothing arrives from anyone we are connected to (one frozen person in a group is their own tile's trouble). */
+  allUnstable(): boolean {
+    const connected = this.all().filter((l) => l.state.phase === 'connected');
+    return connected.length > 0 && connected.every((l) => l.unstable);
+  }
+
+  /**
+   * A guest on its preview prepares its side of every pair: its offers to those it will call (the glare
+   * rule), and the peer connections that will answer the others' offers. A peer connection made on the
+   * click costs ~0.1–0.4 s on a busy page (bench:mesh, 4 people), and each pair waits for it.
+   */
+  prepare(): void {
+    for (const id of this.#o.roster.others()) {
+      this.#connectTo(id, true);
+      this.#prepareAnswer(id);
+    }
+  }
+
+  /** A guest's "Join call": the offers it prepared go out, each pair watched from now. */
+  sendPrepared(): void {
+    for (const link of this.#links.values()) {
+      if (!link.initiator) continue;
+      link.join();
+      this.#armPair(link);
+    }
+  }
+
+  /** We are in the call: everyone registered hears it, and those already in answer. */
+  enter(): void {
+    this.#joined = true;
+    const { roster, relay } = this.#o;
+    // An offer says it already; everyone else hears a hello (those we prepared to answer too: they offer).
+    for (const id of roster.others()) if (this.#links.get(id)?.initiator !== true) relay.hello(id, 'join');
+    for (const id of roster.others()) if (roster.inCall(id)) this.#connectTo(id);
+  }
+
+  /** Sealed signals (or a hello) from `src`, opened. */
+  signals(src: string, body: SealedSignals): void {
+    if (this.#closed) return;
+    const { roster, relay } = this.#o;
+    if (body.hello) {
+      const wasIn = roster.inCall(src);
+      roster.enter(src);
+      if (!this.#joined) return;
+      // The larger id waits for an offer: it tells the joiner it is here (the smaller one just offers).
+      if (body.hello === 'join' && this.#o.peerId > src && !this.#links.has(src)) relay.hello(src, 'reply');
+      // An offer we made before they were in the call was ignored there: make a fresh one now.
+      const stale = this.#links.get(src);
+      if (
+        !wasIn &&
+        body.hello === 'join' &&
+        stale?.initiator &&
+        stale.state.phase === 'connecting' &&
+        !stale.heard
+      )
+        this.#dropLink(stale);
+      this.#connectTo(src);
+      return;
+    }
+    const link = this.#links.get(src);
+    const offer = body.signals.some((s) => s.type === 'offer');
+    const serial = body.link ?? 0;
+    // The first offer for the peer connection we made ahead to answer it.
+    if (link && link.serial === undefined && offer && this.#joined) {
+      roster.enter(src);
+      link.bind(serial);
+      this.#failedPair = undefined;
+      this.emit('change');
+      return link.receive(body);
+    }
+    if (link && (link.serial === serial || link.initiator)) {
+      // An answer for a peer connection we have since rebuilt cannot be applied: dropped.
+      if (link.initiator && link.serial !== serial) return;
+      return link.receive(body);
+    }
+    // A first offer (or one from a pair the other side rebuilt): a new answering link, if we are in.
+    if (!offer || !this.#joined) return;
+    if (link) this.#dropLink(link);
+    else if (this.#links.size >= roster.capacity - 1) return;
+    roster.enter(src);
+    this.#addLink(src, false, serial).receive(body);
+  }
+
+  /** The server could not deliver to `src`: a hello or offer to someone whose socket is gone. */
+  expired(src: string): void {
+    if (this.#closed) return;
+    const { roster } = this.#o;
+    // A live link only lost its signaling for now (a restart of ours never arrived there: the next request
+    // restarts at once).
+    const link = this.#links.get(src);
+    if (link && isLinkLive(link.state)) return link.undelivered();
+    roster.remove(src);
+    if (link) this.#dropLink(link);
+    if (this.#o.phase() === 'connecting' && this.#links.size === 0 && roster.others().length === 0)
+      this.emit(
+        'unreachable',
+        this.#failedPair?.id === src ? this.#failedPair.error : new CallError('room-empty'),
+      );
+  }
+
+  /** `src` left the room: hung up, or its socket closed ('gone'). */
+  left(src: string, reason: LeaveReason): void {
+    if (this.#closed) return;
+    const link = this.#links.get(src);
+    if (!link || !isLinkLive(link.state)) this.#o.roster.remove(src);
+    if (!link) return this.#goneWithoutLink(src);
+    if (reason === 'gone') link.socketClosed();
+    else link.remoteHungUp();
+  }
+
+  /** Signaling is back after a drop: every link sends what waited and restarts ICE at once if it needs to. */
+  signalingBack(): void {
+    const { relay, peerId } = this.#o;
+    if (this.#links.size === 0) relay.setUrgent(peerId, false);
+    for (const link of this.#links.values()) link.signalingBack();
+    // After the roster the new socket brought (queued on the relay before us).
+    relay.enqueue(() => this.#rejoin());
+  }
+
+  /** Our own hang-up: "bye" on every link (and a LEAVE through the server to those who heard from us). */
+  hangUp(contacted: boolean): void {
+    for (const link of this.#links.values()) link.hangUp(contacted && !link.prepared);
+  }
+
+  /** Releases every link and timer; safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const handle of this.#timers) this.#o.timers.clearTimeout(handle);
+    this.#timers.clear();
+    for (const link of this.#links.values()) link.close();
+  }
+
+  /**
+   * Our socket came back. While it was away the server told everyone we were gone, and each of them
+   * ended its pair with us that was still connecting (a live one only pinged us): those pairs start
+   * again — ours with a fresh offer, theirs on a hello. Without this they waited forever on a pair the
+   * other side no longer had (bench:mesh, 6 people on a starved machine).
+   */
+  #rejoin(): void {
+    if (!this.#joined || this.#closed) return;
+    const { roster, relay, peerId } = this.#o;
+    for (const id of roster.others()) {
+      const link = this.#links.get(id);
+      if (link && isLinkLive(link.state)) continue;
+      if (peerId > id) relay.hello(id, 'join');
+      else if (link || roster.inCall(id)) {
+        if (link) this.#dropLink(link);
+        this.#connectTo(id);
+      }
+    }
+  }
+
+  /**
+   * Someone we have no link with left the room. If it was the last pair we were trying to connect, and
+   * its link failed while they were still registered (the failure and their LEAVE race), the call fails now.
+   */
+  #goneWithoutLink(id: string): void {
+    const failed = this.#failedPair;
+    if (failed?.id === id && this.#o.phase() === 'connecting' && this.#links.size === 0) {
+      this.#failedPair = undefined;
+      return this.emit('unreachable', failed.error);
+    }
+    this.emit('change');
+  }
+
+  /** A guest on its preview: the peer connection that will answer `id`'s offer, made now (see prepare()). */
+  #prepareAnswer(id: string): void {
+    if (this.#closed || this.#links.has(id) || this.#o.peerId <= id) return;
+    if (this.#links.size >= this.#o.roster.capacity - 1) return;
+    this.#addLink(id, false, undefined);
+  }
+
+  /**
+   * The glare rule: of each pair the smaller id makes the offer; the other waits for it. `held`: a guest
+   * still looking at its preview prepares the offer and sends it on "Join call".
+   */
+  #connectTo(id: string, held = false): void {
+    if (!(this.#joined || held) || this.#closed || this.#links.has(id) || this.#o.peerId >= id) return;
+    if (this.#links.size >= this.#o.roster.capacity - 1) return;
+    const link = this.#addLink(id, true, ++this.#serial, held);
+    if (!held) this.#armPair(link);
+  }
+
+  /**
+   * A pair that shows no progress is rebuilt, alone (the answering side follows the new serial): see
+   * pair-watch.ts for when, and how repeated rebuilds of one pair back off.
+   */
+  #armPair(
+    link: PeerLink<S>,
+    waitMs = this.#attempts.waitMs(link.remoteId),
+    rounds = 0,
+    startedAt = this.#o.timers.now(),
+  ): void {
+    const { timers } = this.#o;
+    const dueAt = timers.now() + waitMs;
+    this.#after(waitMs, () => {
+      if (this.#links.get(link.remoteId) !== link || link.state.phase !== 'connecting') return;
+      const verdict = checkPair({
+        now: timers.now(),
+        dueAt,
+        startedAt,
+        progressAt: link.progressAt,
+        connectionState: link.connectionState,
+        rounds,
+        waitMs: this.#attempts.waitMs(link.remoteId),
+      });
+      if (verdict !== 'rebuild') return this.#armPair(link, verdict.waitMs, verdict.rounds, startedAt);
+      this.#attempts.failed(link.remoteId);
+      this.#dropLink(link);
+      this.#connectTo(link.remoteId);
+    });
+  }
+
+  /** `held`: an offer kept until "Join call" (see PeerLink.hold); `serial` undefined: answering, made ahead. */
+  #addLink(remoteId: string, initiator: boolean, serial: number | undefined, held = false): PeerLink<S> {
+    const o = this.#o;
+    const link = new PeerLink<S>({
+      remoteId,
+      serial,
+      initiator,
+      createPeer: o.createPeer,
+      timers: o.timers,
+      local: o.local,
+      relay: o.relay,
+      ice: o.ice,
+      autoFallback: o.autoFallback(),
+      reconnectLimitMs: o.reconnectLimitMs,
+      name: o.name,
+    });
+    if (held) link.hold();
+    this.#links.set(remoteId, link);
+    link.on('change', () => this.emit('change'));
+    link.on('message', (message) => this.emit('message', remoteId, message));
+    link.on('state', (state) => {
+      this.#onLinkState(link, state);
+      this.emit('link', remoteId, state);
+    });
+    if (link.prepared) return link;
+    this.#failedPair = undefined;
+    this.emit('offered');
+    // The uplink is shared anew once this link connects (#onLinkState), not now: changing every other link's
+    // encoding means a synchronous getParameters and a setParameters per link, which on a busy machine held
+    // a page's main thread for up to 0.6 s while it was negotiating the new pair (bench:mesh, 4 people).
+    this.emit('change');
+    return link;
+  }
+
+  /** Takes a link out without a word to the other side (a rebuild, or a link that never connected). */
+  #dropLink(link: PeerLink<S>): void {
+    if (this.#links.get(link.remoteId) === link) this.#links.delete(link.remoteId);
+    link.close();
+    this.#rebalance();
+    this.emit('change');
+  }
+
+  /** Every link's video gets its share of our uplink, recomputed whenever someone connects or leaves. */
+  #rebalance(): void {
+    const links = this.shown();
+    const budget = uplinkBudgetKbps(links.map((l) => l.quality?.availableUpKbps));
+    const cap = uplinkCapKbps(links.length, budget);
+    for (const link of links) link.setUplinkCap(cap === undefined ? undefined : cap * 1000);
+  }
+
+  #onLinkState(link: PeerLink<S>, state: LinkState): void {
+    if (this.#links.get(link.remoteId) !== link) return;
+    const id = link.remoteId;
+    const roster = this.#o.roster;
+    // Every link that (re)connects gets its share of the uplink then: also a link made anew for someone we
+    // had met (a pair the other side rebuilt), which no join would re-cap. Links whose cap is unchanged
+    // are not touched (SenderActuator.setCap).
+    if (state.phase === 'connected') {
+      this.#attempts.reset(id);
+      this.#rebalance();
+    }
+    if (state.phase === 'connected' && !this.#met.has(id)) {
+      this.#met.add(id);
+      this.emit('participant-joined', id, link.remote.name, roster.position(id));
+    }
+    if (state.phase === 'closed' || state.phase === 'failed') {
+      this.#links.delete(id);
+      this.#rebalance();
+      if (state.phase === 'closed') {
+        // Our own hang-up closes every link: nobody left us, and the status says "Call ended" at once.
+        const theyLeft = state.reason !== 'hangup';
+        const position = roster.position(id);
+        if (theyLeft) {
+          roster.remove(id);
+          this.#attempts.reset(id);
+        }
+        if (this.#met.delete(id) && theyLeft)
+          this.emit('participant-left', id, link.remote.name, position, state.reason);
+      }
+      // A pair that failed to connect is tried again by its initiator while the other side is still here.
+      if (state.phase === 'failed' && link.initiator && roster.has(id)) {
+        const retryMs = this.#attempts.retryMs(id);
+        this.#attempts.failed(id);
+        this.#after(retryMs, () => this.#connectTo(id));
+      }
+      if (this.#links.size === 0) return this.#lastLinkEnded(id, state);
+    }
+    this.emit('links', state, false);
+  }
+
+  /** Nobody left: the call ends as a 1:1 call always did (or fails, if nobody ever connected). */
+  #lastLinkEnded(id: string, state: LinkState): void {
+    if (state.phase === 'failed') {
+      // While the other side is still registered a rebuild may follow; if they leave first, this is why.
+      if (this.#o.phase() !== 'connecting') return;
+      if (!this.#o.roster.has(id)) this.emit('unreachable', state.error);
+      else this.#failedPair = { id, error: state.error };
+      return;
+    }
+    this.emit('links', state, true);
+  }
+
+  #after(ms: number, fn: () => void): void {
+    const handle = this.#o.timers.setTimeout(() => {
+      this.#timers.delete(handle);
+      fn();
+    }, ms);
+    this.#timers.add(handle);
+  }
+}
