@@ -9,6 +9,8 @@
  * Chat runs beside our transfer for its first BENCH_CHAT_S; "chat beside" MB/s is the file's rate over that time.
  *   BENCH_RUNS=3 (transfers per variant)   BENCH_MIB=100   BENCH_CHAT_S=20
  *   BENCH_PROFILE=1: where the receiving page's main thread goes during our transfers (CDP sampling profiler)
+ *   BENCH_TRACE=1: the receiving page's main thread during raw and our chatted transfers, from a trace (tasks'
+ *   wall against CPU time, self time by kind of work)
  */
 import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -19,11 +21,60 @@ import { CHAT_ACTIVE_MS } from '../src/call/files/limits.js';
 import { DIST, launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { startServer } from '../tests/support/server.js';
 import { PROBE, traces, type ChatTrace, type ProbeState } from './lib/channel-probe.js';
-import { addInto, cpuDelta, cpuSnapshot, type CpuSnapshot } from './lib/cpu-threads.js';
+import { addInto, cpuDelta, cpuSnapshot, machineCpu, type CpuSnapshot } from './lib/cpu-threads.js';
 import { formatRow, HEADER, summarize } from './lib/summary.js';
+import { startTrace, stopTrace, type MainThreadSummary } from './lib/main-thread-trace.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const TRACE = process.env.BENCH_TRACE === '1';
+/** The receiving page's main thread, traced (BENCH_TRACE), per variant. */
+const traced: Record<'raw' | 'ours' | 'chat only', MainThreadSummary[]> = {
+  raw: [],
+  ours: [],
+  'chat only': [],
+};
+
+async function traceWhile<T>(variant: keyof typeof traced, page: Page, run: () => Promise<T>): Promise<T> {
+  if (!TRACE) return run();
+  const cdp = await startTrace(page);
+  const result = await run();
+  const summary = await stopTrace(cdp, page.url());
+  if (summary) traced[variant].push(summary);
+  else console.error(`no main thread found in the trace of ${page.url()}`);
+  return result;
+}
+
+function printTraces(): void {
+  for (const variant of ['raw', 'ours', 'chat only'] as const) {
+    const list = traced[variant];
+    if (list.length === 0) continue;
+    const span = list.reduce((a, s) => a + s.span, 0) / 1000;
+    const t = (k: 'n' | 'wall' | 'cpu' | 'over50' | 'over50Wall' | 'over50Cpu') =>
+      list.reduce((a, s) => a + s.tasks[k], 0);
+    console.log(
+      `receiving page's main thread during ${variant === 'chat only' ? 'chat with no transfer' : `${variant} transfers`} (traced ${(span / 1000).toFixed(1)} s): ` +
+        `${t('n')} tasks, wall ${(t('wall') / 1000).toFixed(0)} ms (${((100 * t('wall')) / 1000 / span).toFixed(1)}%), ` +
+        `CPU ${(t('cpu') / 1000).toFixed(0)} ms (${((100 * t('cpu')) / 1000 / span).toFixed(1)}%); ` +
+        `tasks > 50 ms: ${t('over50')}, wall ${(t('over50Wall') / 1000).toFixed(0)} ms, CPU ${(t('over50Cpu') / 1000).toFixed(0)} ms`,
+    );
+    console.log(formatRow('  task wall time', summarize(list.flatMap((s) => s.taskWalls))));
+    const kinds = new Map<string, { wall: number; cpu: number; n: number }>();
+    for (const s of list)
+      for (const [k, v] of s.byKind) {
+        const sum = kinds.get(k) ?? { wall: 0, cpu: 0, n: 0 };
+        sum.wall += v.wall;
+        sum.cpu += v.cpu;
+        sum.n += v.n;
+        kinds.set(k, sum);
+      }
+    console.log('  self time by kind (wall ms / CPU ms / count):');
+    for (const [k, v] of [...kinds].sort((a, b) => b[1].wall - a[1].wall).slice(0, 22))
+      console.log(
+        `    ${(v.wall / 1000).toFixed(0).padStart(7)} ${(v.cpu / 1000).toFixed(0).padStart(7)} ${String(v.n).padStart(7)}  ${k}`,
+      );
+  }
+}
 const MIB = Number(process.env.BENCH_MIB ?? 100);
 const SIZE = MIB * 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -177,7 +228,7 @@ async function rawRun(from: Page, to: Page): Promise<{ rate: number; chat: ChatR
     { size: SIZE, chunk: CHUNK, high: RAW_HIGH, low: RAW_LOW },
   );
   const ending = to.evaluate(() => (window as unknown as { rawDone: Promise<number> }).rawDone);
-  const chat = await chatWhile(from, to, ending);
+  const chat = await traceWhile('raw', to, () => chatWhile(from, to, ending));
   return { rate: SIZE / 1e6 / (((await ending) - (await starting)) / 1000), chat };
 }
 
@@ -322,7 +373,9 @@ async function oursRun(
   const chatting = Promise.race([done, new Promise((r) => setTimeout(r, CHAT_MS))]).then(
     () => (chatEnd = Date.now()),
   );
-  const run = chat ? await chatWhile(from, to, chatting) : { latencies: [], traces: [], after: [] };
+  const run = chat
+    ? await traceWhile('ours', to, () => chatWhile(from, to, chatting))
+    : { latencies: [], traces: [], after: [] };
   await stopProfile(profiling);
   const verified = await done;
   const { got } = await probeState(to);
@@ -355,6 +408,56 @@ async function clockOffset(a: Page, b: Page): Promise<{ offset: number; error: n
 
 const sumOf = (snapshot: CpuSnapshot) =>
   [...snapshot].filter(([k]) => k.endsWith('(process)')).reduce((a, [, ms]) => a + ms, 0) / 1000;
+
+/**
+ * Per phase: the machine's busy share of its cores, and for the threads a chat message passes through, CPU
+ * ms and ms spent ready but waiting for a core (run-queue delay), per second of the phase.
+ */
+type Phase = 'idle call' | 'raw' | 'ours' | 'quiet' | 'chat only';
+const phases = new Map<
+  Phase,
+  { cpu: CpuSnapshot; wait: CpuSnapshot; busy: number; all: number; steal: number; ms: number }
+>();
+function meter(): (phase: Phase) => void {
+  const cpu0 = cpuSnapshot();
+  const wait0 = cpuSnapshot(process.pid, 'wait');
+  const m0 = machineCpu();
+  const t0 = Date.now();
+  return (phase) => {
+    const m1 = machineCpu();
+    const p = phases.get(phase) ?? { cpu: new Map(), wait: new Map(), busy: 0, all: 0, steal: 0, ms: 0 };
+    addInto(p.cpu, cpuDelta(cpu0, cpuSnapshot()));
+    addInto(p.wait, cpuDelta(wait0, cpuSnapshot(process.pid, 'wait')));
+    p.busy += m1.busy - m0.busy;
+    p.all += m1.busy + m1.idle + m1.steal - (m0.busy + m0.idle + m0.steal);
+    p.steal += m1.steal - m0.steal;
+    p.ms += Date.now() - t0;
+    phases.set(phase, p);
+  };
+}
+
+const THREADS = [
+  'guest renderer main',
+  'host extension main',
+  'guest renderer WebRTC_W_and_N',
+  'host extension WebRTC_W_and_N',
+  'guest network Chrome_ChildIOT',
+  'host network Chrome_ChildIOT',
+];
+
+function printPhases(): void {
+  console.log(
+    'the machine by phase: cores busy (of 2), steal; per thread CPU ms/s and ms/s waiting for a core (run queue):',
+  );
+  for (const [phase, p] of phases) {
+    const perS = (ms: number) => ((ms * 1000) / p.ms).toFixed(0);
+    console.log(
+      `  ${phase.padEnd(10)} ${(p.ms / 1000).toFixed(0).padStart(4)} s: busy ${((2 * p.busy) / p.all).toFixed(2)} ` +
+        `cores, steal ${((100 * p.steal) / p.all).toFixed(1)}%; ` +
+        THREADS.map((t) => `${t} ${perS(p.cpu.get(t) ?? 0)}/${perS(p.wait.get(t) ?? 0)}`).join(', '),
+    );
+  }
+}
 
 const load = () =>
   loadavg()
@@ -428,7 +531,9 @@ async function main(): Promise<void> {
     const measured = async <T>(variant: Variant, from: Page, to: Page, run: () => Promise<T>): Promise<T> => {
       const before = cpuSnapshot();
       const t0 = Date.now();
+      const phase = meter();
       const result = await run();
+      phase(variant);
       const t1 = Date.now();
       addInto(cpu[variant], cpuDelta(before, cpuSnapshot()));
       wall[variant] += t1 - t0;
@@ -465,7 +570,9 @@ async function main(): Promise<void> {
       // Nobody chatting for CHAT_ACTIVE_MS: the file has its whole window again.
       const idleBefore = cpuSnapshot();
       const idleStart = Date.now();
+      const idlePhase = meter();
       await new Promise((r) => setTimeout(r, CHAT_ACTIVE_MS + 1000));
+      idlePhase('idle call');
       addInto(idleCpu, cpuDelta(idleBefore, cpuSnapshot()));
       idleMs += Date.now() - idleStart;
       const q = await measured('quiet', from, to, () => oursRun(from, to, `quiet-${run}.bin`, false));
@@ -483,8 +590,12 @@ async function main(): Promise<void> {
     // (500 messages), which each new message lays out again.
     const lateBefore = cpuSnapshot();
     const lateStart = Date.now();
-    const lateRun = await chatWhile(join, panel, new Promise((r) => setTimeout(r, 10_000)));
+    const latePhase = meter();
+    const lateRun = await traceWhile('chat only', panel, () =>
+      chatWhile(join, panel, new Promise((r) => setTimeout(r, 10_000))),
+    );
     const lateCpu = cpuDelta(lateBefore, cpuSnapshot());
+    latePhase('chat only');
     const lateMs = Date.now() - lateStart;
     const lost = [...busyChat, ...idleChat, ...rawChat, ...lateRun.latencies].filter(
       (v) => v === Infinity,
@@ -574,6 +685,8 @@ async function main(): Promise<void> {
             `max ${Math.max(0, ...list).toFixed(0)} ms`,
         );
       }
+    printPhases();
+    printTraces();
     if (PROFILE) {
       console.log(`receiving page's main thread during our transfers (sampled ${profiledMs.toFixed(0)} ms):`);
       for (const [key, ms] of [...profileTotals].sort((a, b) => b[1] - a[1]).slice(0, 25))

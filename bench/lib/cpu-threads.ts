@@ -31,7 +31,16 @@ function parseStat(stat: string): { comm: string; ppid: number; ticks: number } 
   };
 }
 
-export function cpuSnapshot(root = process.pid): CpuSnapshot {
+/** A thread's time waiting on a run queue for a core (ns; /proc/…/schedstat, second field). */
+function runDelayNs(schedstat: string | undefined): number {
+  return Number(schedstat?.split(' ')[1] ?? 0);
+}
+
+/**
+ * `cpu`: CPU ms by thread (and `(process)` totals). `wait`: ms each thread was ready to run but waited for a
+ * core (run-queue delay): what a loaded machine adds to every task's wall time.
+ */
+export function cpuSnapshot(root = process.pid, measure: 'cpu' | 'wait' = 'cpu'): CpuSnapshot {
   const parent = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -65,7 +74,7 @@ export function cpuSnapshot(root = process.pid): CpuSnapshot {
         .find((a) => a.startsWith('--utility-sub-type='))
         ?.slice(19)
         .split('.')[0] ?? (kind === 'renderer' && args.includes('--extension-process') ? 'extension' : kind);
-    const own = read(`/proc/${pid}/stat`);
+    const own = measure === 'cpu' ? read(`/proc/${pid}/stat`) : undefined;
     if (own) {
       // The process's own counters keep the time of threads that ended (a hashing worker is terminated).
       const key = `${browser} ${type} (process)`;
@@ -83,7 +92,9 @@ export function cpuSnapshot(root = process.pid): CpuSnapshot {
       const { comm, ticks } = parseStat(stat);
       // Numbered pools (ThreadPoolForeg, …) are summed under one name.
       const key = `${browser} ${type} ${tid === String(pid) ? 'main' : comm.replace(/\d+$/, '')}`;
-      snapshot.set(key, (snapshot.get(key) ?? 0) + ticks * TICK_MS);
+      const ms =
+        measure === 'cpu' ? ticks * TICK_MS : runDelayNs(read(`/proc/${pid}/task/${tid}/schedstat`)) / 1e6;
+      snapshot.set(key, (snapshot.get(key) ?? 0) + ms);
     }
   }
   return snapshot;
@@ -101,4 +112,15 @@ export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
 
 export function addInto(total: CpuSnapshot, more: CpuSnapshot): void {
   for (const [key, ms] of more) total.set(key, (total.get(key) ?? 0) + ms);
+}
+
+/** The whole machine's CPU time (ms) by state from /proc/stat, to tell how busy its cores were. */
+export function machineCpu(): { busy: number; idle: number; steal: number } {
+  const f = (read('/proc/stat') ?? '').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  return {
+    busy: (user + nice + system + irq + softirq) * TICK_MS,
+    idle: (idle + iowait) * TICK_MS,
+    steal: steal * TICK_MS,
+  };
 }
