@@ -14,6 +14,7 @@ import {
   LOW_WATER_BYTES,
   MAX_RECEIVE_BYTES,
   PIECE_BYTES,
+  PROGRESS_EVERY_MS,
   QUIET_LIMITS,
 } from './limits.js';
 import type { FileNotice } from './notices.js';
@@ -678,10 +679,10 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
     t.rateBytes = t.bytes;
   }
 
-  /** Progress is told at most every 100 ms; phases at once. */
+  /** Progress is told at most every PROGRESS_EVERY_MS; phases at once. */
   #emit(force: boolean): void {
     const now = this.#o.timers.now();
-    if (!force && now - this.#lastEmit < 100) return;
+    if (!force && now - this.#lastEmit < PROGRESS_EVERY_MS) return;
     this.#lastEmit = now;
     this.emit('change');
   }

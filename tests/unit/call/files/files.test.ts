@@ -403,6 +403,27 @@ describe('Files: a transfer through fake channels with a slow consumer', () => {
     expect(a.transfers[0]!.phase).toBe('done');
   });
 
+  it('progress is told a few times a second on both sides, not on every chunk or ack', async () => {
+    const { a, b, aToB, timers } = pair();
+    a.send(blobOf(randomBytes(4 * 1024 * 1024)));
+    b.accept(b.transfers[0]!.key);
+    // When each side said `change` while its transfer kept running (a page re-renders its list each time).
+    const told = { a: [] as number[], b: [] as number[] };
+    a.on('change', () => a.transfers[0]!.phase === 'running' && told.a.push(timers.now()));
+    b.on('change', () => b.transfers[0]!.phase === 'running' && told.b.push(timers.now()));
+    // One chunk every 10 ms: 64 chunks (32 acks) over 640 ms.
+    for (let i = 0; i < 10_000 && b.transfers[0]!.phase === 'running'; i++) {
+      await turn();
+      aToB.drain(1);
+      timers.advance(10);
+    }
+    expect(b.transfers[0]!.phase).toBe('done');
+    for (const at of [told.a, told.b]) {
+      expect(at.length).toBeGreaterThanOrEqual(2); // it still moves
+      for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(250);
+    }
+  });
+
   it('Decline: nothing is sent, the sender is told', async () => {
     const { a, b, aToB } = pair();
     a.send(blobOf(randomBytes(1000)));
