@@ -9,6 +9,7 @@
  * Chat runs beside our transfer for its first BENCH_CHAT_S; "chat beside" MB/s is the file's rate over that time.
  *   BENCH_RUNS=3 (transfers per variant)   BENCH_MIB=100   BENCH_CHAT_S=20
  *   BENCH_PROFILE=1: where the receiving page's main thread goes during our transfers (CDP sampling profiler)
+ *   BENCH_DIST= BENCH_JOIN_DIR=: measure another build (default: this checkout's dist/ and dist-web/join)
  *   BENCH_TRACE=1: the receiving page's main thread during raw and our chatted transfers, from a trace (tasks'
  *   wall against CPU time, self time by kind of work)
  */
@@ -19,12 +20,14 @@ import type { CDPSession, Page } from 'playwright-core';
 import { joinCall, startWaitingCall } from '../tests/support/call-flow.js';
 import { CHAT_ACTIVE_MS } from '../src/call/files/limits.js';
 import { DIST, launchPlain, launchWithExtension } from '../tests/support/chromium.js';
-import { startServer } from '../tests/support/server.js';
+import { JOIN_DIR, startServer } from '../tests/support/server.js';
 import { PROBE, traces, type ChatTrace, type ProbeState } from './lib/channel-probe.js';
 import { addInto, cpuDelta, cpuSnapshot, machineCpu, type CpuSnapshot } from './lib/cpu-threads.js';
 import { formatRow, HEADER, summarize } from './lib/summary.js';
 import { startTrace, stopTrace, type MainThreadSummary } from './lib/main-thread-trace.js';
 
+const EXT_DIR = process.env.BENCH_DIST ?? DIST;
+const JOIN_PAGE_DIR = process.env.BENCH_JOIN_DIR ?? JOIN_DIR;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const TRACE = process.env.BENCH_TRACE === '1';
@@ -122,7 +125,7 @@ async function stopProfile(cdp: CDPSession | undefined): Promise<void> {
 }
 
 /** The product's hashing worker, as both builds emit it (src/web/sha256-worker.ts). */
-const WORKER_FILE = readdirSync(resolve(DIST, 'assets')).find((f) => /^sha256-worker-.*\.js$/.test(f));
+const WORKER_FILE = readdirSync(resolve(EXT_DIR, 'assets')).find((f) => /^sha256-worker-.*\.js$/.test(f));
 const HASH_MIB = 50;
 
 /**
@@ -466,8 +469,11 @@ const load = () =>
 
 async function main(): Promise<void> {
   const startLoad = load();
-  const server = await startServer();
-  const [host, guest] = await Promise.all([launchWithExtension({ serverUrl: server.url }), launchPlain()]);
+  const server = await startServer({ JOIN_DIR: JOIN_PAGE_DIR });
+  const [host, guest] = await Promise.all([
+    launchWithExtension({ serverUrl: server.url, dist: EXT_DIR }),
+    launchPlain(),
+  ]);
   await Promise.all([host.context.addInitScript(PROBE), guest.page.context().addInitScript(PROBE)]);
   try {
     const panel = await host.open('sidepanel.html');
@@ -605,6 +611,7 @@ async function main(): Promise<void> {
     const idle = summarize(idleChat.filter(Number.isFinite));
     const busy = summarize(busyChat.filter(Number.isFinite));
     const besideRaw = summarize(rawChat.filter(Number.isFinite));
+    console.log(`build: ${EXT_DIR} and ${JOIN_PAGE_DIR}`);
     console.log(`load average (1/5/15 min) at the start ${startLoad}, at the end ${load()}`);
     console.log(
       `clocks: side panel − join page ${clocks.offset.toFixed(2)} ms (± ${clocks.error.toFixed(2)} ms)`,

@@ -54,9 +54,12 @@ export async function launchWithExtension(
     loopback?: boolean;
     /** The browser's language (its menus, and what it asks web sites for), e.g. 'tr'. */
     lang?: string;
+    /** The built extension to load (default: this checkout's dist/; a benchmark may compare another build). */
+    dist?: string;
   } = {},
 ): Promise<ExtensionBrowser> {
-  if (!existsSync(join(DIST, 'manifest.json')))
+  const dist = options.dist ?? DIST;
+  if (!existsSync(join(dist, 'manifest.json')))
     throw new Error('dist/ is missing: run `npm run build` first');
   const profile = mkdtempSync(join(tmpdir(), 'diyalog-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -70,8 +73,8 @@ export async function launchWithExtension(
         autoGrant: !options.capture && (options.autoGrantMedia ?? true),
         loopback: options.loopback ?? true,
       }),
-      `--disable-extensions-except=${DIST}`,
-      `--load-extension=${DIST}`,
+      `--disable-extensions-except=${dist}`,
+      `--load-extension=${dist}`,
       '--remote-debugging-port=0',
     ],
     viewport: { width: 420, height: 760 },
