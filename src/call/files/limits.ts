@@ -82,9 +82,10 @@ export const PACE_BURST_BYTES = 2 * (CHUNK_BYTES + 12);
 export const ACK_EVERY_BYTES = 128 * 1024;
 /**
  * A transfer's progress (bytes, speed, time left) is told at most this often; phases at once. Each time both
- * pages lay out and paint their transfer list: with 100 ms, the receiving page painted 24 times a second
- * during a transfer with chat against 12 with chat alone, and layout, pre-paint, paint and commit were 47 % of
- * its main thread's CPU (bench:transfer BENCH_TRACE=1, 2 cores, load 2-9). 4 a second still reads as moving.
+ * pages lay out and paint their transfer list. With 100 ms the receiving page painted 23-24 times a second
+ * during a transfer with chat (12 with chat alone); with 250 ms, 20, but its main thread's CPU stayed the
+ * same (1501 ms over 22 s against 1489 and 1530 ms; bench:transfer BENCH_TRACE=1): progress is not what
+ * holds it. 4 a second still reads as moving.
  */
 export const PROGRESS_EVERY_MS = 250;
 /**
