@@ -6,6 +6,8 @@ import type { CallError } from './errors.js';
  *   guest: idle → preparing → ready → connecting → connected → ended
  * A connected call whose media path breaks goes `reconnecting` (ICE restarts) and back to `connected`; after
  * the give-up limit it is `lost` (restarts stop, the call is kept) until "Try again" or a hang-up.
+ * A room's call still connecting goes back to `waiting` when everyone it was connecting to dropped and did not
+ * come back (mesh/away.ts); someone's offer takes it to `connecting` again, as a host's.
  * Any phase before `ended` can fail; `ended` and `failed` are final (a new call is a new machine).
  */
 export type Role = 'host' | 'guest';
@@ -32,6 +34,8 @@ export type CallEvent =
   | { readonly type: 'hangup' }
   | { readonly type: 'remote-hangup' }
   | { readonly type: 'peer-gone' }
+  /** A room's joiner still connecting whose every other member dropped and did not come back (mesh/away.ts). */
+  | { readonly type: 'alone' }
   | { readonly type: 'fail'; readonly error: CallError };
 
 export const initialState: CallState = { phase: 'idle' };
@@ -70,6 +74,8 @@ export function nextState(state: CallState, event: CallEvent): CallState {
         : state;
     case 'peer-gone':
       return isLive(state) ? { phase: 'ended', reason: 'peer-left' } : state;
+    case 'alone':
+      return state.phase === 'connecting' ? { phase: 'waiting' } : state;
     case 'fail':
       return { phase: 'failed', error: event.error };
   }

@@ -138,6 +138,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.#mesh.on('links', (state, lastEnded) => this.#onLinks(state, lastEnded));
     this.#mesh.on('link', (id, state) => this.emit('link', id, state));
     this.#mesh.on('unreachable', (error) => this.#fail(error));
+    this.#mesh.on('alone', () => this.#dispatch({ type: 'alone' }));
     this.#signaling.on('message', (message) => this.#relay.enqueue(() => this.#onServerMessage(message)));
     this.#signaling.on('roster', (members) => this.#relay.enqueue(() => this.#onRoster(members)));
     this.#signaling.on('drop', () => {
@@ -410,6 +411,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     const src = message.src;
     if (message.type === 'ROOM-JOIN') {
       this.#roster.add(src);
+      this.#mesh.joined(src);
       this.emit('change');
       return;
     }

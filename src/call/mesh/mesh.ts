@@ -13,6 +13,7 @@ import { uplinkBudgetKbps, uplinkCapKbps } from '../quality/uplink-budget.js';
 import type { Roster } from '../roster.js';
 import type { SealedSignals } from '../seal.js';
 import type { SealedRelay } from '../sealed-relay.js';
+import { Away } from './away.js';
 import { checkPair, PairAttempts } from './pair-watch.js';
 
 export interface MeshOptions<S extends MediaStreamLike> {
@@ -48,6 +49,11 @@ export type MeshEvents = {
   link: [id: string, state: LinkState];
   /** Nobody is left to connect to while the call is connecting: it fails with this. */
   unreachable: [CallError];
+  /**
+   * Those we were still connecting to in a room dropped their sockets and did not come back (see away.ts),
+   * and nobody else is in the room: we wait for someone to join.
+   */
+  alone: [];
 };
 
 /**
@@ -64,6 +70,8 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   /** Rebuilds and retries of each pair in a row: the next attempt backs off. */
   readonly #attempts = new PairAttempts();
   readonly #timers = new Set<TimerHandle>();
+  /** Those whose socket dropped while our pair with them was still connecting, waited for (away.ts). */
+  readonly #away: Away;
   #serial = 0;
   /** In the call: the host from the start, a guest from "Join call". */
   #joined = false;
@@ -74,6 +82,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   constructor(options: MeshOptions<S>) {
     super();
     this.#o = options;
+    this.#away = new Away(options.timers);
   }
 
   get size(): number {
@@ -155,8 +164,10 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   signals(src: string, body: SealedSignals): void {
     if (this.#closed) return;
     const { roster, relay } = this.#o;
+    // Someone we waited for is back: what we sent while they were away never arrived (see joined()).
+    const wasAway = this.#away.back(src);
     if (body.hello) {
-      const wasIn = roster.inCall(src);
+      const wasIn = roster.inCall(src) && !wasAway;
       roster.enter(src);
       if (!this.#joined) return;
       // The larger id waits for an offer: it tells the joiner it is here (the smaller one just offers).
@@ -206,6 +217,8 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     // restarts at once).
     const link = this.#links.get(src);
     if (link && isLinkLive(link.state)) return link.undelivered();
+    // Someone we wait for (away.ts): our signals to them wait for their return, or their deadline.
+    if (this.#away.has(src)) return;
     roster.remove(src);
     if (link) this.#dropLink(link);
     if (this.#o.phase() === 'connecting' && this.#links.size === 0 && roster.others().length === 0)
@@ -219,10 +232,28 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   left(src: string, reason: LeaveReason): void {
     if (this.#closed) return;
     const link = this.#links.get(src);
+    if (reason === 'gone' && this.#waitsFor(src, link)) {
+      this.#away.start(src, () => this.#awayTooLong(src));
+      return this.emit('change');
+    }
+    this.#away.back(src);
     if (!link || !isLinkLive(link.state)) this.#o.roster.remove(src);
     if (!link) return this.#goneWithoutLink(src);
     if (reason === 'gone') link.socketClosed();
     else link.remoteHungUp();
+  }
+
+  /**
+   * `src` registered in the room (again). Someone we waited for is back: a pair of which we make the offer
+   * starts afresh (the offers we sent while they were away were not delivered); of the others, they offer.
+   */
+  joined(src: string): void {
+    if (this.#closed || !this.#away.back(src)) return;
+    const link = this.#links.get(src);
+    if (link?.initiator && link.state.phase === 'connecting') {
+      this.#dropLink(link);
+      this.#connectTo(src);
+    }
   }
 
   /** Signaling is back after a drop: every link sends what waited and restarts ICE at once if it needs to. */
@@ -243,6 +274,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#away.clear();
     for (const handle of this.#timers) this.#o.timers.clearTimeout(handle);
     this.#timers.clear();
     for (const link of this.#links.values()) link.close();
@@ -266,6 +298,34 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
         this.#connectTo(id);
       }
     }
+  }
+
+  /**
+   * A room's member whose socket dropped (LEAVE 'gone') while our call is still connecting and our pair
+   * with them has not connected yet: a page held on a loaded machine loses its socket and is back seconds
+   * later (bench:mesh), and failing our call then threw away pairs about to connect. The pair stays (its
+   * watch goes on rebuilding and retrying, with back-off) until they are back or AWAY_MS passes. A 1:1
+   * call (nobody else in the room) ends or fails as it always did.
+   */
+  #waitsFor(src: string, link: PeerLink<S> | undefined): boolean {
+    const { roster } = this.#o;
+    if (this.#o.phase() !== 'connecting' || !roster.has(src) || roster.others().length < 2) return false;
+    return link ? link.state.phase === 'connecting' : this.#failedPair?.id === src;
+  }
+
+  /** Someone we waited for did not come back in time: they left. Alone in the room, we wait for others. */
+  #awayTooLong(src: string): void {
+    if (this.#closed) return;
+    const link = this.#links.get(src);
+    if (link && isLinkLive(link.state)) return;
+    this.#o.roster.remove(src);
+    this.#attempts.reset(src);
+    if (this.#failedPair?.id === src) this.#failedPair = undefined;
+    if (link) this.#dropLink(link);
+    const { roster } = this.#o;
+    if (this.#o.phase() === 'connecting' && this.#links.size === 0 && roster.others().length === 0)
+      return this.emit('alone');
+    this.emit('change');
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   tileTrouble,
 } from '../../../../src/call/call.js';
 import { newId, type RandomBytes } from '../../../../src/call/ids.js';
+import { AWAY_MS } from '../../../../src/call/mesh/away.js';
 import type { Invite } from '../../../../src/call/link.js';
 import { deriveKey, seal } from '../../../../src/call/seal.js';
 import { en } from '../../../../src/ui/text/en.js';
@@ -692,4 +693,81 @@ describe('a room on a starved machine', () => {
     await timers.advanceSettling(200);
     expect(c.call.state.phase === 'failed' && c.call.state.error.kind).toBe('server-unreachable');
   });
+
+  /** c joins a and b, whose pairs with c exchange descriptions but cannot connect; then a's and b's sockets drop. */
+  async function everyoneDropsWhileJoining(
+    end: 'largest' | 'smallest',
+  ): Promise<[Person, Person, Person, number]> {
+    const [a, b] = (await room(2)) as [Person, Person];
+    const c = person('guest', undefined, idAt(end));
+    network.connectable = false;
+    await c.call.start();
+    c.call.join();
+    const withC = (p: FakePeer) => p.stream === c.stream || p.remote?.stream === c.stream;
+    await until(() => expect(network.peers.filter((p) => withC(p) && p.checking)).toHaveLength(4));
+    // When c hears that a and b are gone.
+    const leaves: number[] = [];
+    const socket = socketOf(c);
+    const deliver = socket.serverSend.bind(socket);
+    socket.serverSend = (message: unknown) => {
+      if ((message as { type?: unknown }).type === 'LEAVE') leaves.push(timers.now());
+      deliver(message);
+    };
+    // a's and b's pages are held: their sockets drop (the server tells c both are gone) and cannot come back yet.
+    server.unreachable = true;
+    socketOf(a).serverClose(1006, '');
+    socketOf(b).serverClose(1006, '');
+    await until(async () => {
+      await timers.advanceSettling(10);
+      expect(leaves).toHaveLength(2);
+    });
+    return [a, b, c, leaves[0]!];
+  }
+
+  it.each(['largest', 'smallest'] as const)(
+    'a joiner (id the %s) whose every pending pair drops its socket waits for them, and connects once they are back',
+    async (end) => {
+      const [a, b, c, droppedAt] = await everyoneDropsWhileJoining(end);
+      await timers.advanceSettling(8000);
+      expect(c.call.state.phase).toBe('connecting');
+      expect(c.call.snapshot.participants.map((p) => p.phase)).toEqual(['connecting', 'connecting']);
+      expect(statusText(en, callStatus(c.call.snapshot))).toBe('Connecting…');
+      // Their pages run again: their sockets come back (the backoff's next attempt), and the pairs connect.
+      server.unreachable = false;
+      network.connectable = true;
+      await until(async () => {
+        await timers.advanceSettling(500);
+        expectFullMesh([a, b, c]);
+      });
+      expect(timers.now() - droppedAt).toBeLessThan(AWAY_MS);
+      await expectOnePeerPerPair([a, b, c]);
+      expect(c.events.filter((e) => e.startsWith('left'))).toEqual([]);
+    },
+  );
+
+  it.each(['largest', 'smallest'] as const)(
+    'a joiner (id the %s) whose every pending pair drops for longer than the wait is alone in the room, waiting, not failed; they connect when they come',
+    async (end) => {
+      const [a, b, c, droppedAt] = await everyoneDropsWhileJoining(end);
+      await timers.advanceSettling(droppedAt + AWAY_MS - 100 - timers.now());
+      expect(c.call.state.phase).toBe('connecting');
+      expect(c.call.snapshot.othersInRoom).toBe(2);
+      await timers.advanceSettling(200);
+      expect(c.call.state.phase).toBe('waiting');
+      expect(c.call.snapshot.participants).toEqual([]);
+      expect(c.call.snapshot.othersInRoom).toBe(0);
+      expect(statusText(en, callStatus(c.call.snapshot))).toBe('Waiting for someone to join');
+      // Much later, still waiting (nothing fails it).
+      await timers.advanceSettling(60_000);
+      expect(c.call.state.phase).toBe('waiting');
+      // a and b come back after all: they join c as anyone joining a room does.
+      server.unreachable = false;
+      network.connectable = true;
+      await until(async () => {
+        await timers.advanceSettling(500);
+        expectFullMesh([a, b, c]);
+      });
+      await expectOnePeerPerPair([a, b, c]);
+    },
+  );
 });
