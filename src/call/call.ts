@@ -20,13 +20,14 @@ import { Mesh } from './mesh/mesh.js';
 import { iceServersUrl, type Invite } from './link.js';
 import { LocalMedia, type ShareSource } from './media/local-media.js';
 import { boundName } from './names.js';
-import type { MediaStreamLike, TimerHandle } from './ports.js';
+import type { MediaStreamLike } from './ports.js';
 import type { ServerMessage } from './protocol.js';
 import type { StatsInput } from './quality/stats.js';
 import { Roster } from './roster.js';
 import { deriveKey } from './seal.js';
 import { SealedRelay } from './sealed-relay.js';
 import { SignalingClient } from './signaling.js';
+import { TimerGroup } from './timer-group.js';
 
 export type { ShareSource } from './media/local-media.js';
 export {
@@ -79,7 +80,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   /** When our signaling socket dropped (undefined while it is open). */
   #signalingDownAt: number | undefined;
   #state: CallState = initialState;
-  #timers = new Set<TimerHandle>();
+  readonly #timers: TimerGroup;
   #released = false;
   #autoFallback: boolean;
 
@@ -88,6 +89,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     this.role = options.role;
     this.invite = options.invite;
     this.#ports = options.ports;
+    this.#timers = new TimerGroup(options.ports.timers);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
     this.#reconnectLimitMs = options.reconnectLimitMs;
     this.#autoFallback = options.autoFallback ?? true;
@@ -450,7 +452,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   async #loadIceServers(): Promise<void> {
     const ttlMs = await this.#ice.load();
     if (this.role === 'host' && ttlMs > 0) {
-      this.#after(ttlMs / 2, () => {
+      this.#timers.after(ttlMs / 2, () => {
         if (this.#state.phase === 'waiting') void this.#loadIceServers();
       });
     }
@@ -464,7 +466,7 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
    * trying, and the call fails only once signaling itself has been unreachable for the limit.
    */
   #armConnectTimeout(ms = this.#connectTimeoutMs): void {
-    this.#after(ms, () => {
+    this.#timers.after(ms, () => {
       if (this.#state.phase !== 'connecting') return;
       if (this.#roster.others().length < 2)
         return this.#fail(new CallError('connection-failed', 'timed out'));
@@ -483,19 +485,10 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
     });
   }
 
-  #after(ms: number, fn: () => void): void {
-    const handle = this.#ports.timers.setTimeout(() => {
-      this.#timers.delete(handle);
-      fn();
-    }, ms);
-    this.#timers.add(handle);
-  }
-
   /** Releases camera, peer links, socket and timers; safe to call more than once. */
   #release(): void {
     if (this.#released) return;
     this.#released = true;
-    for (const handle of this.#timers) this.#ports.timers.clearTimeout(handle);
     this.#timers.clear();
     this.#mesh.close();
     this.#local.stop();

@@ -1,4 +1,5 @@
-import type { TimerHandle, Timers } from '../ports.js';
+import { NamedTimers } from '../link/named-timers.js';
+import type { Timers } from '../ports.js';
 
 /**
  * How long a group call still connecting waits for someone whose signaling socket dropped (LEAVE 'gone')
@@ -11,9 +12,11 @@ export const AWAY_MS = 20_000;
 
 /** People whose socket dropped while our pair with them was still connecting, each with a deadline. */
 export class Away {
-  readonly #deadlines = new Map<string, TimerHandle>();
+  readonly #deadlines: NamedTimers;
 
-  constructor(private readonly timers: Timers) {}
+  constructor(timers: Timers) {
+    this.#deadlines = new NamedTimers(timers);
+  }
 
   has(id: string): boolean {
     return this.#deadlines.has(id);
@@ -21,24 +24,17 @@ export class Away {
 
   /** Waits for `id` (from the first drop on): `gone` runs if they are not back within AWAY_MS. */
   start(id: string, gone: () => void): void {
-    if (this.#deadlines.has(id)) return;
-    const handle = this.timers.setTimeout(() => {
-      this.#deadlines.delete(id);
-      gone();
-    }, AWAY_MS);
-    this.#deadlines.set(id, handle);
+    if (!this.#deadlines.has(id)) this.#deadlines.schedule(id, AWAY_MS, gone);
   }
 
   /** They are back (a signal, or their socket registered again): no deadline any more. */
   back(id: string): boolean {
-    if (!this.#deadlines.has(id)) return false;
-    this.timers.clearTimeout(this.#deadlines.get(id));
-    this.#deadlines.delete(id);
-    return true;
+    const waited = this.#deadlines.has(id);
+    this.#deadlines.cancel(id);
+    return waited;
   }
 
   clear(): void {
-    for (const handle of this.#deadlines.values()) this.timers.clearTimeout(handle);
     this.#deadlines.clear();
   }
 }

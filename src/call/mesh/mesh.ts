@@ -7,12 +7,13 @@ import type { IceConfig } from '../ice-config.js';
 import { isLinkLive, type LinkState } from '../link/link-machine.js';
 import { PeerLink } from '../link/peer-link.js';
 import type { LocalMedia } from '../media/local-media.js';
-import type { MediaStreamLike, PeerFactory, TimerHandle, Timers } from '../ports.js';
+import type { MediaStreamLike, PeerFactory, Timers } from '../ports.js';
 import type { LeaveReason } from '../protocol.js';
 import { uplinkBudgetKbps, uplinkCapKbps } from '../quality/uplink-budget.js';
 import type { Roster } from '../roster.js';
 import type { SealedSignals } from '../seal.js';
 import type { SealedRelay } from '../sealed-relay.js';
+import { TimerGroup } from '../timer-group.js';
 import { Away } from './away.js';
 import { checkPair, PairAttempts } from './pair-watch.js';
 
@@ -69,7 +70,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   readonly #met = new Set<string>();
   /** Rebuilds and retries of each pair in a row: the next attempt backs off. */
   readonly #attempts = new PairAttempts();
-  readonly #timers = new Set<TimerHandle>();
+  readonly #timers: TimerGroup;
   /** Those whose socket dropped while our pair with them was still connecting, waited for (away.ts). */
   readonly #away: Away;
   #serial = 0;
@@ -83,6 +84,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     super();
     this.#o = options;
     this.#away = new Away(options.timers);
+    this.#timers = new TimerGroup(options.timers);
   }
 
   get size(): number {
@@ -275,7 +277,6 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#away.clear();
-    for (const handle of this.#timers) this.#o.timers.clearTimeout(handle);
     this.#timers.clear();
     for (const link of this.#links.values()) link.close();
   }
@@ -371,7 +372,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   ): void {
     const { timers } = this.#o;
     const dueAt = timers.now() + waitMs;
-    this.#after(waitMs, () => {
+    this.#timers.after(waitMs, () => {
       if (this.#links.get(link.remoteId) !== link || link.state.phase !== 'connecting') return;
       const verdict = checkPair({
         now: timers.now(),
@@ -472,7 +473,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
       if (state.phase === 'failed' && link.initiator && roster.has(id)) {
         const retryMs = this.#attempts.retryMs(id);
         this.#attempts.failed(id);
-        this.#after(retryMs, () => this.#connectTo(id));
+        this.#timers.after(retryMs, () => this.#connectTo(id));
       }
       if (this.#links.size === 0) return this.#lastLinkEnded(id, state);
     }
@@ -489,13 +490,5 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
       return;
     }
     this.emit('links', state, true);
-  }
-
-  #after(ms: number, fn: () => void): void {
-    const handle = this.#o.timers.setTimeout(() => {
-      this.#timers.delete(handle);
-      fn();
-    }, ms);
-    this.#timers.add(handle);
   }
 }
