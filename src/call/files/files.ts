@@ -3,23 +3,28 @@ import type { ChatRoom } from '../chat/chat.js';
 import { Emitter } from '../emitter.js';
 import type { LinkState } from '../link/link-machine.js';
 import type { Timers } from '../ports.js';
-import { decodeChunk, encodeChunk, type FileChannelLike, type FileSource } from './channel.js';
-import {
-  ACK_EVERY_BYTES,
-  CHAT_ACTIVE_MS,
-  CHAT_LIMITS,
-  CHUNK_BYTES,
-  type FlowLimits,
-  HEADER_BYTES,
-  LOW_WATER_BYTES,
-  MAX_RECEIVE_BYTES,
-  PIECE_BYTES,
-  PROGRESS_EVERY_MS,
-  QUIET_LIMITS,
-} from './limits.js';
-import type { FileNotice } from './notices.js';
+import type { FileChannelLike, FileSource } from './channel.js';
+import { chatting, type FileLink, wake } from './file-link.js';
+import { LOW_WATER_BYTES, MAX_RECEIVE_BYTES, PROGRESS_EVERY_MS } from './limits.js';
+import { type FileNotice, NoticeLog } from './notices.js';
 import { ChatPacing } from './pacing.js';
-import type { NewSha256, Sha256Stream } from './sha256.js';
+import { onFileFrame, type ReceiveContext } from './receive.js';
+import { pump, type PumpContext, unreadBy } from './send-pump.js';
+import type { NewSha256 } from './sha256.js';
+import {
+  ACTIVE,
+  FINAL,
+  newTransfer,
+  type Outgoing,
+  type Transfer,
+  type TransferInit,
+  type TransferPhase,
+  type TransferView,
+  transferView,
+  updateRate,
+} from './transfer.js';
+
+export type { TransferPhase, TransferView } from './transfer.js';
 
 /** The call as the files feature sees it: the chat's view plus each link's file channel. */
 export interface FilesRoom extends ChatRoom {
@@ -46,90 +51,11 @@ export interface FilesOptions<Part = Uint8Array> {
   readonly keep?: (piece: Uint8Array<ArrayBuffer>) => Part;
 }
 
-/**
- * offered: waits for our Accept/Decline · waiting: our offer waits for theirs · running · paused: the link
- * is down (it resumes from the last confirmed offset) · done: verified (in) or confirmed (out).
- */
-export type TransferPhase =
-  'offered' | 'waiting' | 'running' | 'paused' | 'done' | 'declined' | 'cancelled' | 'failed';
-
-export interface TransferView {
-  readonly key: string;
-  readonly direction: 'in' | 'out';
-  readonly peer: string;
-  /** Undefined: they gave no name. */
-  readonly peerName: string | undefined;
-  readonly name: string;
-  readonly size: number;
-  readonly mime: string;
-  readonly phase: TransferPhase;
-  /** Received (in) or confirmed by the receiver (out). */
-  readonly bytes: number;
-  readonly bytesPerSecond: number | undefined;
-  readonly secondsLeft: number | undefined;
-  /** Why it stopped, or what was refused along the way. */
-  readonly message: FileNotice | undefined;
-}
-
 export type FilesEvents<Part = Uint8Array> = {
   change: [];
   /** A file arrived whole and verified: its pieces in order, as `keep` made them (the feature keeps none). */
   received: [key: string, parts: Part[], view: TransferView];
 };
-
-/** What an offer of one file shares among its transfers (one per participant): the file and its hash. */
-interface Outgoing {
-  readonly file: FileSource;
-  /** Fed each piece once, in order, by whichever transfer has sent it first. */
-  readonly hash: Sha256Stream;
-  /** Bytes given to `hash` so far. */
-  fed: number;
-  digest: Promise<string> | undefined;
-}
-
-interface Transfer<Part> {
-  readonly key: string;
-  readonly id: string;
-  readonly n: number;
-  readonly direction: 'in' | 'out';
-  readonly peer: string;
-  readonly name: string;
-  readonly size: number;
-  readonly mime: string;
-  /** Out: the file and its hash. */
-  readonly out: Outgoing | undefined;
-  /** In: the SHA-256 of the bytes received so far, whole pieces in order (from Accept on). */
-  hash: Sha256Stream | undefined;
-  phase: TransferPhase;
-  bytes: number;
-  /** Out: bytes queued on the channel so far. */
-  sent: number;
-  /** In: the digest the sender announced. */
-  digest: string | undefined;
-  epoch: number;
-  /** In: whole pieces received so far, and the piece being filled. */
-  parts: Part[];
-  piece: Uint8Array<ArrayBuffer> | undefined;
-  duplicates: number;
-  message: FileNotice | undefined;
-  rateAt: number;
-  rateBytes: number;
-  bytesPerSecond: number | undefined;
-  lastAck: number;
-}
-
-interface Link {
-  readonly channel: FileChannelLike;
-  waiters: (() => void)[];
-  /** When the peer last sent a chat message or acknowledged one of ours. */
-  chatAt: number;
-  /** Our file bytes' rate while people chat on the link, by round trips on the chat's path. */
-  readonly pacing: ChatPacing;
-}
-
-const ACTIVE: ReadonlySet<TransferPhase> = new Set(['running', 'paused']);
-const FINAL: ReadonlySet<TransferPhase> = new Set(['done', 'declined', 'cancelled', 'failed']);
-const MAX_NOTICES = 20;
 
 /**
  * Files in the call, peer to peer: an offer over the control channel, Accept or Decline, then 64 KiB chunks on
@@ -139,18 +65,21 @@ const MAX_NOTICES = 20;
  * is offered for saving, and a resume from the receiver's last confirmed offset when a link comes back. In a
  * group a file goes to everyone (one transfer per participant). Anything a peer sends that does not fit is
  * refused with a notice, keeps memory bounded, and leaves the call alone.
+ *
+ * This class holds the transfers' states (offer, accept, decline, cancel, resume, end) and the links; the
+ * sending is send-pump.ts, the receiving and the check receive.ts.
  */
 export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
   readonly maxReceiveBytes: number;
   readonly #o: FilesOptions<Part>;
-  readonly #keepPiece: (piece: Uint8Array<ArrayBuffer>) => Part;
   readonly #transfers = new Map<string, Transfer<Part>>();
   /** Incoming chunks find their transfer by sender and number. */
   readonly #byNumber = new Map<string, Transfer<Part>>();
-  readonly #links = new Map<string, Link>();
-  readonly #notices: FileNotice[] = [];
-  readonly #warned = new Set<string>();
+  readonly #links = new Map<string, FileLink>();
+  readonly #notices = new NoticeLog();
   readonly #offs: (() => void)[];
+  readonly #pumping: PumpContext<Part>;
+  readonly #receiving: ReceiveContext<Part>;
   #counter = 0;
   #lastEmit = -Infinity;
   #disposed = false;
@@ -158,8 +87,30 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
   constructor(options: FilesOptions<Part>) {
     super();
     this.#o = options;
-    this.#keepPiece = options.keep ?? ((piece) => piece.slice() as Part);
     this.maxReceiveBytes = options.maxReceiveBytes ?? MAX_RECEIVE_BYTES;
+    const common = {
+      timers: options.timers,
+      disposed: () => this.#disposed,
+      sendTo: (peer: string, message: PeerMessage) => void options.room.sendTo(peer, message),
+      end: (t: Transfer<Part>, phase: TransferPhase, message: FileNotice | undefined) =>
+        this.#end(t, phase, message),
+    };
+    this.#pumping = {
+      ...common,
+      link: (peer) => this.#link(peer),
+      unread: (peer) => unreadBy(this.#transfers.values(), peer),
+    };
+    this.#receiving = {
+      ...common,
+      keepPiece: options.keep ?? ((piece) => piece.slice() as Part),
+      find: (from, n) => this.#byNumber.get(`${from}:${n}`),
+      notice: (key, from) => this.#notice(key, { code: 'unknown', who: this.#nameOf(from) }),
+      emit: (force) => this.#emit(force),
+      received: (t, parts) => {
+        this.emit('received', t.key, parts, this.#view(t));
+        this.#emit(true);
+      },
+    };
     this.#offs = [
       options.room.on('message', (from, message) => this.#onMessage(from, message)),
       options.room.on('link', (id, state) => this.#onLink(id, state)),
@@ -174,7 +125,7 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
 
   /** What was refused from others (unknown transfers…), newest last; at most 20. */
   get notices(): readonly FileNotice[] {
-    return this.#notices;
+    return this.#notices.list;
   }
 
   /** Offers `file` to everyone connected; returns the transfers' keys (none: nobody to send to). */
@@ -256,61 +207,36 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
     }
   }
 
-  #create(
-    init: Pick<Transfer<Part>, 'id' | 'n' | 'direction' | 'peer' | 'name' | 'size' | 'mime' | 'out'>,
-  ): Transfer<Part> {
-    const t: Transfer<Part> = {
-      ...init,
-      key: `${init.direction}:${init.peer}:${init.id}`,
-      hash: undefined,
-      phase: 'offered',
-      bytes: 0,
-      sent: 0,
-      digest: undefined,
-      epoch: 0,
-      parts: [],
-      piece: undefined,
-      duplicates: 0,
-      message: undefined,
-      rateAt: this.#o.timers.now(),
-      rateBytes: 0,
-      bytesPerSecond: undefined,
-      lastAck: 0,
-    };
+  #create(init: TransferInit<Part>): Transfer<Part> {
+    const t = newTransfer(init, this.#o.timers.now());
     this.#transfers.set(t.key, t);
     if (t.direction === 'in') this.#byNumber.set(`${t.peer}:${t.n}`, t);
     return t;
   }
 
   /** The link's file channel, listened to once. */
-  #link(peer: string): Link | undefined {
+  #link(peer: string): FileLink | undefined {
     let link = this.#links.get(peer);
     if (link) return link;
     const channel = this.#o.room.fileChannel(peer);
     if (!channel) return undefined;
-    const l: Link = {
+    const l: FileLink = {
       channel,
       waiters: [],
       chatAt: -Infinity,
       pacing: new ChatPacing({
         timers: this.#o.timers,
-        wanted: () => !this.#disposed && this.#chatting(l) && this.#sending(peer),
+        wanted: () => !this.#disposed && chatting(l, this.#o.timers.now()) && this.#sending(peer),
         ping: (n) => this.#o.room.sendTo(peer, { t: 'ping', n }),
-        wake: () => this.#wake(l),
+        wake: () => wake(l),
       }),
     };
     link = l;
     channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
-    channel.onbufferedamountlow = () => this.#wake(l);
-    channel.onmessage = (event) => this.#onChunk(peer, event.data);
+    channel.onbufferedamountlow = () => wake(l);
+    channel.onmessage = (event) => onFileFrame(peer, event.data, this.#receiving);
     this.#links.set(peer, link);
     return link;
-  }
-
-  #wake(link: Link): void {
-    const waiters = link.waiters;
-    link.waiters = [];
-    for (const wake of waiters) wake();
   }
 
   #onMessage(from: string, message: PeerMessage): void {
@@ -338,7 +264,7 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
         t.sent = message.offset;
         t.bytes = Math.max(t.bytes, message.offset);
         t.epoch += 1;
-        void this.#pump(t, t.epoch);
+        void pump(t, t.epoch, this.#pumping);
         this.#emit(true);
         return;
       }
@@ -377,8 +303,8 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
         t.bytes = Math.max(t.bytes, message.offset);
         // The receiver has read this far: the window opens again.
         const link = this.#links.get(from);
-        if (link) this.#wake(link);
-        this.#rate(t);
+        if (link) wake(link);
+        updateRate(t, this.#o.timers.now());
         if (message.done && message.offset === t.size) this.#end(t, 'done', undefined);
         else this.#emit(false);
         return;
@@ -411,235 +337,10 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
     this.#emit(true);
   }
 
-  /**
-   * Sends `t` from `t.sent`: reads the file one 1 MiB piece at a time (the next read runs while this one is
-   * sent), queues 64 KiB chunks while the channel has room, and hands each piece to the file's hash once
-   * it is queued (once per file, whichever transfer gets there first).
-   */
-  async #pump(t: Transfer<Part>, epoch: number): Promise<void> {
-    const link = this.#link(t.peer);
-    const out = t.out;
-    if (!link || !out) return;
-    const file = out.file;
-    const live = () => t.epoch === epoch && ACTIVE.has(t.phase) && !this.#disposed;
-    const channel = link.channel;
-    const read = (index: number) => {
-      const start = index * PIECE_BYTES;
-      const reading = file
-        .slice(start, Math.min(start + PIECE_BYTES, t.size))
-        .arrayBuffer()
-        .then((buffer) => new Uint8Array(buffer));
-      reading.catch(() => undefined); // a read left behind by a stop must not count as unhandled
-      return reading;
-    };
-    try {
-      let index = Math.floor(t.sent / PIECE_BYTES);
-      let next = t.sent < t.size ? read(index) : undefined;
-      while (next && live()) {
-        const piece = await next;
-        const start = index * PIECE_BYTES;
-        const end = start + piece.length;
-        next = end < t.size ? read(index + 1) : undefined;
-        if (!live()) return;
-        if (piece.length !== Math.min(PIECE_BYTES, t.size - start)) throw new Error('short read');
-        while (t.sent < end) {
-          const limits = this.#limits(link);
-          if (
-            channel.readyState !== 'open' ||
-            channel.bufferedAmount > limits.highWater ||
-            this.#unread(t.peer) >= limits.window
-          ) {
-            channel.bufferedAmountLowThreshold = limits.lowWater;
-            await new Promise<void>((resolve) => {
-              link.waiters.push(resolve);
-              // It may have drained between the check and now.
-              if (
-                channel.readyState === 'open' &&
-                channel.bufferedAmount <= limits.lowWater &&
-                this.#unread(t.peer) < limits.window
-              )
-                this.#wake(link);
-            });
-            if (channel.readyState !== 'open') return; // the resume after the link is back restarts us
-            if (!live()) return;
-            continue;
-          }
-          const at = t.sent;
-          const to = Math.min(at + CHUNK_BYTES, end);
-          const frame = HEADER_BYTES + to - at;
-          const now = this.#o.timers.now();
-          if (this.#chatting(link)) {
-            link.pacing.start();
-            const pause = link.pacing.pacer.wait(now, frame);
-            if (pause > 0) {
-              await new Promise<void>((resolve) => {
-                link.waiters.push(resolve);
-                link.pacing.pause(pause);
-              });
-              if (!live()) return;
-              continue;
-            }
-          }
-          channel.send(encodeChunk(t.n, at, piece.subarray(at - start, to - start)));
-          link.pacing.pacer.took(now, frame);
-          t.sent = to;
-        }
-        // Queued whole (the channel copied it): the hash takes the piece over.
-        if (out.fed === start) {
-          out.hash.update(piece);
-          out.fed = end;
-        }
-        index += 1;
-      }
-      if (!live()) return;
-    } catch {
-      if (!live()) return;
-      // A channel closing under us is a link going down: the resume restarts the pump.
-      if (channel.readyState !== 'open') return;
-      this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
-      this.#end(t, 'failed', { code: 'read-failed' });
-      return;
-    }
-    let sha256: string;
-    try {
-      // Usually ready at once: the hash runs beside the sending, in its own thread.
-      sha256 = await (out.digest ??= out.hash.digest());
-    } catch {
-      if (!live()) return;
-      this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'cancelled' });
-      this.#end(t, 'failed', { code: 'check-failed' });
-      return;
-    }
-    if (!live() || channel.readyState !== 'open') return;
-    channel.send(JSON.stringify({ t: 'file-end', n: t.n, sha256 }));
-  }
-
-  /**
-   * File bytes we sent to `peer` that its page has not confirmed reading (all our transfers to it). The
-   * browser hands a channel's messages to the page's JS without limit and in arrival order, chat's too:
-   * whatever is sent beyond what a busy page has read waits in front of the next chat message.
-   */
-  #unread(peer: string): number {
-    let unread = 0;
-    for (const t of this.#transfers.values())
-      if (t.peer === peer && t.direction === 'out' && ACTIVE.has(t.phase))
-        unread += Math.max(0, t.sent - t.bytes);
-    return unread;
-  }
-
-  /**
-   * What file bytes keep to on the link: less buffered and less unread while people chat on it (a message or
-   * its receipt within CHAT_ACTIVE_MS), so that chat does not wait behind them.
-   */
-  #limits(link: Link): FlowLimits {
-    return this.#chatting(link) ? CHAT_LIMITS : QUIET_LIMITS;
-  }
-
-  #chatting(link: Link): boolean {
-    return this.#o.timers.now() - link.chatAt < CHAT_ACTIVE_MS;
-  }
-
   #sending(peer: string): boolean {
     for (const t of this.#transfers.values())
       if (t.peer === peer && t.direction === 'out' && t.phase === 'running') return true;
     return false;
-  }
-
-  #onChunk(from: string, data: unknown): void {
-    if (this.#disposed) return;
-    if (typeof data === 'string') return this.#onEnd(from, data);
-    const chunk = decodeChunk(data);
-    if (!chunk) return;
-    const t = this.#byNumber.get(`${from}:${chunk.n}`);
-    if (!t || !ACTIVE.has(t.phase)) {
-      // Unknown, declined or stopped: nothing is kept; said once per transfer.
-      return this.#notice(`${from}:${chunk.n}`, { code: 'unknown', who: this.#nameOf(from) });
-    }
-    const length = chunk.bytes.length;
-    if (chunk.offset + length <= t.bytes) {
-      // Sent again after a resume (the channel had kept it): already here.
-      t.duplicates += 1;
-      t.message = { code: 'duplicates', count: t.duplicates };
-      return;
-    }
-    if (chunk.offset !== t.bytes) return this.#refuse(t, { code: 'gap' });
-    if (t.bytes + length > t.size) return this.#refuse(t, { code: 'overrun', size: t.size });
-    this.#keep(t, chunk.bytes);
-    this.#rate(t);
-    if (t.bytes - t.lastAck >= ACK_EVERY_BYTES) {
-      t.lastAck = t.bytes;
-      this.#o.room.sendTo(from, { t: 'file-ack', id: t.id, offset: t.bytes, done: false });
-    }
-    this.#emit(false);
-  }
-
-  /** Copies a chunk into the piece being filled; a whole piece is kept (a copy), then handed to the hash. */
-  #keep(t: Transfer<Part>, bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length;) {
-      const start = t.bytes - (t.bytes % PIECE_BYTES);
-      t.piece ??= new Uint8Array(Math.min(PIECE_BYTES, t.size - start));
-      const fill = t.bytes - start;
-      const take = Math.min(bytes.length - i, t.piece.length - fill);
-      t.piece.set(bytes.subarray(i, i + take), fill);
-      t.bytes += take;
-      i += take;
-      if (fill + take === t.piece.length) {
-        t.parts.push(this.#keepPiece(t.piece));
-        t.hash?.update(t.piece);
-        t.piece = undefined;
-      }
-    }
-  }
-
-  #onEnd(from: string, text: string): void {
-    let raw: unknown;
-    try {
-      raw = text.length <= 512 ? JSON.parse(text) : undefined;
-    } catch {
-      return;
-    }
-    const end = raw as { t?: unknown; n?: unknown; sha256?: unknown } | undefined;
-    if (end?.t !== 'file-end' || typeof end.n !== 'number' || typeof end.sha256 !== 'string') return;
-    const t = this.#byNumber.get(`${from}:${end.n}`);
-    if (!t || !ACTIVE.has(t.phase))
-      return this.#notice(`${from}:${end.n}`, { code: 'unknown', who: this.#nameOf(from) });
-    if (t.bytes !== t.size) return this.#refuse(t, { code: 'short', got: t.bytes, size: t.size });
-    if (t.digest !== undefined) return; // a repeated end: the first one is being checked
-    t.digest = end.sha256.toLowerCase();
-    void this.#verify(t, t.digest);
-  }
-
-  /** Compares the sender's digest with ours once every byte is hashed; then the file is handed over. */
-  async #verify(t: Transfer<Part>, expected: string): Promise<void> {
-    const epoch = t.epoch;
-    let actual: string | undefined;
-    try {
-      actual = await t.hash?.digest();
-    } catch {
-      actual = undefined;
-    }
-    if (t.epoch !== epoch || !ACTIVE.has(t.phase) || this.#disposed) return;
-    if (actual === undefined) {
-      this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'refused' });
-      return this.#end(t, 'failed', { code: 'check-failed' });
-    }
-    if (actual !== expected) {
-      this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'damaged' });
-      return this.#end(t, 'failed', { code: 'damaged' });
-    }
-    this.#o.room.sendTo(t.peer, { t: 'file-ack', id: t.id, offset: t.size, done: true });
-    const parts = t.parts;
-    t.parts = [];
-    t.hash = undefined;
-    t.phase = 'done';
-    this.emit('received', t.key, parts, this.#view(t));
-    this.#emit(true);
-  }
-
-  /** The peer sent what does not fit this transfer: it stops on both sides, with a reason. */
-  #refuse(t: Transfer<Part>, message: FileNotice): void {
-    this.#o.room.sendTo(t.peer, { t: 'file-cancel', id: t.id, reason: 'refused' });
-    this.#end(t, 'failed', message);
   }
 
   #end(t: Transfer<Part>, phase: TransferPhase, message: FileNotice | undefined): void {
@@ -655,28 +356,12 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
     if (out && ![...this.#transfers.values()].some((o) => o.out === out && !FINAL.has(o.phase)))
       out.hash.close();
     const link = this.#links.get(t.peer);
-    if (link) this.#wake(link);
+    if (link) wake(link);
     this.#emit(true);
   }
 
   #notice(key: string, message: FileNotice): void {
-    if (this.#warned.has(key)) return;
-    if (this.#warned.size >= 256) this.#warned.clear();
-    this.#warned.add(key);
-    this.#notices.push(message);
-    if (this.#notices.length > MAX_NOTICES) this.#notices.shift();
-    this.#emit(true);
-  }
-
-  /** Speed over the last half second or more, smoothed. */
-  #rate(t: Transfer<Part>): void {
-    const now = this.#o.timers.now();
-    const dt = now - t.rateAt;
-    if (dt < 500) return;
-    const bps = ((t.bytes - t.rateBytes) * 1000) / dt;
-    t.bytesPerSecond = t.bytesPerSecond === undefined ? bps : 0.7 * bps + 0.3 * t.bytesPerSecond;
-    t.rateAt = now;
-    t.rateBytes = t.bytes;
+    if (this.#notices.add(key, message)) this.#emit(true);
   }
 
   /** Progress is told at most every PROGRESS_EVERY_MS; phases at once. */
@@ -688,21 +373,7 @@ export class Files<Part = Uint8Array> extends Emitter<FilesEvents<Part>> {
   }
 
   #view(t: Transfer<Part>): TransferView {
-    const bps = t.phase === 'running' ? t.bytesPerSecond : undefined;
-    return {
-      key: t.key,
-      direction: t.direction,
-      peer: t.peer,
-      peerName: this.#nameOf(t.peer),
-      name: t.name,
-      size: t.size,
-      mime: t.mime,
-      phase: t.phase,
-      bytes: t.bytes,
-      bytesPerSecond: bps,
-      secondsLeft: bps ? (t.size - t.bytes) / bps : undefined,
-      message: t.message,
-    };
+    return transferView(t, this.#nameOf(t.peer));
   }
 
   #nameOf(id: string): string | undefined {
