@@ -14,8 +14,13 @@
  * with BENCH_PC_LOG=1 each peer connection's timeline (created, descriptions, ICE, connected, tracks), also for a
  * room that did not come together.
  * BENCH_PC_LOG=2 also logs each call into the connection (start, duration) and the page's main-thread stalls.
+ * Where a participant's CPU goes, from /proc (per Chromium process type and per thread, % of one core per
+ * participant, averaged over the room's participants and runs), for the join window (from the last joiner's
+ * click until all tiles are live) and the steady window; with it, how long each participant's threads waited
+ * for a core (run-queue delay) and how busy the machine's cores were. BENCH_THREADS=n prints the n busiest
+ * threads (default 12).
  * BENCH_DIST and BENCH_JOIN_DIR measure another build (default: this checkout's dist/ and dist-web/join).
- *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000 BENCH_PC_LOG= BENCH_DIST= BENCH_JOIN_DIR=
+ *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000 BENCH_PC_LOG= BENCH_DIST= BENCH_JOIN_DIR= BENCH_THREADS=12
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +29,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM, chromiumArgs, DIST } from '../tests/support/chromium.js';
 import { startWaitingCall } from '../tests/support/call-flow.js';
 import { JOIN_DIR, startServer } from '../tests/support/server.js';
+import { cpuDelta, cpuSnapshot, machineCpu, type CpuSnapshot } from './lib/cpu-threads.js';
 import { formatRow, HEADER, summarize, type Summary } from './lib/summary.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -36,6 +42,7 @@ const EXT_DIR = process.env.BENCH_DIST ?? DIST;
 const JOIN_PAGE_DIR = process.env.BENCH_JOIN_DIR ?? JOIN_DIR;
 /** BENCH_PROFILE=1: every page's JavaScript profile from the last click until all tiles are live. */
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const THREADS = Number(process.env.BENCH_THREADS ?? 12);
 const SHOTS = resolve(import.meta.dirname, '../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
@@ -121,6 +128,36 @@ function cpuSeconds(profile: string): number {
     }
   }
   return ticks / CLK_TCK;
+}
+
+/** Where the CPU of a window went: ms by `<participant> <process type> <thread>`, and the window's length. */
+interface CpuWindow {
+  readonly cpu: CpuSnapshot;
+  readonly wait: CpuSnapshot;
+  readonly seconds: number;
+  /** Cores busy on the whole machine (of 2 here). */
+  readonly cores: number;
+}
+
+/** Starts a CPU window over the participants' browsers (named by their profile directories); call to end it. */
+function cpuWindow(people: readonly Participant[]): () => CpuWindow {
+  const name = (args: readonly string[]) => {
+    const dir = args.find((a) => a.startsWith('--user-data-dir='))?.slice(16);
+    return people.find((p) => p.profile === dir)?.name ?? 'other';
+  };
+  const cpu0 = cpuSnapshot(process.pid, 'cpu', name);
+  const wait0 = cpuSnapshot(process.pid, 'wait', name);
+  const m0 = machineCpu();
+  const t0 = Date.now();
+  return () => {
+    const cpu = cpuDelta(cpu0, cpuSnapshot(process.pid, 'cpu', name));
+    const wait = cpuDelta(wait0, cpuSnapshot(process.pid, 'wait', name));
+    const m1 = machineCpu();
+    const seconds = (Date.now() - t0) / 1000;
+    const busy = m1.busy - m0.busy;
+    const all = busy + (m1.idle - m0.idle) + (m1.steal - m0.steal);
+    return { cpu, wait, seconds, cores: all > 0 ? (busy / all) * 2 : NaN };
+  };
 }
 
 /** Every process whose command line names the profile. */
@@ -270,24 +307,35 @@ async function joinPage(p: Participant, link: string): Promise<void> {
   await p.page.getByRole('button', { name: 'Join call' }).and(p.page.locator(':enabled')).waitFor();
 }
 
-/** Sent video bytes per peer connection and decoded frames per remote tile, now. */
-async function counters(page: Page): Promise<{ sent: number[]; frames: number[] }> {
+/** Sent video bytes per peer connection, the size of the video each receives, and decoded frames per remote tile, now. */
+async function counters(page: Page): Promise<{ sent: number[]; frames: number[]; sizes: string[] }> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter(
       (pc) => pc.connectionState === 'connected',
     );
     const sent: number[] = [];
+    const sizes: string[] = [];
     for (const pc of pcs) {
       let bytes = 0;
-      (await pc.getStats()).forEach((s: { type: string; kind?: string; bytesSent?: number }) => {
-        if (s.type === 'outbound-rtp' && s.kind === 'video') bytes += s.bytesSent ?? 0;
-      });
+      (await pc.getStats()).forEach(
+        (s: {
+          type: string;
+          kind?: string;
+          bytesSent?: number;
+          frameWidth?: number;
+          frameHeight?: number;
+        }) => {
+          if (s.type === 'outbound-rtp' && s.kind === 'video') bytes += s.bytesSent ?? 0;
+          if (s.type === 'inbound-rtp' && s.kind === 'video' && s.frameHeight)
+            sizes.push(`${s.frameWidth}×${s.frameHeight}`);
+        },
+      );
       sent.push(bytes);
     }
     const frames = [...document.querySelectorAll<HTMLVideoElement>('video[aria-label^="Remote video"]')].map(
       (v) => v.getVideoPlaybackQuality().totalVideoFrames,
     );
-    return { sent, frames };
+    return { sent, frames, sizes };
   });
 }
 
@@ -296,6 +344,10 @@ interface RunResult {
   readonly cpuPercent: number[];
   readonly sentKbps: number[];
   readonly fps: number[];
+  /** The size of the video each link received at the end of the window (width×height). */
+  readonly sizes: string[];
+  readonly joinCpu: CpuWindow;
+  readonly steadyCpu: CpuWindow;
 }
 
 /**
@@ -384,6 +436,7 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
         )
       : [];
     await last.page.evaluate(CLICK);
+    const joinWindow = cpuWindow(people);
     await last.page.getByRole('button', { name: 'Join call' }).click();
     const clicked = (await step('the click is seen', last.page.evaluate('window.__clicked'))) as number;
     origin = clicked;
@@ -393,6 +446,7 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       () => missing(people),
     )) as number[];
     const joinMs = Math.max(...live) - clicked;
+    const joinCpu = joinWindow();
     for (const [i, cdp] of profilers.entries()) {
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
       console.log(`  ${people[i]!.name} main thread from the click to all live: ${topSelf(profile)}`);
@@ -422,7 +476,9 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
     const cpu0 = people.map((p) => cpuSeconds(p.profile));
     const c0 = await step('counters', Promise.all(people.map((p) => counters(p.page))));
     const t0 = Date.now();
+    const steadyWindow = cpuWindow(people);
     await last.page.waitForTimeout(WINDOW_MS);
+    const steadyCpu = steadyWindow();
     const cpu1 = people.map((p) => cpuSeconds(p.profile));
     const c1 = await step('counters', Promise.all(people.map((p) => counters(p.page))));
     const seconds = (Date.now() - t0) / 1000;
@@ -448,6 +504,9 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       cpuPercent: people.map((_, i) => ((cpu1[i]! - cpu0[i]!) / seconds) * 100),
       sentKbps,
       fps,
+      sizes: c1.flatMap((c) => c.sizes),
+      joinCpu,
+      steadyCpu,
     };
   } catch (error) {
     if (process.env.BENCH_PC_LOG && !logged) {
@@ -517,5 +576,69 @@ for (const size of SIZES) {
   console.log(
     `${size} people: ${below} of ${fps.length} tiles below 10 fps; runs completed ${(results.get(size) ?? []).length}/${RUNS}`,
   );
+  const sizes = new Map<string, number>();
+  for (const s of (results.get(size) ?? []).flatMap((r) => r.sizes)) sizes.set(s, (sizes.get(s) ?? 0) + 1);
+  console.log(
+    `  video received per link: ${[...sizes.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([s, n]) => `${s} ×${n}`)
+      .join(', ')}`,
+  );
   for (const reason of failures.get(size) ?? []) console.log(`  failed: ${reason}`);
 }
+
+/**
+ * Where a participant's CPU went in a window, % of one core per participant (summed over the room's
+ * participants, divided by their number, averaged over runs): by process type, then the busiest threads.
+ */
+function cpuBreakdown(title: string, pick: (r: RunResult) => CpuWindow): void {
+  console.log(`\n${title}`);
+  for (const size of SIZES) {
+    const runs = (results.get(size) ?? []).map(pick);
+    if (runs.length === 0) continue;
+    const byProcess = new Map<string, number>();
+    const byThread = new Map<string, number>();
+    const waitByThread = new Map<string, number>();
+    const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+    for (const w of runs) {
+      const share = (ms: number) => ms / 10 / w.seconds / size / runs.length; // % of a core per participant
+      for (const [key, ms] of w.cpu) {
+        const [who, type, ...thread] = key.split(' ');
+        if (who === 'other') continue;
+        const name = thread.join(' ');
+        if (name === '(process)') add(byProcess, type!, share(ms));
+        else add(byThread, `${type} ${name}`, share(ms));
+      }
+      for (const [key, ms] of w.wait) {
+        const [who, type, ...thread] = key.split(' ');
+        if (who !== 'other')
+          add(waitByThread, `${type} ${thread.join(' ')}`, ms / w.seconds / size / runs.length);
+      }
+    }
+    const total = [...byProcess.values()].reduce((a, b) => a + b, 0);
+    const seconds = runs.map((w) => w.seconds.toFixed(1)).join(', ');
+    const cores = runs.map((w) => w.cores.toFixed(2)).join(', ');
+    const waited = [...waitByThread.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      `${size} people (windows ${seconds} s; cores busy ${cores} of 2): ${total.toFixed(1)} % of a core per participant; ` +
+        `its threads waited ${waited.toFixed(0)} ms/s for a core`,
+    );
+    const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]);
+    console.log(
+      `  by process: ${sorted(byProcess)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `  busiest threads (% of a core; waited ms/s): ${sorted(byThread)
+        .slice(0, THREADS)
+        .map(([k, v]) => `${k} ${v.toFixed(1)} (${(waitByThread.get(k) ?? 0).toFixed(0)})`)
+        .join(', ')}`,
+    );
+  }
+}
+cpuBreakdown("CPU from the last joiner's click until all tiles are live", (r) => r.joinCpu);
+cpuBreakdown(
+  `CPU in the steady window (${WINDOW_MS / 1000} s, 2 s after all tiles are live)`,
+  (r) => r.steadyCpu,
+);

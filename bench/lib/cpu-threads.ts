@@ -40,7 +40,13 @@ function runDelayNs(schedstat: string | undefined): number {
  * `cpu`: CPU ms by thread (and `(process)` totals). `wait`: ms each thread was ready to run but waited for a
  * core (run-queue delay): what a loaded machine adds to every task's wall time.
  */
-export function cpuSnapshot(root = process.pid, measure: 'cpu' | 'wait' = 'cpu'): CpuSnapshot {
+export function cpuSnapshot(
+  root = process.pid,
+  measure: 'cpu' | 'wait' = 'cpu',
+  /** Names a browser from its command line (default: `host` with the extension loaded, else `guest`). */
+  browserName: (args: readonly string[]) => string = (args) =>
+    args.some((a) => a.startsWith('--load-extension')) ? 'host' : 'guest',
+): CpuSnapshot {
   const parent = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -59,7 +65,7 @@ export function cpuSnapshot(root = process.pid, measure: 'cpu' | 'wait' = 'cpu')
     if (!under(pid)) continue;
     const args = cmdline(pid);
     if (!/chrom/.test(args[0] ?? '') || args.some((a) => a.startsWith('--type='))) continue;
-    browsers.set(pid, args.some((a) => a.startsWith('--load-extension')) ? 'host' : 'guest');
+    browsers.set(pid, browserName(args));
   }
   const snapshot: CpuSnapshot = new Map();
   for (const pid of parent.keys()) {
