@@ -13,6 +13,7 @@ import { OPENING_MS } from '../quality/actuation.js';
 import { QualityMonitor } from '../quality/monitor.js';
 import type { QualityDecision } from '../quality/policy.js';
 import type { StatsInput } from '../quality/stats.js';
+import type { RoomCameraLimit } from '../quality/uplink-budget.js';
 import { summarize, type QualitySummary } from '../quality/summary.js';
 import type { SealedSignals } from '../seal.js';
 import type { SealedRelay } from '../sealed-relay.js';
@@ -379,9 +380,12 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     if (!this.#released) this.#actuator?.swap();
   }
 
-  /** This link's share of our uplink, in bits per second (undefined: no cap beyond the quality level's). */
-  setUplinkCap(capBps: number | undefined): void {
-    if (!this.#released) this.#actuator?.setCap(capBps);
+  /**
+   * This link's share of our uplink, in bits per second (undefined: no cap beyond the quality level's), and
+   * the room's limit on the camera per link (uplink-budget.ts).
+   */
+  setUplinkCap(capBps: number | undefined, limit?: RoomCameraLimit): void {
+    if (!this.#released) this.#actuator?.setCap(capBps, limit);
   }
 
   get uplinkCap(): number | undefined {

@@ -1,12 +1,14 @@
 import type { MediaStreamLike, PeerMedia } from '../ports.js';
 import {
   cappedEncoding,
+  limitedEncoding,
   openingEncoding,
   sendingFor,
   type DegradationPreference,
   type EncodingSettings,
 } from '../quality/actuation.js';
 import type { QualityDecision } from '../quality/policy.js';
+import type { RoomCameraLimit } from '../quality/uplink-budget.js';
 import type { LocalMedia } from './local-media.js';
 
 /**
@@ -21,6 +23,8 @@ export class SenderActuator<S extends MediaStreamLike> {
   #chain: Promise<void> = Promise.resolve();
   /** The most this link's video may use (bits per second), undefined: no cap beyond the level's. */
   #capBps: number | undefined;
+  /** A larger room's limit on the camera's resolution and frame rate per link (undefined: none). */
+  #limit: RoomCameraLimit | undefined;
   /** From `open()` until `opened()`: the camera's first frames go small (actuation.ts, OPENING_HEIGHT). */
   #opening = false;
 
@@ -87,10 +91,20 @@ export class SenderActuator<S extends MediaStreamLike> {
     });
   }
 
-  /** A new share of the uplink (a participant joined or left); applied at once while video is sent. */
-  setCap(capBps: number | undefined): void {
-    if (capBps === this.#capBps) return;
+  get limit(): RoomCameraLimit | undefined {
+    return this.#limit;
+  }
+
+  /**
+   * A new share of the uplink and the room's camera limit (a participant joined or left); applied at once
+   * while video is sent. Unchanged values touch nothing.
+   */
+  setCap(capBps: number | undefined, limit?: RoomCameraLimit): void {
+    const same =
+      limit?.maxHeight === this.#limit?.maxHeight && limit?.maxFramerate === this.#limit?.maxFramerate;
+    if (capBps === this.#capBps && same) return;
     this.#capBps = capBps;
+    this.#limit = limit;
     this.#reapply();
   }
 
@@ -122,7 +136,7 @@ export class SenderActuator<S extends MediaStreamLike> {
 
   #capped(encoding: EncodingSettings): EncodingSettings {
     const options = this.local.encodingOptions();
-    const capped = cappedEncoding(encoding, this.#capBps, options);
+    const capped = limitedEncoding(cappedEncoding(encoding, this.#capBps, options), this.#limit, options);
     return this.#opening ? openingEncoding(capped, options) : capped;
   }
 

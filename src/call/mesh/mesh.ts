@@ -9,7 +9,7 @@ import { PeerLink } from '../link/peer-link.js';
 import type { LocalMedia } from '../media/local-media.js';
 import type { MediaStreamLike, PeerFactory, Timers } from '../ports.js';
 import type { LeaveReason } from '../protocol.js';
-import { uplinkBudgetKbps, uplinkCapKbps } from '../quality/uplink-budget.js';
+import { roomCameraLimit, uplinkBudgetKbps, uplinkCapKbps } from '../quality/uplink-budget.js';
 import type { Roster } from '../roster.js';
 import type { SealedSignals } from '../seal.js';
 import type { SealedRelay } from '../sealed-relay.js';
@@ -432,12 +432,16 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     this.emit('change');
   }
 
-  /** Every link's video gets its share of our uplink, recomputed whenever someone connects or leaves. */
+  /**
+   * Every link's video gets its share of our uplink and the room's camera limit, recomputed whenever someone
+   * connects or leaves.
+   */
   #rebalance(): void {
     const links = this.shown();
     const budget = uplinkBudgetKbps(links.map((l) => l.quality?.availableUpKbps));
     const cap = uplinkCapKbps(links.length, budget);
-    for (const link of links) link.setUplinkCap(cap === undefined ? undefined : cap * 1000);
+    const limit = roomCameraLimit(links.length);
+    for (const link of links) link.setUplinkCap(cap === undefined ? undefined : cap * 1000, limit);
   }
 
   #onLinkState(link: PeerLink<S>, state: LinkState): void {

@@ -11,6 +11,7 @@
  * lifted, and stayed 84–138 under it), while a bare `replaceTrack` left the estimate climbing ~15 kbps/s.
  */
 import type { QualityLevel, VideoLevel } from './config.js';
+import type { RoomCameraLimit } from './uplink-budget.js';
 
 /** The fields of `RTCRtpEncodingParameters` the policy sets. */
 export interface EncodingSettings {
@@ -130,4 +131,22 @@ export function cappedEncoding(
   const lowRate = cameraEncodings.low.maxFramerate;
   const maxFramerate = Math.min(encoding.maxFramerate ?? lowRate, lowRate);
   return { ...capped, scaleResolutionDownBy, maxFramerate };
+}
+
+/**
+ * A camera's encoding within a larger room's limit per link (uplink-budget.ts, `roomCameraLimit`): scaled
+ * down to `maxHeight` and at most `maxFramerate`, never up. A shared tab is left as it is.
+ */
+export function limitedEncoding(
+  encoding: EncodingSettings,
+  limit: RoomCameraLimit | undefined,
+  options: EncodingOptions = {},
+): EncodingSettings {
+  if (limit === undefined || options.sharing) return encoding;
+  const scale = Math.round(Math.max(1, (options.sourceHeight ?? 720) / limit.maxHeight) * 1000) / 1000;
+  const scaleResolutionDownBy = Math.max(encoding.scaleResolutionDownBy, scale);
+  const maxFramerate = Math.min(encoding.maxFramerate ?? limit.maxFramerate, limit.maxFramerate);
+  if (scaleResolutionDownBy === encoding.scaleResolutionDownBy && maxFramerate === encoding.maxFramerate)
+    return encoding;
+  return { ...encoding, scaleResolutionDownBy, maxFramerate };
 }

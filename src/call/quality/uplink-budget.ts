@@ -24,3 +24,29 @@ export function uplinkBudgetKbps(estimates: readonly (number | undefined)[]): nu
   const reported = estimates.filter((e): e is number => e !== undefined && Number.isFinite(e) && e > 0);
   return reported.length === 0 ? DEFAULT_UPLINK_KBPS : Math.max(...reported);
 }
+
+/** The most a camera sends on each link in a larger room (a shared tab keeps its own rate and resolution). */
+export interface RoomCameraLimit {
+  /** The tallest picture, in pixels (the camera is scaled down to it, never up). */
+  readonly maxHeight: number;
+  readonly maxFramerate: number;
+}
+
+/**
+ * Each link has its own encoder, and each receiver decodes and draws every tile, so a room of N costs every
+ * participant N−1 encoders and N−1 decoders: with 4 people on one 2-core machine (bench:mesh) the codec
+ * threads were the largest part of a participant's CPU, and the machine had no core to spare for a join. A
+ * grid tile is small (side panel: 2 columns of ~200 px; join page: up to 3 columns), so from 3 links a
+ * camera sends at most 240p at 15 fps on each (the quality policy's `low` row), from 5 links (a room of 6,
+ * tiles of ~330 px at most) 180p. A 1:1 call and a room of 3 keep what their bitrate buys.
+ */
+const ROOM_CAMERA_LIMITS: readonly (RoomCameraLimit & { readonly fromLinks: number })[] = [
+  { fromLinks: 5, maxHeight: 180, maxFramerate: 15 },
+  { fromLinks: 3, maxHeight: 240, maxFramerate: 15 },
+];
+
+/** The camera limit per link for `links` remote participants, or undefined for none. */
+export function roomCameraLimit(links: number): RoomCameraLimit | undefined {
+  const limit = ROOM_CAMERA_LIMITS.find((l) => links >= l.fromLinks);
+  return limit === undefined ? undefined : { maxHeight: limit.maxHeight, maxFramerate: limit.maxFramerate };
+}

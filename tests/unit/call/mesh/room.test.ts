@@ -420,6 +420,63 @@ describe('a room of peer links', () => {
     );
   });
 
+  it('from 4 people each link sends the camera at most 240p at 15 fps, from 6 at most 180p; 3 people as before', async () => {
+    const lastEncoding = (from: Person, to: Person) =>
+      peerBetween(from, to)
+        .media.calls.filter((m) => m.op === 'setVideoEncoding')
+        .at(-1);
+    const [a, b, c] = (await room(3)) as [Person, Person, Person];
+    // Three people: what 710 kbps buys (360p of a 720p camera), at the level's 30 fps.
+    await until(() =>
+      expect(lastEncoding(a, b)).toMatchObject({
+        encoding: { maxBitrate: 710_000, scaleResolutionDownBy: 2, maxFramerate: 30 },
+      }),
+    );
+    const d = person('guest');
+    await d.call.start();
+    d.call.join();
+    await until(() => expectFullMesh([a, b, c, d]));
+    // Four: 240p (scaled down by 3) at 15 fps on every link of everyone, the newcomer's too.
+    for (const [from, to] of [
+      [a, b],
+      [a, d],
+      [b, c],
+      [d, a],
+      [d, c],
+    ] as const)
+      await until(() =>
+        expect(lastEncoding(from, to)).toMatchObject({
+          encoding: { maxBitrate: 460_000, scaleResolutionDownBy: 3, maxFramerate: 15 },
+        }),
+      );
+    const e = person('guest');
+    await e.call.start();
+    e.call.join();
+    const f = person('guest');
+    await f.call.start();
+    f.call.join();
+    await until(() => expectFullMesh([a, b, c, d, e, f]));
+    // Six: 180p (scaled down by 4) at 15 fps; (1500 − 5·40) / 5 = 260 kbps.
+    for (const [from, to] of [
+      [a, f],
+      [f, a],
+      [c, e],
+    ] as const)
+      await until(() =>
+        expect(lastEncoding(from, to)).toMatchObject({
+          encoding: { maxBitrate: 260_000, scaleResolutionDownBy: 4, maxFramerate: 15 },
+        }),
+      );
+    // Back to three: the camera's 360p at 30 fps again.
+    for (const p of [d, e, f]) p.call.hangUp();
+    await until(() => expect(a.call.snapshot.participants).toHaveLength(2));
+    await until(() =>
+      expect(lastEncoding(a, b)).toMatchObject({
+        encoding: { maxBitrate: 710_000, scaleResolutionDownBy: 2, maxFramerate: 30 },
+      }),
+    );
+  });
+
   it('mute, camera off and sharing act on every link at once', async () => {
     const [a, b, c] = (await room(3)) as [Person, Person, Person];
     a.call.setMuted(true);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cappedEncoding, encodingFor, sendingFor } from '../../../../src/call/quality/actuation.js';
+import {
+  cappedEncoding,
+  encodingFor,
+  limitedEncoding,
+  sendingFor,
+} from '../../../../src/call/quality/actuation.js';
+import { roomCameraLimit } from '../../../../src/call/quality/uplink-budget.js';
 
 describe('actuation: what each level sends', () => {
   it('maps camera levels to 720p / 360p / 240p with their bitrate caps', () => {
@@ -82,5 +88,38 @@ describe('actuation: what each level sends', () => {
     // A shared tab keeps its pixels (text must stay legible); only the bitrate is capped.
     const tab = encodingFor('high', { sharing: true });
     expect(cappedEncoding(tab, 460_000, { sharing: true })).toEqual({ ...tab, maxBitrate: 460_000 });
+  });
+
+  it('a larger room limits the camera per link: 240p at 15 fps from 3 links, 180p from 5; never up, a tab untouched', () => {
+    expect(roomCameraLimit(1)).toBeUndefined();
+    expect(roomCameraLimit(2)).toBeUndefined();
+    expect(roomCameraLimit(3)).toEqual({ maxHeight: 240, maxFramerate: 15 });
+    expect(roomCameraLimit(4)).toEqual({ maxHeight: 240, maxFramerate: 15 });
+    expect(roomCameraLimit(5)).toEqual({ maxHeight: 180, maxFramerate: 15 });
+    const high = encodingFor('high');
+    expect(limitedEncoding(high, undefined)).toBe(high);
+    expect(limitedEncoding(high, roomCameraLimit(3))).toEqual({
+      ...high,
+      scaleResolutionDownBy: 3,
+      maxFramerate: 15,
+    });
+    expect(limitedEncoding(high, roomCameraLimit(5))).toEqual({
+      ...high,
+      scaleResolutionDownBy: 4,
+      maxFramerate: 15,
+    });
+    // A 480p camera: 240p is half of it.
+    expect(
+      limitedEncoding(encodingFor('high', { sourceHeight: 480 }), roomCameraLimit(3), { sourceHeight: 480 }),
+    ).toMatchObject({ scaleResolutionDownBy: 2, maxFramerate: 15 });
+    // Already smaller or slower: left as it is.
+    const low = encodingFor('low', { sourceHeight: 180 });
+    expect(limitedEncoding(low, roomCameraLimit(3), { sourceHeight: 180 })).toBe(low);
+    expect(limitedEncoding({ ...high, maxFramerate: 8 }, roomCameraLimit(3))).toMatchObject({
+      maxFramerate: 8,
+    });
+    // A shared tab keeps its resolution and rate.
+    const tab = encodingFor('high', { sharing: true });
+    expect(limitedEncoding(tab, roomCameraLimit(5), { sharing: true })).toBe(tab);
   });
 });
