@@ -130,10 +130,11 @@ const HASH_MIB = 50;
 
 /**
  * In the page: the product's SHA-256 worker hashes HASH_MIB 1 MiB pieces handed over as the transfer does
- * (buffers transferred); ms from the first piece to the digest (worker start included), and the page's own
- * ms spent handing them over.
+ * (buffers transferred); ms from the first piece to the digest (worker start included), the page's own
+ * ms spent handing them over, and which code hashed ('wasm' or 'js'; a build before the engine was told
+ * answers nothing: 'js').
  */
-function hashRun(page: Page, url: string): Promise<{ total: number; main: number }> {
+function hashRun(page: Page, url: string): Promise<{ total: number; main: number; engine: string }> {
   return page.evaluate(
     async ({ url, mib }) => {
       const pieces: Uint8Array<ArrayBuffer>[] = [];
@@ -151,13 +152,18 @@ function hashRun(page: Page, url: string): Promise<{ total: number; main: number
         worker.postMessage(piece, [piece.buffer]);
         main += performance.now() - at;
       }
+      let engine = 'js';
       await new Promise((resolve, reject) => {
-        worker.onmessage = resolve;
+        worker.onmessage = (event: MessageEvent<unknown>) => {
+          if (event.data === 'wasm' || event.data === 'js') engine = event.data;
+          else resolve(event.data);
+        };
         worker.onerror = () => reject(new Error('the hashing worker failed'));
+        worker.postMessage('engine');
         worker.postMessage('digest');
       });
       worker.terminate();
-      return { total: performance.now() - t0, main };
+      return { total: performance.now() - t0, main, engine };
     },
     { url, mib: HASH_MIB },
   );
@@ -494,13 +500,23 @@ async function main(): Promise<void> {
 
     if (!WORKER_FILE) throw new Error('no sha256-worker-*.js in dist/assets: run npm run build');
     const hashRates: Record<'join' | 'panel', number[]> = { join: [], panel: [] };
+    /** The page's renderer process's CPU per MiB hashed (the worker's thread is in it; it ends with the digest). */
+    const hashCpu: Record<'join' | 'panel', number[]> = { join: [], panel: [] };
+    const engines = new Set<string>();
     const handOver: number[] = [];
     for (let run = 0; run < 5; run++)
       for (const [side, page, url] of [
         ['join', join, `/join/assets/${WORKER_FILE}`],
         ['panel', panel, `assets/${WORKER_FILE}`],
       ] as const) {
-        const { total, main } = await hashRun(page, url);
+        const before = cpuSnapshot();
+        const { total, main, engine } = await hashRun(page, url);
+        const used = cpuDelta(before, cpuSnapshot());
+        hashCpu[side].push(
+          (used.get(side === 'join' ? 'guest renderer (process)' : 'host extension (process)') ?? 0) /
+            HASH_MIB,
+        );
+        engines.add(`${side} ${engine}`);
         hashRates[side].push((HASH_MIB * 1.048576) / (total / 1000));
         handOver.push(main / HASH_MIB);
       }
@@ -632,6 +648,9 @@ async function main(): Promise<void> {
     console.log(formatRow(`SHA-256 worker, join page (${HASH_MIB} MiB)`, summarize(hashRates.join), 'MB/s'));
     console.log(formatRow(`SHA-256 worker, side panel`, summarize(hashRates.panel), 'MB/s'));
     console.log(formatRow('  page main thread per MiB handed', summarize(handOver)));
+    console.log(formatRow('SHA-256, join page renderer CPU per MiB', summarize(hashCpu.join)));
+    console.log(formatRow('SHA-256, side panel renderer CPU per MiB', summarize(hashCpu.panel)));
+    console.log(`SHA-256 engines: ${[...engines].join(', ')}`);
     console.log(formatRow('last file byte → verified', summarize(verifyMs)));
     for (const [label, list] of [
       ['no transfer, after the runs', lateRun.traces],
