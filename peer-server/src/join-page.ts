@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
 import { ID_PATTERN } from '../../src/call/ids.js';
-import { joinPageCsp } from './security-headers.js';
+import { HASH_WORKER_CSP, HASH_WORKER_FILE, joinPageCsp } from './security-headers.js';
 
 /**
  * Serves the built join page under /join: `/join/<room>` gets the page (404 when the room id is malformed,
@@ -26,6 +26,9 @@ export function joinPage(joinDir: string, publicUrl: string): Router {
       maxAge: '1y',
       index: false,
       fallthrough: false,
+      setHeaders: (res, path) => {
+        if (HASH_WORKER_FILE.test(path)) res.set('Content-Security-Policy', HASH_WORKER_CSP);
+      },
     }),
   );
 

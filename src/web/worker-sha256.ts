@@ -1,7 +1,7 @@
 import type { Sha256Stream } from '../call/files/sha256.js';
 
 /**
- * A file's SHA-256 in a Worker of its own (@noble/hashes there): the page's main thread only hands the
+ * A file's SHA-256 in a Worker of its own (WebAssembly there, see sha256-serve.ts): the page's main thread only hands the
  * pieces over (their buffers are transferred, not copied). One worker per file; it ends with the digest or
  * on close(). A worker that cannot start (a page whose CSP forbids it) makes digest() reject.
  */

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DIST } from '../support/chromium.js';
 import { connectedCall, type ConnectedCall } from '../support/connected-call.js';
 
 const SHOTS = process.env.SHOTS_DIR ?? resolve(import.meta.dirname, '../../test-results/screenshots');
@@ -84,6 +85,35 @@ describe('files during a call', () => {
     expect(download.suggestedFilename()).toBe(name);
     return readFileSync((await download.path())!);
   }
+
+  test('both pages hash in WebAssembly: their workers may compile it, the join page itself may not', async () => {
+    const file = readdirSync(resolve(DIST, 'assets')).find((f) => /^sha256-worker-.*\.js$/.test(f))!;
+    const engine = (page: Page, url: string) =>
+      page.evaluate(
+        (url) =>
+          new Promise<unknown>((resolve, reject) => {
+            const worker = new Worker(url, { type: 'module' });
+            worker.onmessage = (event) => {
+              resolve(event.data);
+              worker.terminate();
+            };
+            worker.onerror = () => reject(new Error('the hashing worker failed'));
+            worker.postMessage('engine');
+          }),
+        url,
+      );
+    // The extension's pages allow 'wasm-unsafe-eval' (manifest.json); the server serves the join page's
+    // worker with a CSP of its own that allows it (and nothing else).
+    expect(await engine(panel, `assets/${file}`)).toBe('wasm');
+    expect(await engine(join, `/join/assets/${file}`)).toBe('wasm');
+    const compiled = await join.evaluate(() =>
+      WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(
+        () => 'compiled',
+        (error: unknown) => String(error),
+      ),
+    );
+    expect(compiled).toMatch(/CompileError.*(Refused|unsafe-eval)/);
+  });
 
   test('50 MiB from the join page to the extension and 50 MiB back at the same time, hashes equal', async () => {
     const started = Date.now();

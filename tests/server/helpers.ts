@@ -22,6 +22,7 @@ export async function makeJoinDir(): Promise<{ dir: string; remove: () => Promis
   await mkdir(join(dir, 'assets'));
   await writeFile(join(dir, 'join.html'), FAKE_JOIN_HTML);
   await writeFile(join(dir, 'assets', 'app-1a2b3c.js'), FAKE_ASSET);
+  await writeFile(join(dir, 'assets', 'sha256-worker-DJm8z6ny.js'), FAKE_ASSET);
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -86,6 +86,19 @@ describe('HTTP routes', () => {
     expect(await missing.text()).not.toMatch(/at .*\.js/); // no stack trace
   });
 
+  it("lets only the hashing worker compile WebAssembly: its CSP allows 'wasm-unsafe-eval' and nothing else", async () => {
+    const { url } = await start();
+    const worker = await fetch(`${url}/join/assets/sha256-worker-DJm8z6ny.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; script-src 'wasm-unsafe-eval'; frame-ancestors 'none'",
+    );
+    const other = await fetch(`${url}/join/assets/app-1a2b3c.js`);
+    expect(other.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    const page = await fetch(`${url}/join/${ROOM}`);
+    expect(page.headers.get('content-security-policy')).not.toContain('wasm');
+  });
+
   it('answers 503 under /join until the join page is built', async () => {
     const { url } = await start({ joinDir: join(joinDir.dir, 'not-built') });
     for (const path of [`/join/${ROOM}`, '/join/assets/app-1a2b3c.js']) {
