@@ -1,7 +1,7 @@
 /**
  * npm run bench:mesh — group calls on this machine: rooms of 2, 3, 4 and 6 participants (each its own
  * Chromium process: the first hosts from the extension's side panel, the others join from the join page;
- * fake camera 640×480). For each room:
+ * fake camera, 1280×720 at 20 fps). For each room:
  *   - the last joiner's "Join call" click → every tile involving them showing frames (on every page),
  *   - CPU per participant (its whole Chromium process tree, from /proc) over a 5 s window once live,
  *   - sent video bitrate per link (outbound-rtp) and frames per second per remote tile, over the same window.
@@ -565,7 +565,9 @@ const table = (title: string, unit: string, pick: (r: RunResult) => number[]) =>
     console.log(`${formatRow(`${size} people`, s, unit)}  ×${ratio} vs ${SIZES[0]}`);
   }
 };
-console.log(`\nGroup calls on ${RUNS} run(s) per size (fake media 640×480, loopback, this machine)`);
+console.log(
+  `\nGroup calls on ${RUNS} run(s) per size (fake camera 1280×720 at 20 fps, loopback, this machine)`,
+);
 table("last joiner's click → all their tiles live", 'ms', (r) => [r.joinMs]);
 table('CPU per participant (its Chromium processes)', '%', (r) => r.cpuPercent);
 table('video sent per link', 'kbps', (r) => r.sentKbps);
