@@ -78,4 +78,38 @@ describe('chat during a call', () => {
     }
     await join.screenshot({ path: `${SHOTS}/chat-join.png` });
   });
+
+  test('a new message scrolls into view from the end, and leaves a reader scrolled up in place', async () => {
+    const list = panel.getByRole('list', { name: 'Messages' });
+    const box = join.getByRole('textbox', { name: 'Message' });
+    const say = async (line: string) => {
+      const before = await messages(panel).count();
+      await box.fill(line);
+      await box.press('Enter');
+      await expect.poll(() => messages(panel).count(), { timeout: 10_000 }).toBe(before + 1);
+    };
+    for (let i = 1; i <= 12; i++) await say(`line ${i}\nof a chat long enough to scroll`);
+    const place = () =>
+      list.evaluate((el) => ({
+        top: el.scrollTop,
+        fromEnd: el.scrollHeight - el.scrollTop - el.clientHeight,
+      }));
+    // At the end: the newest message is in view (the list scrolled to it).
+    await expect.poll(async () => (await place()).fromEnd, { timeout: 5_000 }).toBeLessThanOrEqual(1);
+    expect((await place()).top).toBeGreaterThan(0);
+
+    // Scrolled up to older messages: a new one arrives, the view stays where the reader put it.
+    await list.evaluate((el) => el.scrollTo({ top: 0 }));
+    await list.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await say('while you read older ones');
+    await list.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    expect((await place()).top).toBe(0);
+
+    // Back at the end, it follows again.
+    await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await list.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await say('and now you see it');
+    await expect.poll(async () => (await place()).fromEnd, { timeout: 5_000 }).toBeLessThanOrEqual(1);
+    expect(await messages(panel).last().locator('.text').textContent()).toBe('and now you see it');
+  });
 });
