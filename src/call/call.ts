@@ -241,15 +241,14 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
   }
 
   /**
-   * Guest: in the call — sends the offers it prepared and says hello to everyone in the room; the others
-   * offer to us where the glare rule says they do.
+   * Guest: in the call — the pairs negotiated on the preview get their addresses, and everyone in the room
+   * hears that we joined; the others offer to us where the glare rule says they do.
    */
   join(): void {
     if (this.role !== 'guest' || this.#state.phase !== 'ready') return;
     this.#dispatch({ type: 'join' });
     this.#armConnectTimeout();
     if (this.#roster.others().length === 0) return this.#fail(new CallError('room-empty'));
-    this.#mesh.sendPrepared();
     this.#mesh.enter();
   }
 

@@ -32,3 +32,22 @@ export function withStartBitrate(sdp: string, kbps: number = START_BITRATE_KBPS)
   }
   return out.join(eol);
 }
+
+/**
+ * The description without any of our network addresses: no candidate lines, and the default connection
+ * address and ports of each section (filled in from a gathered candidate) set to ICE's placeholders. What a
+ * guest sends, and applies, while still looking at its preview: nobody learns where it is before "Join call",
+ * and its peer connection has nowhere to send a check (see Negotiation.stage).
+ */
+export function withoutAddresses(sdp: string): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const out: string[] = [];
+  for (const line of sdp.split(eol)) {
+    if (line.startsWith('a=candidate:') || line === 'a=end-of-candidates') continue;
+    if (line.startsWith('c=IN ')) out.push('c=IN IP4 0.0.0.0');
+    else if (line.startsWith('a=rtcp:')) out.push('a=rtcp:9 IN IP4 0.0.0.0');
+    else if (line.startsWith('m=')) out.push(line.replace(/^(m=\S+) \d+/, '$1 9'));
+    else out.push(line);
+  }
+  return out.join(eol);
+}

@@ -32,11 +32,21 @@ export interface SealedSignals {
   readonly seq?: number;
   /** A LEAVE: why the sender leaves (hang-up, busy), sealed so that nobody else can say it for them. */
   readonly leave?: LeaveReason;
-  /** Group calls: "I am in the call" on joining (`join`), and the answer of those already in (`reply`). */
-  readonly hello?: 'join' | 'reply';
+  /**
+   * Group calls: "I am in the call" on joining (`join`), the answer of those already in (`reply`), and "I am
+   * on my preview: offer me ahead" (`preview`, see Mesh.prepare).
+   */
+  readonly hello?: Hello;
   /** Group calls: which peer connection of this pair the signals belong to (a rebuilt pair starts a new one). */
   readonly link?: number;
+  /**
+   * The sender is still on its preview: these are its descriptions, made ahead, without addresses (its
+   * candidates follow on "Join call"); absent once it is in the call (see Negotiation.stage).
+   */
+  readonly staged?: boolean;
 }
+
+export type Hello = 'join' | 'reply' | 'preview';
 
 export class SealError extends Error {
   override readonly name = 'SealError';
@@ -103,7 +113,10 @@ export async function unseal(
     ...(typeof body.nonce === 'string' ? { nonce: body.nonce } : {}),
     ...(Number.isSafeInteger(body.seq) ? { seq: body.seq as number } : {}),
     ...(body.leave === 'hangup' || body.leave === 'busy' ? { leave: body.leave } : {}),
-    ...(body.hello === 'join' || body.hello === 'reply' ? { hello: body.hello } : {}),
+    ...(body.hello === 'join' || body.hello === 'reply' || body.hello === 'preview'
+      ? { hello: body.hello }
+      : {}),
     ...(Number.isSafeInteger(body.link) && (body.link as number) >= 0 ? { link: body.link as number } : {}),
+    ...(body.staged === true ? { staged: true } : {}),
   };
 }

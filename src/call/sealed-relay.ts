@@ -1,7 +1,7 @@
 import type { LeaveReason, RelayType, SignalData } from './protocol.js';
 import { leaveReasonOf, relayTypeFor } from './protocol.js';
 import { ReplayCounter, ReplayGuard } from './replay.js';
-import { seal, SealError, unseal, type SealedSignals } from './seal.js';
+import { seal, SealError, unseal, type Hello, type SealedSignals } from './seal.js';
 import type { SignalingClient } from './signaling.js';
 
 /**
@@ -44,14 +44,27 @@ export class SealedRelay {
 
   /**
    * Seals one generation's signals of one peer connection (`link`) for `to`; false when the socket is down
-   * (the caller keeps them).
+   * (the caller keeps them). `staged`: we are still on our preview (Negotiation.stage).
    */
-  send(to: string, signals: SignalData[], gen: number, retry: boolean, link: number): Promise<boolean> {
-    return this.#sealAndSend(relayTypeFor(signals), to, { signals, gen, ...(retry ? { retry } : {}), link });
+  send(
+    to: string,
+    signals: SignalData[],
+    gen: number,
+    retry: boolean,
+    link: number,
+    staged = false,
+  ): Promise<boolean> {
+    return this.#sealAndSend(relayTypeFor(signals), to, {
+      signals,
+      gen,
+      ...(retry ? { retry } : {}),
+      link,
+      ...(staged ? { staged } : {}),
+    });
   }
 
-  /** Says "I am in the call" (sealed, so that only holders of the invite can say it). */
-  hello(to: string, kind: 'join' | 'reply'): void {
+  /** Says "I am in the call", or on my preview (sealed, so that only holders of the invite can say it). */
+  hello(to: string, kind: Hello): void {
     void this.#sealAndSend('CANDIDATE', to, { signals: [], hello: kind }).catch(() => undefined);
   }
 

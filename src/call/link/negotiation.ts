@@ -1,5 +1,6 @@
 import type { SignalData } from '../protocol.js';
 import type { SealedRelay } from '../sealed-relay.js';
+import { withoutAddresses } from '../sdp.js';
 import type { NamedTimers } from './named-timers.js';
 
 interface Tagged {
@@ -7,7 +8,19 @@ interface Tagged {
   readonly gen: number;
   /** Made while a user's "Try again" was under way (the other side resumes too). */
   readonly retry: boolean;
+  /** Made while we were on our preview (see Negotiation.stage). */
+  readonly staged: boolean;
 }
+
+/** A description without the addresses in it (see Negotiation.stage); other signals as they are. */
+function addressless(signal: SignalData): SignalData {
+  return 'sdp' in signal && signal.sdp !== undefined
+    ? { ...signal, sdp: withoutAddresses(signal.sdp) }
+    : signal;
+}
+
+/** A preview keeps at most this many of the other side's candidates (a flood of them is dropped). */
+export const KEPT_CANDIDATES_MAX = 64;
 
 /** The answering side: how long an offer may take to be answered before the next waiting one goes anyway. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -42,8 +55,8 @@ export class Negotiation {
   /** Which peer connection of the pair this is; undefined until an answering side's first offer. */
   serial: number | undefined;
   readonly #o: NegotiationOptions;
-  /** The initiator's first signals, kept until the user joins. */
-  #held: SignalData[] | undefined;
+  /** On our preview (`stage` until `release`): our candidates and the other side's, kept. */
+  #kept: { out: SignalData[]; in: SignalData[] } | undefined;
   #outgoing: Tagged[] = [];
   /** Answering side: the generation of the offer the peer is answering. */
   #answering: number | undefined;
@@ -56,9 +69,9 @@ export class Negotiation {
     this.serial = options.serial;
   }
 
-  /** Whether the initiator's first signals are still kept (`hold` until `release`). */
-  get held(): boolean {
-    return this.#held !== undefined;
+  /** Whether we are still on our preview (`stage` until `release`). */
+  get staged(): boolean {
+    return this.#kept !== undefined;
   }
 
   /** Signals still waiting for the socket. */
@@ -66,30 +79,47 @@ export class Negotiation {
     return this.#outgoing.length > 0;
   }
 
-  hold(): void {
-    this.#held = [];
+  /**
+   * We are on our preview: the pair's descriptions are exchanged now (both ways), its addresses only once
+   * we `release` ("Join call"). Our candidates are kept, and our descriptions go without addresses; the
+   * other side's candidates are kept, and its descriptions are applied without theirs. So nobody learns
+   * where we are before we join, no check leaves our peer connection, and no media can flow; on "Join
+   * call" only the candidates are left to exchange.
+   */
+  stage(): void {
+    this.#kept ??= { out: [], in: [] };
   }
 
-  /** Sends what was held (the offer prepared before the user joined). */
+  /** "Join call": our kept candidates go out, and the other side's are applied. */
   release(): void {
-    const held = this.#held ?? [];
-    this.#held = undefined;
-    this.#outgoing.push(...held.map((signal) => ({ signal, gen: this.gen, retry: false })));
-    this.flush();
+    const kept = this.#kept;
+    if (!kept) return;
+    this.#kept = undefined;
+    for (const signal of kept.out) this.local(signal);
+    if (kept.in.length > 0) this.remote(this.gen, kept.in);
   }
 
   /** A signal from our peer connection. */
   local(signal: SignalData): void {
-    if (this.#held) return void this.#held.push(signal);
+    const staged = this.#kept !== undefined;
+    if (staged && signal.type === 'candidate') return void this.#kept!.out.push(signal);
+    if (staged) signal = addressless(signal);
     // The initiator's signals belong to its current generation; the answerer's to the offer it answers.
     const gen = this.#o.initiator ? this.gen : (this.#answering ?? this.#answeredGen);
-    this.#outgoing.push({ signal, gen, retry: this.#o.retrying() });
+    this.#outgoing.push({ signal, gen, retry: this.#o.retrying(), staged });
     if (signal.type === 'answer' && this.#answering !== undefined) this.#answered(this.#answering);
     this.flush();
   }
 
   /** Signals from the other side, already unsealed and of a current generation. */
   remote(gen: number, signals: readonly SignalData[]): void {
+    const kept = this.#kept;
+    if (kept) {
+      const candidates = signals.filter((s) => s.type === 'candidate');
+      kept.in.push(...candidates.slice(0, Math.max(0, KEPT_CANDIDATES_MAX - kept.in.length)));
+      signals = signals.filter((s) => s.type !== 'candidate').map(addressless);
+      if (signals.length === 0) return;
+    }
     if (!this.#o.initiator) return this.#fromInitiator(gen, signals);
     for (const signal of signals) {
       // The answerer asks for a restart this way; an ICE restart is what any renegotiation needs here.
@@ -152,6 +182,8 @@ export class Negotiation {
           gen,
           retry,
           this.serial ?? 0,
+          // Anything made after our release says we are in the call now.
+          batch.every((t) => t.staged),
         );
         if (this.#o.released()) return;
         if (!sent) this.#outgoing.unshift(...batch);

@@ -53,6 +53,13 @@ export interface PeerLinkOptions<S extends MediaStreamLike> {
   readonly reconnectLimitMs: () => number;
   /** Our display name, told to the other side once connected (undefined: none set). */
   readonly name?: () => string | undefined;
+  /** One of us is still on a preview (see `awaiting`). */
+  readonly awaiting?: boolean;
+  /**
+   * We are on our preview: the pair's descriptions go both ways now, its addresses once we `join()` (see
+   * Negotiation.stage).
+   */
+  readonly staged?: boolean;
 }
 
 export type PeerLinkEvents = {
@@ -99,6 +106,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
   #progressAt: number | undefined;
   /** Whether a signal from the other side has arrived for this peer connection. */
   #heard = false;
+  #awaiting: boolean;
 
   constructor(options: PeerLinkOptions<S>) {
     super();
@@ -106,6 +114,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     this.remoteId = options.remoteId;
     this.initiator = options.initiator;
     this.#autoFallback = options.autoFallback;
+    this.#awaiting = options.awaiting ?? false;
     this.#named = new NamedTimers(options.timers);
     const released = () => this.#released;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the recovery host reads our live state
@@ -121,6 +130,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
       retrying: () => this.#recovery.retrying,
       released,
     });
+    if (options.staged) this.#negotiation.stage();
     this.#recovery = new Recovery(
       {
         get state() {
@@ -256,24 +266,30 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     this.#negotiation.serial ??= serial;
   }
 
-  /**
-   * The initiator keeps its first signals until `join()`: the offer is made while the user looks at the
-   * preview, or while someone who registered in the room does (sent once they say they are in the call).
-   */
-  hold(): void {
-    this.#negotiation.hold();
-  }
-
-  /**
-   * Made ahead of the pair's negotiation — an offer still held, or an answering link with no offer yet: not
-   * a participant of ours yet (no tile, no share of the uplink).
-   */
-  get prepared(): boolean {
-    return this.#negotiation.held || this.#negotiation.serial === undefined;
-  }
-
+  /** "Join call": our addresses go out, and the other side's are applied. */
   join(): void {
     this.#negotiation.release();
+  }
+
+  /**
+   * Not both of us are in the call yet (we, or they, are on a preview): made ahead, not a participant
+   * of ours (no tile, no share of the uplink), until `arrived()`.
+   */
+  get awaiting(): boolean {
+    return this.#awaiting;
+  }
+
+  /** Both of us are in the call now. */
+  arrived(): void {
+    this.#awaiting = false;
+  }
+
+  /**
+   * Made ahead of the pair's negotiation — one of us still on a preview, or an answering link with no offer
+   * yet: not a participant of ours yet (no tile, no share of the uplink).
+   */
+  get prepared(): boolean {
+    return this.#awaiting || this.#negotiation.serial === undefined;
   }
 
   /** Signals from the other side, unsealed. */

@@ -4,14 +4,14 @@ import type { PeerMessage } from '../channel/messages.js';
 import { Emitter } from '../emitter.js';
 import { CallError } from '../errors.js';
 import type { IceConfig } from '../ice-config.js';
-import { isLinkLive, type LinkState } from '../link/link-machine.js';
+import { isLinkFinal, isLinkLive, type LinkState } from '../link/link-machine.js';
 import { PeerLink } from '../link/peer-link.js';
 import type { LocalMedia } from '../media/local-media.js';
 import type { MediaStreamLike, PeerFactory, Timers } from '../ports.js';
 import type { LeaveReason } from '../protocol.js';
 import { roomCameraLimit, uplinkBudgetKbps, uplinkCapKbps } from '../quality/uplink-budget.js';
 import type { Roster } from '../roster.js';
-import type { SealedSignals } from '../seal.js';
+import type { Hello, SealedSignals } from '../seal.js';
 import type { SealedRelay } from '../sealed-relay.js';
 import { TimerGroup } from '../timer-group.js';
 import { Away } from './away.js';
@@ -76,6 +76,10 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   #serial = 0;
   /** In the call: the host from the start, a guest from "Join call". */
   #joined = false;
+  /** Camera and ICE servers are there: links can be made (a guest on its preview, or in the call). */
+  #ready = false;
+  /** Those who said (hello 'preview') they can take an offer ahead: one we make them from then on arrives. */
+  readonly #previewed = new Set<string>();
   #closed = false;
   /** The last pair whose link failed before connecting while they were still in the room (see #goneWithoutLink). */
   #failedPair: { id: string; error: CallError } | undefined;
@@ -133,82 +137,113 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   }
 
   /**
-   * A guest on its preview prepares its side of every pair: its offers to those it will call (the glare
-   * rule), and the peer connections that will answer the others' offers. A peer connection made on the
-   * click costs ~0.1–0.4 s on a busy page (bench:mesh, 4 people), and each pair waits for it.
+   * A guest on its preview negotiates every pair ahead, all but the addresses (Negotiation.stage): its
+   * offers to those it will call (the glare rule), and the peer connections that will answer the others'
+   * offers, which a hello 'preview' asks for. "Join call" then only exchanges candidates: the click no
+   * longer waits for a hello, an offer and an answer to go round (bench:call), nor for peer connections
+   * made on a busy page (~0.1–0.4 s each, bench:mesh, 4 people).
    */
   prepare(): void {
-    for (const id of this.#o.roster.others()) {
-      this.#connectTo(id, true);
+    this.#ready = true;
+    const { roster, relay } = this.#o;
+    for (const id of roster.others()) {
+      relay.hello(id, 'preview');
+      this.#connectTo(id);
       this.#prepareAnswer(id);
     }
   }
 
-  /** A guest's "Join call": the offers it prepared go out, each pair watched from now. */
-  sendPrepared(): void {
-    for (const link of this.#links.values()) {
-      if (!link.initiator) continue;
-      link.join();
-      this.#armPair(link);
-    }
-  }
-
-  /** We are in the call: everyone registered hears it, and those already in answer. */
+  /**
+   * We are in the call (the host from the start, a guest on "Join call"): every pair made ahead gets its
+   * addresses, everyone registered hears it, and those already in answer.
+   */
   enter(): void {
     this.#joined = true;
+    this.#ready = true;
     const { roster, relay } = this.#o;
-    // An offer says it already; everyone else hears a hello (those we prepared to answer too: they offer).
-    for (const id of roster.others()) if (this.#links.get(id)?.initiator !== true) relay.hello(id, 'join');
+    for (const link of this.#links.values()) link.join();
+    for (const id of roster.others()) relay.hello(id, 'join');
     for (const id of roster.others()) if (roster.inCall(id)) this.#connectTo(id);
+    for (const link of this.all()) this.#arrived(link);
   }
 
   /** Sealed signals (or a hello) from `src`, opened. */
   signals(src: string, body: SealedSignals): void {
     if (this.#closed) return;
-    const { roster, relay } = this.#o;
+    const { roster } = this.#o;
     // Someone we waited for is back: what we sent while they were away never arrived (see joined()).
     const wasAway = this.#away.back(src);
-    if (body.hello) {
-      const wasIn = roster.inCall(src) && !wasAway;
-      roster.enter(src);
-      if (!this.#joined) return;
-      // The larger id waits for an offer: it tells the joiner it is here (the smaller one just offers).
-      if (body.hello === 'join' && this.#o.peerId > src && !this.#links.has(src)) relay.hello(src, 'reply');
-      // An offer we made before they were in the call was ignored there: make a fresh one now.
-      const stale = this.#links.get(src);
-      if (
-        !wasIn &&
-        body.hello === 'join' &&
-        stale?.initiator &&
-        stale.state.phase === 'connecting' &&
-        !stale.heard
-      )
-        this.#dropLink(stale);
-      this.#connectTo(src);
-      return;
-    }
+    if (body.hello) return this.#hello(src, body.hello, wasAway);
     const link = this.#links.get(src);
     const offer = body.signals.some((s) => s.type === 'offer');
     const serial = body.link ?? 0;
+    // Signals made on a preview say so; any other says its sender is in the call.
+    if (body.staged !== true && (offer || link)) roster.enter(src);
     // The first offer for the peer connection we made ahead to answer it.
-    if (link && link.serial === undefined && offer && this.#joined) {
-      roster.enter(src);
+    if (link && link.serial === undefined && offer) {
       link.bind(serial);
       this.#failedPair = undefined;
+      this.#arrived(link);
       this.emit('change');
       return link.receive(body);
     }
     if (link && (link.serial === serial || link.initiator)) {
       // An answer for a peer connection we have since rebuilt cannot be applied: dropped.
       if (link.initiator && link.serial !== serial) return;
+      this.#arrived(link);
       return link.receive(body);
     }
-    // A first offer (or one from a pair the other side rebuilt): a new answering link, if we are in.
-    if (!offer || !this.#joined) return;
+    // A first offer (or one from a pair the other side rebuilt): a new answering link, once we can make one.
+    if (!offer || !this.#ready) return;
     if (link) this.#dropLink(link);
     else if (this.#links.size >= roster.capacity - 1) return;
-    roster.enter(src);
     this.#addLink(src, false, serial).receive(body);
+  }
+
+  /**
+   * A hello: `src` is on its preview ('preview', and ready for our offer), has joined the call ('join'), or
+   * is in it and heard that we joined ('reply').
+   */
+  #hello(src: string, hello: Hello, wasAway: boolean): void {
+    const { roster, relay } = this.#o;
+    const wasIn = roster.inCall(src) && !wasAway;
+    // An offer made after their 'preview' reached someone ready for it; one made before may not have.
+    const offeredAhead = this.#previewed.has(src);
+    if (hello === 'preview') {
+      roster.add(src);
+      this.#previewed.add(src);
+    } else roster.enter(src);
+    if (!this.#ready) return;
+    // The larger id waits for an offer: it tells the joiner it is here (the smaller one just offers).
+    if (hello === 'join' && this.#joined && this.#o.peerId > src && !this.#links.has(src))
+      relay.hello(src, 'reply');
+    // An offer of ours made before they could take it was ignored there: a fresh one now. One made after
+    // their 'preview' carries on (their answer may still be on its way): they joined, addresses follow.
+    const stale = this.#links.get(src);
+    if (
+      (hello === 'preview' || (hello === 'join' && !wasIn && !offeredAhead)) &&
+      stale?.initiator &&
+      stale.state.phase === 'connecting' &&
+      !stale.heard
+    )
+      this.#dropLink(stale);
+    this.#connectTo(src);
+    const link = this.#links.get(src);
+    if (link) this.#arrived(link);
+  }
+
+  /**
+   * Both of us are in the call now: a link made ahead becomes a participant's (a tile, a share of the
+   * uplink), and its pair is watched from here.
+   */
+  #arrived(link: PeerLink<S>): void {
+    const id = link.remoteId;
+    if (!link.awaiting || !this.#joined || !this.#o.roster.inCall(id) || this.#links.get(id) !== link) return;
+    link.arrived();
+    this.#failedPair = undefined;
+    if (link.initiator) this.#armPair(link);
+    if (!link.prepared) this.emit('offered');
+    this.emit('change');
   }
 
   /** The server could not deliver to `src`: a hello or offer to someone whose socket is gone. */
@@ -222,6 +257,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     // Someone we wait for (away.ts): our signals to them wait for their return, or their deadline.
     if (this.#away.has(src)) return;
     roster.remove(src);
+    this.#previewed.delete(src);
     if (link) this.#dropLink(link);
     if (this.#o.phase() === 'connecting' && this.#links.size === 0 && roster.others().length === 0)
       this.emit(
@@ -233,7 +269,14 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   /** `src` left the room: hung up, or its socket closed ('gone'). */
   left(src: string, reason: LeaveReason): void {
     if (this.#closed) return;
+    this.#previewed.delete(src);
     const link = this.#links.get(src);
+    // Someone who never joined (or before we did): the pair made ahead just goes.
+    if (link?.awaiting) {
+      this.#away.back(src);
+      this.#o.roster.remove(src);
+      return this.#dropLink(link);
+    }
     if (reason === 'gone' && this.#waitsFor(src, link)) {
       this.#away.start(src, () => this.#awayTooLong(src));
       return this.emit('change');
@@ -288,7 +331,13 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
    * other side no longer had (bench:mesh, 6 people on a starved machine).
    */
   #rejoin(): void {
-    if (!this.#joined || this.#closed) return;
+    if (this.#closed) return;
+    // On our preview: the others dropped what we negotiated ahead with them; it starts again.
+    if (!this.#joined) {
+      if (!this.#ready) return;
+      for (const link of this.all()) this.#dropLink(link);
+      return this.prepare();
+    }
     const { roster, relay, peerId } = this.#o;
     for (const id of roster.others()) {
       const link = this.#links.get(id);
@@ -350,14 +399,14 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   }
 
   /**
-   * The glare rule: of each pair the smaller id makes the offer; the other waits for it. `held`: a guest
-   * still looking at its preview prepares the offer and sends it on "Join call".
+   * The glare rule: of each pair the smaller id makes the offer; the other waits for it. Made while one of
+   * us is still on a preview, the pair is watched once both are in the call (#arrived).
    */
-  #connectTo(id: string, held = false): void {
-    if (!(this.#joined || held) || this.#closed || this.#links.has(id) || this.#o.peerId >= id) return;
+  #connectTo(id: string): void {
+    if (!this.#ready || this.#closed || this.#links.has(id) || this.#o.peerId >= id) return;
     if (this.#links.size >= this.#o.roster.capacity - 1) return;
-    const link = this.#addLink(id, true, ++this.#serial, held);
-    if (!held) this.#armPair(link);
+    const link = this.#addLink(id, true, ++this.#serial);
+    if (!link.awaiting) this.#armPair(link);
   }
 
   /**
@@ -390,8 +439,11 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     });
   }
 
-  /** `held`: an offer kept until "Join call" (see PeerLink.hold); `serial` undefined: answering, made ahead. */
-  #addLink(remoteId: string, initiator: boolean, serial: number | undefined, held = false): PeerLink<S> {
+  /**
+   * `serial` undefined: answering, made ahead of the offer. Made while we are on our preview, its addresses
+   * wait for "Join call" (`staged`); made while one of us is, it is not a participant's yet (`awaiting`).
+   */
+  #addLink(remoteId: string, initiator: boolean, serial: number | undefined): PeerLink<S> {
     const o = this.#o;
     const link = new PeerLink<S>({
       remoteId,
@@ -405,8 +457,9 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
       autoFallback: o.autoFallback(),
       reconnectLimitMs: o.reconnectLimitMs,
       name: o.name,
+      staged: !this.#joined,
+      awaiting: !(this.#joined && o.roster.inCall(remoteId)),
     });
-    if (held) link.hold();
     this.#links.set(remoteId, link);
     link.on('change', () => this.emit('change'));
     link.on('message', (message) => this.emit('message', remoteId, message));
@@ -448,6 +501,16 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     if (this.#links.get(link.remoteId) !== link) return;
     const id = link.remoteId;
     const roster = this.#o.roster;
+    if (link.awaiting) {
+      // Connected: both of us released our addresses, so both are in the call (their hello may be behind).
+      if (state.phase === 'connected') {
+        roster.enter(id);
+        this.#arrived(link);
+      }
+      // A pair made ahead that ends is taken out without a word: nobody joined or left.
+      if (isLinkFinal(state)) return this.#dropLink(link);
+      if (link.awaiting) return;
+    }
     // Every link that (re)connects gets its share of the uplink then: also a link made anew for someone we
     // had met (a pair the other side rebuilt), which no join would re-cap. Links whose cap is unchanged
     // are not touched (SenderActuator.setCap).

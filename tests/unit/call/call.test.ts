@@ -5,7 +5,7 @@ import type { CallErrorKind } from '../../../src/call/errors.js';
 import { ID_PATTERN, newId } from '../../../src/call/ids.js';
 import type { Invite } from '../../../src/call/link.js';
 import type { SignalData } from '../../../src/call/protocol.js';
-import { deriveKey, seal, unseal } from '../../../src/call/seal.js';
+import { deriveKey, seal, unseal, type SealedSignals } from '../../../src/call/seal.js';
 import {
   CONNECTING,
   deferredMedia,
@@ -123,9 +123,13 @@ function endReason(s: Side): string | undefined {
   return state.phase === 'ended' ? state.reason : undefined;
 }
 
-async function openFrame(frame: RelayedFrame, secret = invite.secret): Promise<readonly SignalData[]> {
+async function openBody(frame: RelayedFrame, secret = invite.secret): Promise<SealedSignals> {
   const key = await deriveKey(secret, invite.room);
-  return (await unseal(key, frame.payload, { me: frame.dst as string, sender: frame.src })).signals;
+  return unseal(key, frame.payload, { me: frame.dst as string, sender: frame.src });
+}
+
+async function openFrame(frame: RelayedFrame, secret = invite.secret): Promise<readonly SignalData[]> {
+  return (await openBody(frame, secret)).signals;
 }
 
 /** Lets every released peer be destroyed (after the bye flush) and checks nothing else is scheduled. */
@@ -153,7 +157,7 @@ async function expectAllReleased(...sides: Side[]): Promise<void> {
 }
 
 describe('Call: host and guest', () => {
-  it('host waits in the room, guest gets ready without sending anything to the host', async () => {
+  it('host waits in the room; a guest on its preview negotiates ahead without a single address of its own, and nothing connects', async () => {
     const host = await started('host');
     // The room is nobody's id: the host registers a random one in it, like everyone.
     expect(host.call.peerId).toMatch(ID_PATTERN);
@@ -170,17 +174,31 @@ describe('Call: host and guest', () => {
     expect(guest.call.snapshot.localStream).toBe(guest.stream);
     expect(peerOf(guest).initiator).toBe(true);
 
-    // However long the guest looks at their preview, nothing reaches the host. (The clock moves a task at
-    // a time, so that the server's heartbeat echoes arrive meanwhile, as they would.)
+    // The pair's descriptions go both ways while the guest looks at its preview (sealing takes real time).
+    await until(() => expect(peerOf(guest).received.map((x) => x.type)).toEqual(['answer']));
+    // However long the guest looks at their preview, no address of theirs reaches anyone, and nothing
+    // connects. (The clock moves a task at a time, so that the server's heartbeat echoes arrive meanwhile.)
     for (let i = 0; i < 5; i++) await nextTurn();
     await timers.advanceSettling(60_000);
     await nextTurn();
-    expect(server.relayed).toEqual([]);
-    // The host only heard from the server that someone registered in the room.
+    const fromGuest = await Promise.all(server.from(guest.call.peerId).map((f) => openBody(f)));
+    expect(fromGuest.map((b) => [b.hello, b.staged, b.signals.map((x) => x.type)])).toEqual([
+      ['preview', undefined, []],
+      [undefined, true, ['offer']],
+    ]);
+    // The host is in the call: its answer goes with its addresses, which the guest keeps until it joins.
+    const fromHost = (await Promise.all(server.from(host.call.peerId).map((f) => openFrame(f)))).flat();
+    expect(fromHost.map((x) => x.type)).toEqual(['answer', 'candidate']);
+    expect(peerOf(guest).received.map((x) => x.type)).toEqual(['answer']);
+    const hostPeer = network.peers.find((p) => p.stream === host.stream)!;
+    expect(hostPeer.received.map((x) => x.type)).toEqual(['offer']);
+    expect([peerOf(guest).checking, hostPeer.checking, hostPeer.connected]).toEqual([false, false, false]);
+    // The host heard from the server that someone registered, and from them only sealed boxes.
     expect(
       socketOf(host)
         .delivered.filter((f) => f !== '{"type":"HEARTBEAT"}')
-        .map((f) => JSON.parse(f) as { type: string; src?: string }),
+        .map((f) => JSON.parse(f) as { type: string; src?: string })
+        .map((m) => (m.type === 'OPEN' || m.type === 'ROOM-JOIN' ? m : m.type)),
     ).toEqual([
       { type: 'OPEN', payload: { room: invite.room, members: [host.call.peerId] } },
       {
@@ -188,12 +206,36 @@ describe('Call: host and guest', () => {
         src: guest.call.peerId,
         payload: { members: [host.call.peerId, guest.call.peerId] },
       },
+      'CANDIDATE',
+      'OFFER',
     ]);
     expect(host.call.state.phase).toBe('waiting');
+    expect(host.call.snapshot.participants).toEqual([]);
     expect(guest.call.state.phase).toBe('ready');
-    expect(network.peers).toHaveLength(1);
+    expect(network.peers).toHaveLength(2);
     // Both kept their registrations alive meanwhile.
     expect(socketOf(guest).sent.filter((f) => f.includes('HEARTBEAT')).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('a guest who leaves from its preview leaves the host waiting: the pair made ahead goes without a trace', async () => {
+    const host = await started('host');
+    const guest = await started('guest');
+    const hostPeer = () => network.peers.find((p) => p.stream === host.stream);
+    await until(() => expect(hostPeer()?.received.map((x) => x.type)).toEqual(['offer']));
+    // The page closes: its socket goes, and the server says so.
+    guest.call.hangUp();
+    await until(async () => {
+      await timers.advanceSettling(100);
+      expect(hostPeer()!.destroyed).toBe(true);
+    });
+    await timers.advanceSettling(30_000);
+    expect(host.phases).toEqual(['preparing', 'waiting']);
+    expect(host.call.snapshot.participants).toEqual([]);
+    // The next guest gets the call as the first would have.
+    const next = await started('guest');
+    next.call.join();
+    await until(() => expect(host.call.state.phase).toBe('connected'));
+    expect(host.call.snapshot.participants.map((p) => p.id)).toEqual([next.call.peerId]);
   });
 
   it('after join both connect and see each other’s stream', async () => {
@@ -214,11 +256,23 @@ describe('Call: host and guest', () => {
     });
   });
 
-  it('sends the held offer and candidate as one OFFER on join, and batches the answer with its candidates', async () => {
+  it('the offer goes on the preview without addresses; on join only the candidates, as one message; the answer is batched with its candidates', async () => {
     const { host, guest } = await connectedPair();
-    const fromGuest = server.from(guest.call.peerId, host.call.peerId);
-    expect(fromGuest[0]?.type).toBe('OFFER');
-    expect((await openFrame(fromGuest[0]!)).map((s) => s.type)).toEqual(['offer', 'candidate']);
+    const fromGuest = await Promise.all(
+      server.from(guest.call.peerId, host.call.peerId).map((f) => openBody(f)),
+    );
+    expect(fromGuest.map((b) => [b.hello, b.staged, b.signals.map((x) => x.type)])).toEqual([
+      ['preview', undefined, []],
+      [undefined, true, ['offer']],
+      ['join', undefined, []],
+      [undefined, undefined, ['candidate']],
+    ]);
+    expect(server.from(guest.call.peerId, host.call.peerId).map((f) => f.type)).toEqual([
+      'CANDIDATE',
+      'OFFER',
+      'CANDIDATE',
+      'CANDIDATE',
+    ]);
     const fromHost = server.from(host.call.peerId, guest.call.peerId);
     expect(fromHost[0]?.type).toBe('ANSWER');
     // Signals emitted while the previous box was being sealed ride along in one message.

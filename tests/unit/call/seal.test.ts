@@ -41,6 +41,20 @@ describe('seal / unseal', () => {
     expect(await open('2')).toBe(0);
   });
 
+  it('carries the hellos and the preview mark, and drops any other value of them', async () => {
+    const key = await deriveKey(secret, room);
+    const open = async (extra: Record<string, unknown>) =>
+      unseal(key, await seal(key, { ...body, ...extra } as SealedSignals), { me: host, sender: guest });
+    for (const hello of ['join', 'reply', 'preview'] as const)
+      expect((await open({ hello })).hello).toBe(hello);
+    expect((await open({ staged: true })).staged).toBe(true);
+    for (const odd of [{ hello: 'leave' }, { hello: 1 }, { staged: 'yes' }, { staged: false }]) {
+      const opened = await open(odd);
+      expect(opened.hello).toBeUndefined();
+      expect('staged' in opened).toBe(false);
+    }
+  });
+
   it('survives JSON on the wire and hides the SDP', async () => {
     const box = await seal(await deriveKey(secret, room), body);
     const wire = JSON.stringify(box);

@@ -11,7 +11,7 @@ import {
 import { newId, type RandomBytes } from '../../../../src/call/ids.js';
 import { AWAY_MS } from '../../../../src/call/mesh/away.js';
 import type { Invite } from '../../../../src/call/link.js';
-import { deriveKey, seal } from '../../../../src/call/seal.js';
+import { deriveKey, seal, unseal, type SealedSignals } from '../../../../src/call/seal.js';
 import { en } from '../../../../src/ui/text/en.js';
 import { statusText } from '../../../../src/ui/text/status.js';
 import {
@@ -130,6 +130,11 @@ function peerBetween(a: Person, b: Person): FakePeer {
   return peer;
 }
 
+async function openBody(frame: { src: string; dst?: unknown; payload?: unknown }): Promise<SealedSignals> {
+  const key = await deriveKey(invite.secret, invite.room);
+  return unseal(key, frame.payload, { me: frame.dst as string, sender: frame.src });
+}
+
 function socketOf(p: Person): FakeSocket {
   return server.sockets.findLast((k) => new URL(k.url).searchParams.get('id') === p.call.peerId)!;
 }
@@ -217,28 +222,57 @@ describe('a room of peer links', () => {
   });
 
   it.each(['largest', 'smallest'] as const)(
-    'a guest whose id is the %s makes every peer connection of its pairs on its preview, sends nothing until it joins, and the click makes none',
+    'a guest whose id is the %s negotiates every pair on its preview but gives away no address, and the click makes no peer connection anywhere',
     async (end) => {
       const people = await room(3);
       const guest = person('guest', undefined, idAt(end));
       await guest.call.start();
       const own = () => network.peers.filter((p) => p.stream === guest.stream);
-      // One per pair, whichever side of the glare rule it is on: offers held, answering ones waiting for theirs.
-      await until(() => expect(own()).toHaveLength(3));
+      const theirs = () => network.peers.filter((p) => p.remote?.stream === guest.stream);
+      // One per pair, whichever side of the glare rule it is on, and the others' for it: every pair has
+      // both descriptions (sealing takes real time).
+      await until(() => {
+        expect(own()).toHaveLength(3);
+        expect(theirs()).toHaveLength(3);
+        for (const p of own()) expect(p.remote).toBeDefined();
+      });
       expect(own().filter((p) => p.initiator)).toHaveLength(end === 'smallest' ? 3 : 0);
-      // Nobody has heard from it: no one made a peer connection for it, and it shows no tiles yet.
-      await timers.advanceSettling(100);
-      for (const p of people) expect(p.call.snapshot.participants).toHaveLength(2);
-      expect(network.peers.filter((p) => p.remote?.stream === guest.stream)).toHaveLength(0);
+      // Yet nothing can connect: no candidate reached a peer connection on either side of these pairs.
+      await timers.advanceSettling(30_000);
+      await nextTurn();
+      for (const p of [...own(), ...theirs()]) {
+        expect(p.checking).toBe(false);
+        expect(p.connected).toBe(false);
+      }
+      // Nothing the guest sent holds an address; nobody shows a tile for it, nor it for them.
+      const sent = await Promise.all(server.from(guest.call.peerId).map((f) => openBody(f)));
+      expect(sent.length).toBeGreaterThanOrEqual(3);
+      for (const body of sent) {
+        expect(body.hello ?? 'staged').toMatch(/^(preview|staged)$/);
+        for (const signal of body.signals) expect(signal.type).toMatch(/^(offer|answer)$/);
+        expect(JSON.stringify(body.signals)).not.toContain('typ host');
+      }
+      for (const p of people) {
+        expect(p.call.snapshot.participants).toHaveLength(2);
+        expect(p.call.state.phase).toBe('connected');
+      }
       expect(guest.call.snapshot.participants).toHaveLength(0);
-      const prepared = own();
+      const prepared = [...own(), ...theirs()];
+      const before = server.from(guest.call.peerId).length;
       guest.call.join();
       people.push(guest);
       await until(() => expectFullMesh(people));
       await expectOnePeerPerPair(people);
-      // The pairs connected on the peer connections made on the preview.
-      expect(own()).toEqual(prepared);
+      // The pairs connected on the peer connections made on the preview; the click sent no description.
+      expect([...own(), ...theirs()]).toEqual(prepared);
       expect(prepared.every((p) => !p.destroyed)).toBe(true);
+      const after = await Promise.all(
+        server
+          .from(guest.call.peerId)
+          .slice(before)
+          .map((f) => openBody(f)),
+      );
+      for (const body of after) for (const signal of body.signals) expect(signal.type).toBe('candidate');
     },
   );
 
