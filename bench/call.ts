@@ -7,15 +7,18 @@
  *                        "Join call" and 300 ms of preview, click — the host stays up (per variant)
  * How to read it: each row is min / median / p95 / max in ms over its calls, and × is Diyalog's median over
  * peerjs's median in the same run (< 1: Diyalog is faster). "open → Join enabled" is the cold page's own start
- * (camera, socket, key, and for Diyalog the offer made before the click): not part of click → frame.
+ * (camera, socket, key, ICE servers): not part of click → frame. Diyalog then negotiates the pair while the
+ * guest looks at its preview (descriptions only; the click sends the candidates), so each run waits 300 ms
+ * of preview before its click, as a user would at the very least.
  * PHASES (bench/lib/call-phases.ts), per call, stamped inside the pages in wall-clock ms from the guest's
- * click: offer sent / received, offer applied, answer made / sent / received / applied, ICE connected, DTLS
- * connected (connectionState 'connected'), first frame received (its last packet, from
+ * click: offer sent / received, offer applied, answer made / sent / received / applied (peerjs; Diyalog's
+ * happen before the click, so it has none), candidates sent / received, ICE connected and DTLS connected
+ * (connectionState 'connected') on each side, first frame received (its last packet, from
  * requestVideoFrameCallback's receiveTime) and shown. "step" is the median per-call time since the phase it
  * waits for (named at the line's end): the largest steps say where to work next. Events are stamped when the
  * page's main thread sees them, so a busy page shows as late stamps; "busy in tasks > 50 ms" says how much.
- * Negotiation phases are named by role (offerer / answerer): Diyalog's glare rule lets the smaller id offer,
- * so in about half the calls the host offers, after the guest's hello; "of which … offered" splits the rows.
+ * Negotiation phases are named by role (offerer / answerer); the rows "guest offered / host offered /
+ * negotiated ahead" split Diyalog's calls by who offered after the click (nobody, when the preview had time).
  * "in …" rows: time inside seal/unseal (AES-GCM) and each RTCPeerConnection call, summed per call (calls that
  * overlap, such as several addIceCandidate, count each). "size 1 s later": how soon a small first frame grows.
  */
@@ -205,16 +208,15 @@ try {
       console.log(row(`Diyalog — ${sees}`, summarize(ourRuns.map((m) => frame(m, side))), b));
       console.log(formatRow(`peerjs baseline — ${sees}`, b));
     }
-    // The glare rule picks who offers by id: the guest's offer is made before the click, the host's after it.
-    for (const [who, offered] of [
-      ['guest', true],
-      ['host', false],
+    // Who offered after the click (by the glare rule), or nobody: the pair was negotiated on the preview.
+    for (const [label, who] of [
+      ['guest offered', 'guest'],
+      ['host offered', 'host'],
+      ['negotiated ahead', 'ahead'],
     ] as const) {
-      const runs = ourRuns.filter((m) => (offeredBy(m.call) === 'guest') === offered);
+      const runs = ourRuns.filter((m) => offeredBy(m.call) === who);
       if (runs.length > 0)
-        console.log(
-          formatRow(`  of which ${who} offered, guest sees`, summarize(runs.map((m) => frame(m, 'guest')))),
-        );
+        console.log(formatRow(`  ${label}, guest sees`, summarize(runs.map((m) => frame(m, 'guest')))));
     }
   };
   console.log(

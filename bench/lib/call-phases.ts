@@ -137,11 +137,14 @@ const first = (what: string) => (side: SideRecord, clicked: number) =>
   side.log.find((e) => e.what === what && e.at >= clicked)?.at;
 
 /**
- * Which side sent the offer. Diyalog's glare rule picks it by id: the guest's offer is made before the click
- * and sent on it; the host's only once the guest's hello (sent on the click) has reached it.
+ * Which side sent the offer after the click; 'ahead' when nobody did: Diyalog negotiates each pair while
+ * the guest looks at its preview (both descriptions, no addresses), and the click only sends candidates.
  */
-export const offeredBy = (call: CallRecord): 'guest' | 'host' =>
-  call.guest.log.some((e) => e.what === 'send:OFFER' && e.at >= call.clicked) ? 'guest' : 'host';
+export const offeredBy = (call: CallRecord): 'guest' | 'host' | 'ahead' => {
+  const sent = (side: SideRecord) => side.log.some((e) => e.what === 'send:OFFER' && e.at >= call.clicked);
+  if (sent(call.guest)) return 'guest';
+  return sent(call.host) ? 'host' : 'ahead';
+};
 
 /** The phases of a call, in the order they happen, each from the guest's click. */
 export const PHASES: readonly Phase[] = [
@@ -157,29 +160,35 @@ export const PHASES: readonly Phase[] = [
   { label: 'answerer → answer sent', side: 'answerer', at: first('send:ANSWER'), after: [3] },
   { label: 'offerer  ← answer received', side: 'offerer', at: first('recv:ANSWER'), after: [4] },
   { label: 'offerer    answer applied', side: 'offerer', at: first('signaling:stable'), after: [5] },
-  { label: 'answerer   ICE connected', side: 'answerer', at: first('ice:connected'), after: [3] },
-  { label: 'offerer    ICE connected', side: 'offerer', at: first('ice:connected'), after: [6] },
-  { label: 'answerer   DTLS connected', side: 'answerer', at: first('pc:connected'), after: [7] },
-  { label: 'offerer    DTLS connected', side: 'offerer', at: first('pc:connected'), after: [8] },
+  // Candidates (and Diyalog's hello 'join') travel as CANDIDATE frames; negotiated ahead, they are all the
+  // click sends.
+  { label: 'guest    → candidates sent', side: 'guest', at: first('send:CANDIDATE'), after: [] },
+  { label: 'host     ← candidates received', side: 'host', at: first('recv:CANDIDATE'), after: [7] },
+  { label: 'guest      ICE connected', side: 'guest', at: first('ice:connected'), after: [7] },
+  { label: 'host       ICE connected', side: 'host', at: first('ice:connected'), after: [8] },
+  { label: 'guest      DTLS connected', side: 'guest', at: first('pc:connected'), after: [9] },
+  { label: 'host       DTLS connected', side: 'host', at: first('pc:connected'), after: [10] },
   {
     label: 'guest      1st frame received',
     side: 'guest',
     at: (s) => s.frame.received ?? undefined,
-    after: [9, 10],
+    after: [11, 12],
   },
-  { label: 'guest      1st frame shown', side: 'guest', at: (s) => s.frame.shown, after: [11] },
+  { label: 'guest      1st frame shown', side: 'guest', at: (s) => s.frame.shown, after: [13] },
   {
     label: 'host       1st frame received',
     side: 'host',
     at: (s) => s.frame.received ?? undefined,
-    after: [9, 10],
+    after: [11, 12],
   },
-  { label: 'host       1st frame shown', side: 'host', at: (s) => s.frame.shown, after: [13] },
+  { label: 'host       1st frame shown', side: 'host', at: (s) => s.frame.shown, after: [15] },
 ];
 
+/** The side a phase is read from; negotiated ahead, the guest counts as the offerer (nobody offers after the click). */
 function sideOf(call: CallRecord, side: Phase['side']): 'guest' | 'host' {
-  if (side === 'offerer') return offeredBy(call);
-  if (side === 'answerer') return offeredBy(call) === 'guest' ? 'host' : 'guest';
+  const offerer = offeredBy(call) === 'host' ? 'host' : 'guest';
+  if (side === 'offerer') return offerer;
+  if (side === 'answerer') return offerer === 'guest' ? 'host' : 'guest';
   return side;
 }
 
