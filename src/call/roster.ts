@@ -5,6 +5,8 @@ export class Roster {
   readonly #order: string[] = [];
   readonly #present = new Set<string>();
   readonly #inCall = new Set<string>();
+  /** Members who said they are on their preview, ready for an offer made ahead (hello 'preview'). */
+  readonly #previewing = new Set<string>();
 
   constructor(
     me: string,
@@ -18,6 +20,7 @@ export class Roster {
     this.#present.clear();
     for (const id of members.slice(0, this.capacity * 4)) this.add(id);
     for (const id of [...this.#inCall]) if (!this.#present.has(id)) this.#inCall.delete(id);
+    for (const id of [...this.#previewing]) if (!this.#present.has(id)) this.#previewing.delete(id);
   }
 
   add(id: string): void {
@@ -36,6 +39,19 @@ export class Roster {
   remove(id: string): void {
     this.#present.delete(id);
     this.#inCall.delete(id);
+    this.#previewing.delete(id);
+  }
+
+  /** `id` said it is on its preview, ready for an offer made ahead. */
+  preview(id: string): void {
+    if (id === this.#me) return;
+    this.add(id);
+    this.#previewing.add(id);
+  }
+
+  /** Whether `id` said it was on its preview (an offer made ahead since then reached it ready). */
+  previewed(id: string): boolean {
+    return this.#previewing.has(id);
   }
 
   /** `id` said it is in the call. */

@@ -78,8 +78,6 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   #joined = false;
   /** Camera and ICE servers are there: links can be made (a guest on its preview, or in the call). */
   #ready = false;
-  /** Those who said (hello 'preview') they can take an offer ahead: one we make them from then on arrives. */
-  readonly #previewed = new Set<string>();
   #closed = false;
   /** The last pair whose link failed before connecting while they were still in the room (see #goneWithoutLink). */
   #failedPair: { id: string; error: CallError } | undefined;
@@ -208,11 +206,9 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     const { roster, relay } = this.#o;
     const wasIn = roster.inCall(src) && !wasAway;
     // An offer made after their 'preview' reached someone ready for it; one made before may not have.
-    const offeredAhead = this.#previewed.has(src);
-    if (hello === 'preview') {
-      roster.add(src);
-      this.#previewed.add(src);
-    } else roster.enter(src);
+    const offeredAhead = roster.previewed(src);
+    if (hello === 'preview') roster.preview(src);
+    else roster.enter(src);
     if (!this.#ready) return;
     // The larger id waits for an offer: it tells the joiner it is here (the smaller one just offers).
     if (hello === 'join' && this.#joined && this.#o.peerId > src && !this.#links.has(src))
@@ -257,7 +253,6 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     // Someone we wait for (away.ts): our signals to them wait for their return, or their deadline.
     if (this.#away.has(src)) return;
     roster.remove(src);
-    this.#previewed.delete(src);
     if (link) this.#dropLink(link);
     if (this.#o.phase() === 'connecting' && this.#links.size === 0 && roster.others().length === 0)
       this.emit(
@@ -269,7 +264,6 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   /** `src` left the room: hung up, or its socket closed ('gone'). */
   left(src: string, reason: LeaveReason): void {
     if (this.#closed) return;
-    this.#previewed.delete(src);
     const link = this.#links.get(src);
     // Someone who never joined (or before we did): the pair made ahead just goes.
     if (link?.awaiting) {
