@@ -4,18 +4,19 @@ import type { PeerMessage } from '../channel/messages.js';
 import { Emitter } from '../emitter.js';
 import { CallError } from '../errors.js';
 import type { IceConfig } from '../ice-config.js';
-import { isLinkFinal, isLinkLive, type LinkState } from '../link/link-machine.js';
+import { isLinkLive, type LinkState } from '../link/link-machine.js';
 import { PeerLink } from '../link/peer-link.js';
 import type { LocalMedia } from '../media/local-media.js';
 import type { MediaStreamLike, PeerFactory, Timers } from '../ports.js';
 import type { LeaveReason } from '../protocol.js';
 import { roomCameraLimit, uplinkBudgetKbps, uplinkCapKbps } from '../quality/uplink-budget.js';
 import type { Roster } from '../roster.js';
-import type { Hello, SealedSignals } from '../seal.js';
+import type { SealedSignals } from '../seal.js';
 import type { SealedRelay } from '../sealed-relay.js';
 import { TimerGroup } from '../timer-group.js';
 import { Away } from './away.js';
 import { checkPair, PairAttempts } from './pair-watch.js';
+import { PreviewNegotiation } from './preview.js';
 
 export interface MeshOptions<S extends MediaStreamLike> {
   readonly peerId: string;
@@ -60,8 +61,8 @@ export type MeshEvents = {
 /**
  * The call's peer links, one per remote participant (a mesh of up to 6): which pairs to make and when (the
  * glare rule: the smaller id offers), rebuilding and retrying pairs that do not connect (pair-watch.ts),
- * answering offers, reacting to the room (hellos, LEAVE, EXPIRE, our socket coming back), and sharing our
- * uplink among the links. The call decides its own phase from what this tells it.
+ * answering offers, reacting to the room (LEAVE, EXPIRE, our socket coming back), and sharing our uplink
+ * among the links. The pairs negotiated on a preview, and the hellos, are preview.ts's. The call decides its own phase from what this tells it.
  */
 export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   readonly #o: MeshOptions<S>;
@@ -73,11 +74,9 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   readonly #timers: TimerGroup;
   /** Those whose socket dropped while our pair with them was still connecting, waited for (away.ts). */
   readonly #away: Away;
+  /** Where we are (preview or call), the hellos, and the pairs made ahead. */
+  readonly #preview: PreviewNegotiation<S>;
   #serial = 0;
-  /** In the call: the host from the start, a guest from "Join call". */
-  #joined = false;
-  /** Camera and ICE servers are there: links can be made (a guest on its preview, or in the call). */
-  #ready = false;
   #closed = false;
   /** The last pair whose link failed before connecting while they were still in the room (see #goneWithoutLink). */
   #failedPair: { id: string; error: CallError } | undefined;
@@ -87,6 +86,22 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     this.#o = options;
     this.#away = new Away(options.timers);
     this.#timers = new TimerGroup(options.timers);
+    this.#preview = new PreviewNegotiation<S>({
+      peerId: options.peerId,
+      roster: options.roster,
+      relay: options.relay,
+      link: (id) => this.#links.get(id),
+      all: () => this.all(),
+      connectTo: (id) => this.#connectTo(id),
+      answerAhead: (id) => this.#prepareAnswer(id),
+      dropLink: (link) => this.#dropLink(link),
+      watch: (link) => this.#armPair(link),
+      shown: (link) => {
+        this.#failedPair = undefined;
+        if (!link.prepared) this.emit('offered');
+        this.emit('change');
+      },
+    });
   }
 
   get size(): number {
@@ -134,35 +149,14 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     return connected.length > 0 && connected.every((l) => l.unstable);
   }
 
-  /**
-   * A guest on its preview negotiates every pair ahead, all but the addresses (Negotiation.stage): its
-   * offers to those it will call (the glare rule), and the peer connections that will answer the others'
-   * offers, which a hello 'preview' asks for. "Join call" then only exchanges candidates: the click no
-   * longer waits for a hello, an offer and an answer to go round (bench:call), nor for peer connections
-   * made on a busy page (~0.1–0.4 s each, bench:mesh, 4 people).
-   */
+  /** A guest on its preview negotiates every pair ahead (see PreviewNegotiation.prepare). */
   prepare(): void {
-    this.#ready = true;
-    const { roster, relay } = this.#o;
-    for (const id of roster.others()) {
-      relay.hello(id, 'preview');
-      this.#connectTo(id);
-      this.#prepareAnswer(id);
-    }
+    this.#preview.prepare();
   }
 
-  /**
-   * We are in the call (the host from the start, a guest on "Join call"): every pair made ahead gets its
-   * addresses, everyone registered hears it, and those already in answer.
-   */
+  /** We are in the call (the host from the start, a guest on "Join call"). */
   enter(): void {
-    this.#joined = true;
-    this.#ready = true;
-    const { roster, relay } = this.#o;
-    for (const link of this.#links.values()) link.join();
-    for (const id of roster.others()) relay.hello(id, 'join');
-    for (const id of roster.others()) if (roster.inCall(id)) this.#connectTo(id);
-    for (const link of this.all()) this.#arrived(link);
+    this.#preview.enter();
   }
 
   /** Sealed signals (or a hello) from `src`, opened. */
@@ -171,7 +165,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     const { roster } = this.#o;
     // Someone we waited for is back: what we sent while they were away never arrived (see joined()).
     const wasAway = this.#away.back(src);
-    if (body.hello) return this.#hello(src, body.hello, wasAway);
+    if (body.hello) return this.#preview.hello(src, body.hello, wasAway);
     const link = this.#links.get(src);
     const offer = body.signals.some((s) => s.type === 'offer');
     const serial = body.link ?? 0;
@@ -181,65 +175,21 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     if (link && link.serial === undefined && offer) {
       link.bind(serial);
       this.#failedPair = undefined;
-      this.#arrived(link);
+      this.#preview.arrived(link);
       this.emit('change');
       return link.receive(body);
     }
     if (link && (link.serial === serial || link.initiator)) {
       // An answer for a peer connection we have since rebuilt cannot be applied: dropped.
       if (link.initiator && link.serial !== serial) return;
-      this.#arrived(link);
+      this.#preview.arrived(link);
       return link.receive(body);
     }
     // A first offer (or one from a pair the other side rebuilt): a new answering link, once we can make one.
-    if (!offer || !this.#ready) return;
+    if (!offer || !this.#preview.ready) return;
     if (link) this.#dropLink(link);
     else if (this.#links.size >= roster.capacity - 1) return;
     this.#addLink(src, false, serial).receive(body);
-  }
-
-  /**
-   * A hello: `src` is on its preview ('preview', and ready for our offer), has joined the call ('join'), or
-   * is in it and heard that we joined ('reply').
-   */
-  #hello(src: string, hello: Hello, wasAway: boolean): void {
-    const { roster, relay } = this.#o;
-    const wasIn = roster.inCall(src) && !wasAway;
-    // An offer made after their 'preview' reached someone ready for it; one made before may not have.
-    const offeredAhead = roster.previewed(src);
-    if (hello === 'preview') roster.preview(src);
-    else roster.enter(src);
-    if (!this.#ready) return;
-    // The larger id waits for an offer: it tells the joiner it is here (the smaller one just offers).
-    if (hello === 'join' && this.#joined && this.#o.peerId > src && !this.#links.has(src))
-      relay.hello(src, 'reply');
-    // An offer of ours made before they could take it was ignored there: a fresh one now. One made after
-    // their 'preview' carries on (their answer may still be on its way): they joined, addresses follow.
-    const stale = this.#links.get(src);
-    if (
-      (hello === 'preview' || (hello === 'join' && !wasIn && !offeredAhead)) &&
-      stale?.initiator &&
-      stale.state.phase === 'connecting' &&
-      !stale.heard
-    )
-      this.#dropLink(stale);
-    this.#connectTo(src);
-    const link = this.#links.get(src);
-    if (link) this.#arrived(link);
-  }
-
-  /**
-   * Both of us are in the call now: a link made ahead becomes a participant's (a tile, a share of the
-   * uplink), and its pair is watched from here.
-   */
-  #arrived(link: PeerLink<S>): void {
-    const id = link.remoteId;
-    if (!link.awaiting || !this.#joined || !this.#o.roster.inCall(id) || this.#links.get(id) !== link) return;
-    link.arrived();
-    this.#failedPair = undefined;
-    if (link.initiator) this.#armPair(link);
-    if (!link.prepared) this.emit('offered');
-    this.emit('change');
   }
 
   /** The server could not deliver to `src`: a hello or offer to someone whose socket is gone. */
@@ -327,11 +277,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   #rejoin(): void {
     if (this.#closed) return;
     // On our preview: the others dropped what we negotiated ahead with them; it starts again.
-    if (!this.#joined) {
-      if (!this.#ready) return;
-      for (const link of this.all()) this.#dropLink(link);
-      return this.prepare();
-    }
+    if (!this.#preview.joined) return this.#preview.rejoin();
     const { roster, relay, peerId } = this.#o;
     for (const id of roster.others()) {
       const link = this.#links.get(id);
@@ -394,10 +340,10 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
 
   /**
    * The glare rule: of each pair the smaller id makes the offer; the other waits for it. Made while one of
-   * us is still on a preview, the pair is watched once both are in the call (#arrived).
+   * us is still on a preview, the pair is watched once both are in the call (PreviewNegotiation.arrived).
    */
   #connectTo(id: string): void {
-    if (!this.#ready || this.#closed || this.#links.has(id) || this.#o.peerId >= id) return;
+    if (!this.#preview.ready || this.#closed || this.#links.has(id) || this.#o.peerId >= id) return;
     if (this.#links.size >= this.#o.roster.capacity - 1) return;
     const link = this.#addLink(id, true, ++this.#serial);
     if (!link.awaiting) this.#armPair(link);
@@ -451,8 +397,8 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
       autoFallback: o.autoFallback(),
       reconnectLimitMs: o.reconnectLimitMs,
       name: o.name,
-      staged: !this.#joined,
-      awaiting: !(this.#joined && o.roster.inCall(remoteId)),
+      staged: !this.#preview.joined,
+      awaiting: !(this.#preview.joined && o.roster.inCall(remoteId)),
     });
     this.#links.set(remoteId, link);
     link.on('change', () => this.emit('change'));
@@ -495,16 +441,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     if (this.#links.get(link.remoteId) !== link) return;
     const id = link.remoteId;
     const roster = this.#o.roster;
-    if (link.awaiting) {
-      // Connected: both of us released our addresses, so both are in the call (their hello may be behind).
-      if (state.phase === 'connected') {
-        roster.enter(id);
-        this.#arrived(link);
-      }
-      // A pair made ahead that ends is taken out without a word: nobody joined or left.
-      if (isLinkFinal(state)) return this.#dropLink(link);
-      if (link.awaiting) return;
-    }
+    if (link.awaiting && !this.#preview.linkState(link, state)) return;
     // Every link that (re)connects gets its share of the uplink then: also a link made anew for someone we
     // had met (a pair the other side rebuilt), which no join would re-cap. Links whose cap is unchanged
     // are not touched (SenderActuator.setCap).
