@@ -2,7 +2,15 @@
  * npm run bench:mesh — group calls on this machine: rooms of 2, 3, 4 and 6 participants (each its own
  * Chromium process: the first hosts from the extension's side panel, the others join from the join page;
  * fake camera, 1280×720 at 20 fps). For each room:
- *   - the last joiner's "Join call" click → every tile involving them showing frames (on every page),
+ *   - the last joiner's "Join call" click → every tile involving them showing frames (on every page). The
+ *     last joiner opens the invite once the others see each other, and clicks after a dwell on its preview
+ *     (BENCH_DWELL_MS, from the moment the button can be clicked): 0 is a click the instant it can be
+ *     clicked, before the pairs negotiated on the preview may be done; 1500 is a user who looks at the
+ *     preview (types a name) for 1.5 s, which is what a user does and what issue 12's target (≤ 1 s median
+ *     with 4 people) refers to. Each room size is measured with each dwell, alternated, and each run says
+ *     how far each of the last joiner's pairs had got at the click ("ahead": offer and answer done on the
+ *     preview; "offer out": our offer not answered yet; "no offer yet": the answering side still waits for
+ *     it; "none": no peer connection yet),
  *   - CPU per participant (its whole Chromium process tree, from /proc) over a 5 s window once live,
  *   - sent video bitrate per link (outbound-rtp) and frames per second per remote tile, over the same window.
  * min / median / p95 / max over BENCH_RUNS runs per size (default 3); ratios against the 2-person room
@@ -16,11 +24,12 @@
  * BENCH_PC_LOG=2 also logs each call into the connection (start, duration) and the page's main-thread stalls.
  * Where a participant's CPU goes, from /proc (per Chromium process type and per thread, % of one core per
  * participant, averaged over the room's participants and runs), for the join window (from the last joiner's
- * click until all tiles are live) and the steady window; with it, how long each participant's threads waited
+ * click until all tiles are live; runs with a dwell only, reading the threads takes time) and the steady window; with it, how long each participant's threads waited
  * for a core (run-queue delay) and how busy the machine's cores were. BENCH_THREADS=n prints the n busiest
  * threads (default 12).
  * BENCH_DIST and BENCH_JOIN_DIR measure another build (default: this checkout's dist/ and dist-web/join).
- *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_STEP_MS=30000 BENCH_PC_LOG= BENCH_DIST= BENCH_JOIN_DIR= BENCH_THREADS=12
+ *   BENCH_RUNS=3 BENCH_SIZES=2,3,4,6 BENCH_DWELL_MS=0,1500 BENCH_STEP_MS=30000 BENCH_PC_LOG= BENCH_DIST=
+ *   BENCH_JOIN_DIR= BENCH_THREADS=12
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +43,8 @@ import { formatRow, HEADER, summarize, type Summary } from './lib/summary.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '2,3,4,6').split(',').map(Number);
+/** How long the last joiner looks at its preview before "Join call" (ms from when it can be clicked). */
+const DWELLS = (process.env.BENCH_DWELL_MS ?? '0,1500').split(',').map(Number);
 const WINDOW_MS = 5000;
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 30_000);
 const CLK_TCK = 100;
@@ -296,12 +307,36 @@ window.__live = new Promise((resolve) => {
   tick();
 }); 0;`;
 
+/**
+ * The click's time, and how far each peer connection of the page had got by then (see the header): kept in
+ * the page, by the peer connection's index in __pcs.
+ */
 const CLICK = `window.__clicked = new Promise((resolve) => addEventListener('click',
-  (e) => { if (e.isTrusted && e.target.closest('button')?.textContent.trim() === 'Join call') resolve(performance.timeOrigin + e.timeStamp); },
+  (e) => {
+    if (!e.isTrusted || e.target.closest('button')?.textContent.trim() !== 'Join call') return;
+    window.__atClick = window.__pcs.map((pc) =>
+      pc.signalingState === 'closed' ? 'closed'
+      : pc.signalingState === 'have-local-offer' ? 'offer out'
+      : pc.signalingState === 'stable' && pc.remoteDescription ? 'ahead'
+      : pc.signalingState === 'stable' ? 'no offer yet' : pc.signalingState);
+    resolve(performance.timeOrigin + e.timeStamp);
+  },
   { capture: true })); 0;`;
 
-async function joinPage(p: Participant, link: string): Promise<void> {
-  await p.page.goto(link);
+/** In the last joiner's page, once live: each tile's pair and how far it had got at the click. */
+const PAIRS_AT_CLICK = `(() => {
+  const tiles = [...document.querySelectorAll('video[aria-label^="Remote video: "]')];
+  return window.__pcs.filter((pc) => pc.connectionState === 'connected').map((pc) => {
+    const i = window.__pcs.indexOf(pc);
+    const ids = pc.getReceivers().map((r) => r.track.id);
+    const tile = tiles.find((v) => v.srcObject && v.srcObject.getTracks().some((t) => ids.includes(t.id)));
+    const name = tile ? tile.getAttribute('aria-label').slice('Remote video: '.length) : '?';
+    return [name, window.__atClick[i] ?? 'none'];
+  });
+})()`;
+
+async function joinPage(p: Participant, link: string, open = true): Promise<void> {
+  if (open) await p.page.goto(link);
   await p.page.getByLabel('Your name').fill(p.name);
   await p.page.getByLabel('Your name').press('Tab');
   await p.page.getByRole('button', { name: 'Join call' }).and(p.page.locator(':enabled')).waitFor();
@@ -341,12 +376,18 @@ async function counters(page: Page): Promise<{ sent: number[]; frames: number[];
 
 interface RunResult {
   readonly joinMs: number;
+  /** How long the last joiner looked at its preview before the click (BENCH_DWELL_MS). */
+  readonly dwellMs: number;
+  /** Of the last joiner's pairs, how many were negotiated ahead (offer and answer done) at the click. */
+  readonly ahead: number;
+  readonly pairs: number;
   readonly cpuPercent: number[];
   readonly sentKbps: number[];
   readonly fps: number[];
   /** The size of the video each link received at the end of the window (width×height). */
   readonly sizes: string[];
-  readonly joinCpu: CpuWindow;
+  /** From the click (after a dwell; undefined without one, see run()). */
+  readonly joinCpu: CpuWindow | undefined;
   readonly steadyCpu: CpuWindow;
 }
 
@@ -385,7 +426,12 @@ async function printLogs(people: readonly Participant[], origin: number): Promis
   }
 }
 
-async function run(size: number, serverUrl: string, screenshots: boolean): Promise<RunResult> {
+async function run(
+  size: number,
+  dwellMs: number,
+  serverUrl: string,
+  screenshots: boolean,
+): Promise<RunResult> {
   const people = await Promise.all(Array.from({ length: size }, (_, i) => launch(`P${i + 1}`, i === 0)));
   let origin = Date.now();
   let logged = false;
@@ -407,7 +453,6 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       await joinPage(g, link);
       await g.page.getByRole('button', { name: 'Join call' }).click();
     }
-    await joinPage(last, link);
     // Everyone before the last is connected to everyone before the last.
     const before = people.slice(0, -1);
     for (const p of before) {
@@ -419,11 +464,15 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       Promise.all(before.map((p) => p.page.evaluate('window.__live'))),
       () => missing(before),
     );
-    await last.page.waitForTimeout(300);
-    for (const p of people) {
-      const want = p === last ? people.filter((o) => o !== last).map((o) => o.name) : [last.name];
-      await p.page.evaluate(watchTiles(want));
-    }
+    // Everything the measurement needs is in place before the last joiner's preview: nothing stands
+    // between the moment "Join call" can be clicked and the click but the dwell.
+    for (const p of before) await p.page.evaluate(watchTiles([last.name]));
+    await last.page.goto(link);
+    await last.page.evaluate(watchTiles(before.map((o) => o.name)));
+    await last.page.evaluate(CLICK);
+    // The last joiner's preview: "Join call" can be clicked from here; the dwell starts.
+    await joinPage(last, link, false);
+    const previewUp = Date.now();
     const profilers = PROFILE
       ? await Promise.all(
           people.map(async (p) => {
@@ -435,8 +484,11 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
           }),
         )
       : [];
-    await last.page.evaluate(CLICK);
-    const joinWindow = cpuWindow(people);
+    // Reading every thread's CPU takes a while on a loaded machine (~0.1–0.5 s with 4 people): after a
+    // dwell it is read just before the click; a click without dwell has no join window of its own.
+    await last.page.waitForTimeout(Math.max(0, dwellMs - (Date.now() - previewUp) - 300));
+    const joinWindow = dwellMs > 0 ? cpuWindow(people) : undefined;
+    await last.page.waitForTimeout(Math.max(0, dwellMs - (Date.now() - previewUp)));
     await last.page.getByRole('button', { name: 'Join call' }).click();
     const clicked = (await step('the click is seen', last.page.evaluate('window.__clicked'))) as number;
     origin = clicked;
@@ -446,7 +498,7 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       () => missing(people),
     )) as number[];
     const joinMs = Math.max(...live) - clicked;
-    const joinCpu = joinWindow();
+    const joinCpu = joinWindow?.();
     for (const [i, cdp] of profilers.entries()) {
       const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
       console.log(`  ${people[i]!.name} main thread from the click to all live: ${topSelf(profile)}`);
@@ -455,11 +507,16 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
       logged = true;
       await printLogs(people, clicked);
     }
+    const pairs = (await last.page.evaluate(PAIRS_AT_CLICK)) as [string, string][];
     // Where the join's time went: when each tile involving the last joiner first showed a frame.
     const seen = (await Promise.all(people.map((p) => p.page.evaluate('[...window.__seen.entries()]')))) as [
       string,
       number,
     ][][];
+    console.log(
+      `${size} people, dwell ${dwellMs} ms (clicked ${(clicked - previewUp).toFixed(0)} ms after the preview was up), ` +
+        `${last.name}'s pairs at the click: ${pairs.map(([n, at]) => `${n} ${at}`).join(', ')}`,
+    );
     console.log(
       `${size} people, join ${joinMs.toFixed(0)} ms after the click: ` +
         people
@@ -501,6 +558,9 @@ async function run(size: number, serverUrl: string, screenshots: boolean): Promi
     }
     return {
       joinMs,
+      dwellMs,
+      ahead: pairs.filter(([, at]) => at === 'ahead').length,
+      pairs: pairs.length,
       cpuPercent: people.map((_, i) => ((cpu1[i]! - cpu0[i]!) / seconds) * 100),
       sentKbps,
       fps,
@@ -539,14 +599,20 @@ const failures = new Map<number, string[]>();
 try {
   for (let r = 0; r < RUNS; r++) {
     for (const size of SIZES) {
-      process.stderr.write(`\rrun ${r + 1}/${RUNS}, ${size} people   `);
-      try {
-        const result = await run(size, server.url, r === 0 && size === Math.max(...SIZES));
-        results.set(size, [...(results.get(size) ?? []), result]);
-      } catch (error) {
-        const message = (error as Error).message;
-        failures.set(size, [...(failures.get(size) ?? []), message.split('\n')[0]!]);
-        console.error(`\n${size} people, run ${r + 1}: ${message}`);
+      for (const [d, dwell] of DWELLS.entries()) {
+        process.stderr.write(`\rrun ${r + 1}/${RUNS}, ${size} people, dwell ${dwell} ms   `);
+        try {
+          const shots = r === 0 && d === 0 && size === Math.max(...SIZES);
+          const result = await run(size, dwell, server.url, shots);
+          results.set(size, [...(results.get(size) ?? []), result]);
+        } catch (error) {
+          const message = (error as Error).message;
+          failures.set(size, [
+            ...(failures.get(size) ?? []),
+            `dwell ${dwell} ms: ${message.split('\n')[0]!}`,
+          ]);
+          console.error(`\n${size} people, dwell ${dwell} ms, run ${r + 1}: ${message}`);
+        }
       }
     }
   }
@@ -566,9 +632,27 @@ const table = (title: string, unit: string, pick: (r: RunResult) => number[]) =>
   }
 };
 console.log(
-  `\nGroup calls on ${RUNS} run(s) per size (fake camera 1280×720 at 20 fps, loopback, this machine)`,
+  `\nGroup calls on ${RUNS} run(s) per size and dwell (fake camera 1280×720 at 20 fps, loopback, this machine)`,
 );
-table("last joiner's click → all their tiles live", 'ms', (r) => [r.joinMs]);
+console.log(`\nlast joiner's click → all their tiles live, by how long it looked at its preview\n${HEADER}`);
+for (const dwell of DWELLS) {
+  const joins = (size: number) =>
+    summarize((results.get(size) ?? []).filter((r) => r.dwellMs === dwell).map((r) => r.joinMs));
+  const base = joins(SIZES[0]!);
+  for (const size of SIZES) {
+    const s = joins(size);
+    const ratio =
+      Number.isFinite(base.median) && base.median !== 0 ? (s.median / base.median).toFixed(2) : '–';
+    const runs = (results.get(size) ?? []).filter((r) => r.dwellMs === dwell);
+    const ahead = runs.reduce((a, r) => a + r.ahead, 0);
+    const pairs = runs.reduce((a, r) => a + r.pairs, 0);
+    console.log(
+      `${formatRow(`${size} people, dwell ${dwell} ms`, s, 'ms')}  ×${ratio} vs ${SIZES[0]}; ` +
+        `pairs negotiated ahead ${ahead} of ${pairs}`,
+    );
+  }
+}
+console.log('(the rest: every dwell together)');
 table('CPU per participant (its Chromium processes)', '%', (r) => r.cpuPercent);
 table('video sent per link', 'kbps', (r) => r.sentKbps);
 table('frames per second per remote tile', 'fps', (r) => r.fps);
@@ -576,7 +660,7 @@ for (const size of SIZES) {
   const fps = (results.get(size) ?? []).flatMap((r) => r.fps);
   const below = fps.filter((f) => f < 10).length;
   console.log(
-    `${size} people: ${below} of ${fps.length} tiles below 10 fps; runs completed ${(results.get(size) ?? []).length}/${RUNS}`,
+    `${size} people: ${below} of ${fps.length} tiles below 10 fps; runs completed ${(results.get(size) ?? []).length}/${RUNS * DWELLS.length}`,
   );
   const sizes = new Map<string, number>();
   for (const s of (results.get(size) ?? []).flatMap((r) => r.sizes)) sizes.set(s, (sizes.get(s) ?? 0) + 1);
@@ -593,10 +677,10 @@ for (const size of SIZES) {
  * Where a participant's CPU went in a window, % of one core per participant (summed over the room's
  * participants, divided by their number, averaged over runs): by process type, then the busiest threads.
  */
-function cpuBreakdown(title: string, pick: (r: RunResult) => CpuWindow): void {
+function cpuBreakdown(title: string, pick: (r: RunResult) => CpuWindow | undefined): void {
   console.log(`\n${title}`);
   for (const size of SIZES) {
-    const runs = (results.get(size) ?? []).map(pick);
+    const runs = (results.get(size) ?? []).map(pick).filter((w) => w !== undefined);
     if (runs.length === 0) continue;
     const byProcess = new Map<string, number>();
     const byThread = new Map<string, number>();
@@ -639,7 +723,10 @@ function cpuBreakdown(title: string, pick: (r: RunResult) => CpuWindow): void {
     );
   }
 }
-cpuBreakdown("CPU from the last joiner's click until all tiles are live", (r) => r.joinCpu);
+cpuBreakdown(
+  "CPU from the last joiner's click until all tiles are live (runs with a dwell)",
+  (r) => r.joinCpu,
+);
 cpuBreakdown(
   `CPU in the steady window (${WINDOW_MS / 1000} s, 2 s after all tiles are live)`,
   (r) => r.steadyCpu,
