@@ -114,8 +114,8 @@ export function peerMedia(pc: RTCPeerConnection): PeerMedia {
       if (!sender) return;
       const parameters = sender.getParameters();
       const first = parameters.encodings[0];
-      // No encodings yet means the sender was not negotiated: nothing to cap.
-      if (!first) return;
+      // No encodings yet means the sender was not negotiated: nothing to cap (the next change sets it again).
+      if (!first) throw new Error('the video sender has no encodings yet');
       Object.assign(first, encoding);
       try {
         await sender.setParameters({ ...parameters, degradationPreference: preference });

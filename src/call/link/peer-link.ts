@@ -53,6 +53,11 @@ export interface PeerLinkOptions<S extends MediaStreamLike> {
   readonly reconnectLimitMs: () => number;
   /** Our display name, told to the other side once connected (undefined: none set). */
   readonly name?: () => string | undefined;
+  /**
+   * The share of our uplink (bits per second) and the room's camera limit the link starts with, as the
+   * mesh expects them once it connects (see `setUplinkCap`): its encoder does not start over then.
+   */
+  readonly uplink?: { readonly capBps: number | undefined; readonly limit: RoomCameraLimit | undefined };
   /** One of us is still on a preview (see `awaiting`). */
   readonly awaiting?: boolean;
   /**
@@ -179,7 +184,7 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     this.#peer = peer;
     this.#actuator = peer.media ? new SenderActuator(peer.media, options.local, released) : undefined;
     // The first frames go small, so that the first one leaves at once (see actuation.ts, OPENING_HEIGHT).
-    this.#actuator?.open();
+    this.#actuator?.open(options.uplink?.capBps, options.uplink?.limit);
     peer.on('signal', (signal) => {
       // Our own description is a step too: on a held page it can come seconds after the link was made.
       if (signal.type === 'offer' || signal.type === 'answer') this.#progressAt = options.timers.now();

@@ -27,6 +27,8 @@ export class SenderActuator<S extends MediaStreamLike> {
   #limit: RoomCameraLimit | undefined;
   /** From `open()` until `opened()`: the camera's first frames go small (actuation.ts, OPENING_HEIGHT). */
   #opening = false;
+  /** What the video sender was last set to (undefined: unknown, e.g. after a failed change). */
+  #applied: { encoding: EncodingSettings; preference: DegradationPreference } | undefined;
 
   constructor(
     private readonly media: PeerMedia,
@@ -52,10 +54,10 @@ export class SenderActuator<S extends MediaStreamLike> {
     const encoding = this.#capped(sending.encoding);
     this.#run(async () => {
       // The encoding goes first so that returning video starts at the level's rate, not the last one.
-      if (video) await this.media.setVideoEncoding(encoding, sending.degradationPreference);
+      if (video) await this.#setEncoding(encoding, sending.degradationPreference);
       if (replace) await this.media.replaceVideoTrack(video ? camera : null);
       // Audio-only: the encoding goes inactive once the track is gone (switching it on again probes the link).
-      if (!video && replace) await this.media.setVideoEncoding(encoding, sending.degradationPreference);
+      if (!video && replace) await this.#setEncoding(encoding, sending.degradationPreference);
     });
   }
 
@@ -68,7 +70,7 @@ export class SenderActuator<S extends MediaStreamLike> {
     const sendVideo = this.#sendingVideo;
     this.#run(async () => {
       if (sendVideo) {
-        await this.media.setVideoEncoding(encoding, preference);
+        await this.#setEncoding(encoding, preference);
         await this.media.replaceVideoTrack(video);
       }
       await this.media.replaceAudioTrack(audio);
@@ -86,8 +88,8 @@ export class SenderActuator<S extends MediaStreamLike> {
     const { encoding, preference } = this.#current();
     if (!encoding.active) return;
     this.#run(async () => {
-      await this.media.setVideoEncoding({ ...encoding, active: false }, preference);
-      await this.media.setVideoEncoding(encoding, preference);
+      await this.#setEncoding({ ...encoding, active: false }, preference);
+      await this.#setEncoding(encoding, preference);
     });
   }
 
@@ -108,9 +110,14 @@ export class SenderActuator<S extends MediaStreamLike> {
     this.#reapply();
   }
 
-  /** Before the first offer or answer: the first frames go at the opening encoding until `opened()`. */
-  open(): void {
+  /**
+   * Before the first offer or answer: the first frames go at the opening encoding until `opened()`, within
+   * the share of the uplink and the room's limit the link starts with (see `setCap`).
+   */
+  open(capBps?: number, limit?: RoomCameraLimit): void {
     this.#opening = true;
+    this.#capBps = capBps;
+    this.#limit = limit;
     this.#reapply();
   }
 
@@ -125,7 +132,7 @@ export class SenderActuator<S extends MediaStreamLike> {
   #reapply(): void {
     if (!this.#sendingVideo) return;
     const { encoding, preference } = this.#current();
-    this.#run(() => this.media.setVideoEncoding(encoding, preference));
+    this.#run(() => this.#setEncoding(encoding, preference));
   }
 
   /** What the current level (capped, and small while opening) asks of the video sender. */
@@ -140,7 +147,28 @@ export class SenderActuator<S extends MediaStreamLike> {
     return this.#opening ? openingEncoding(capped, options) : capped;
   }
 
+  /**
+   * Sets the video sender, unless it is set so already: each change is a synchronous getParameters and a
+   * setParameters, which on a busy page hold its main thread while a joiner's links connect (bench:mesh).
+   */
+  async #setEncoding(encoding: EncodingSettings, preference: DegradationPreference): Promise<void> {
+    const applied = this.#applied;
+    if (applied?.preference === preference && sameEncoding(applied.encoding, encoding)) return;
+    this.#applied = undefined;
+    await this.media.setVideoEncoding(encoding, preference);
+    this.#applied = { encoding, preference };
+  }
+
   #run(step: () => Promise<void>): void {
     this.#chain = this.#chain.then(() => (this.released() ? undefined : step())).catch(() => undefined);
   }
+}
+
+function sameEncoding(a: EncodingSettings, b: EncodingSettings): boolean {
+  return (
+    a.active === b.active &&
+    a.maxBitrate === b.maxBitrate &&
+    a.scaleResolutionDownBy === b.scaleResolutionDownBy &&
+    a.maxFramerate === b.maxFramerate
+  );
 }

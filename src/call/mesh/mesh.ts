@@ -9,7 +9,12 @@ import { PeerLink } from '../link/peer-link.js';
 import type { LocalMedia } from '../media/local-media.js';
 import type { MediaStreamLike, PeerFactory, Timers } from '../ports.js';
 import type { LeaveReason } from '../protocol.js';
-import { roomCameraLimit, uplinkBudgetKbps, uplinkCapKbps } from '../quality/uplink-budget.js';
+import {
+  roomCameraLimit,
+  uplinkBudgetKbps,
+  uplinkCapKbps,
+  type RoomCameraLimit,
+} from '../quality/uplink-budget.js';
 import type { Roster } from '../roster.js';
 import type { SealedSignals } from '../seal.js';
 import type { SealedRelay } from '../sealed-relay.js';
@@ -397,6 +402,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
       autoFallback: o.autoFallback(),
       reconnectLimitMs: o.reconnectLimitMs,
       name: o.name,
+      uplink: this.#startingShare(),
       staged: !this.#preview.joined,
       awaiting: !(this.#preview.joined && o.roster.inCall(remoteId)),
     });
@@ -430,11 +436,40 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
    * connects or leaves.
    */
   #rebalance(): void {
-    const links = this.shown();
-    const budget = uplinkBudgetKbps(links.map((l) => l.quality?.availableUpKbps));
-    const cap = uplinkCapKbps(links.length, budget);
-    const limit = roomCameraLimit(links.length);
-    for (const link of links) link.setUplinkCap(cap === undefined ? undefined : cap * 1000, limit);
+    const { capBps, limit } = this.#share(this.#expected());
+    for (const link of this.shown()) link.setUplinkCap(capBps, limit);
+  }
+
+  /**
+   * How many links we will send on once those under way are shown: in the call, every link but those made
+   * ahead for someone still on their preview. A joiner's first link can connect before it has heard that
+   * the others are in the call (their answers to what it negotiated ahead still on their way): counted
+   * by what it had shown, its encoders went to a 1:1 call's 720p and back to the room's 240p in the join.
+   */
+  #expected(): number {
+    if (!this.#preview.joined) return this.shown().length;
+    const { roster } = this.#o;
+    const onPreview = (id: string) => roster.previewed(id) && !roster.inCall(id);
+    return this.all().filter((l) => !l.awaiting || !onPreview(l.remoteId)).length;
+  }
+
+  /**
+   * A new link starts with the share it will have once it connects, in the room the roster shows (every
+   * other member, or the links we have and this one if more): a joiner's links are made on its preview,
+   * and were capped only when the first of them connected — every encoder started over (a new resolution,
+   * a keyframe) in the join, and each change held the busy page (bench:mesh, 4 people).
+   */
+  #startingShare(): { capBps: number | undefined; limit: RoomCameraLimit | undefined } {
+    const { roster } = this.#o;
+    const links = Math.max(this.#links.size + 1, roster.others().length);
+    return this.#share(Math.min(links, roster.capacity - 1));
+  }
+
+  /** Each link's share of our uplink and the room's camera limit, for `links` links. */
+  #share(links: number): { capBps: number | undefined; limit: RoomCameraLimit | undefined } {
+    const budget = uplinkBudgetKbps(this.shown().map((l) => l.quality?.availableUpKbps));
+    const cap = uplinkCapKbps(links, budget);
+    return { capBps: cap === undefined ? undefined : cap * 1000, limit: roomCameraLimit(links) };
   }
 
   #onLinkState(link: PeerLink<S>, state: LinkState): void {

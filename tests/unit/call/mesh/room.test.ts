@@ -511,6 +511,32 @@ describe('a room of peer links', () => {
     );
   });
 
+  it("a joiner's links start at the room's share and limit: connecting sets no encoder again", async () => {
+    const [a, b, c] = (await room(3)) as [Person, Person, Person];
+    const d = person('guest');
+    await d.call.start();
+    // Made on d's preview, before anyone connects: a room of 4 (three links each), 240p at 15 fps and
+    // (1500 − 120) / 3 = 460 kbps from the first encoding on.
+    const room4 = { maxBitrate: 460_000, scaleResolutionDownBy: 3, maxFramerate: 15 };
+    await until(() =>
+      expect(network.peers.filter((p) => p.stream === d.stream && !p.destroyed)).toHaveLength(3),
+    );
+    d.call.join();
+    await until(() => expectFullMesh([a, b, c, d]));
+    await timers.advanceSettling(1000);
+    for (const other of [a, b, c]) {
+      const calls = peerBetween(d, other).media.calls.filter((m) => m.op === 'setVideoEncoding');
+      // Once: neither the first link's connection (the room's share), nor the first decision, nor the
+      // end of the opening frames changes what the sender already has.
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ encoding: room4 });
+      // The others' links to d too (its offer or answer was made ahead, as d's preview went on).
+      const theirs = peerBetween(other, d).media.calls.filter((m) => m.op === 'setVideoEncoding');
+      expect(theirs[0]).toMatchObject({ encoding: room4 });
+      expect(theirs).toHaveLength(1);
+    }
+  });
+
   it('mute, camera off and sharing act on every link at once', async () => {
     const [a, b, c] = (await room(3)) as [Person, Person, Person];
     a.call.setMuted(true);
