@@ -242,7 +242,8 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
    * starts afresh (the offers we sent while they were away were not delivered); of the others, they offer.
    */
   joined(src: string): void {
-    if (this.#closed || !this.#away.back(src)) return;
+    if (this.#closed) return;
+    if (!this.#away.back(src)) return this.#preview.registered(src);
     const link = this.#links.get(src);
     if (link?.initiator && link.state.phase === 'connecting') {
       this.#dropLink(link);

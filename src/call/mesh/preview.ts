@@ -76,8 +76,20 @@ export class PreviewNegotiation<S extends MediaStreamLike> {
     const { roster, relay } = this.#h;
     for (const link of this.#h.all()) link.join();
     for (const id of roster.others()) relay.hello(id, 'join');
-    for (const id of roster.others()) if (roster.inCall(id)) this.#h.connectTo(id);
+    // Those on their preview too: their 'preview' came before we could offer (our camera was not up yet).
+    for (const id of roster.others()) if (roster.inCall(id) || roster.previewed(id)) this.#h.connectTo(id);
     for (const link of this.#h.all()) this.arrived(link);
+  }
+
+  /**
+   * `src` registered in the room while we are on our preview (e.g. a host who starts the call after the
+   * guest opened the link): it hears that we are, and the peer connection that will answer its offer is made.
+   * Our own offer (the glare rule) waits for its hello: one sent now would reach a page not ready for it.
+   */
+  registered(src: string): void {
+    if (!this.#ready || this.#joined) return;
+    this.#h.relay.hello(src, 'preview');
+    this.#h.answerAhead(src);
   }
 
   /**

@@ -192,6 +192,28 @@ describe('a room of peer links', () => {
     await until(() => expect(guest.call.snapshot.othersInRoom).toBe(0));
   });
 
+  it('a guest on its preview before the host starts the call: the pair is negotiated ahead all the same', async () => {
+    // The guest's id is the largest: the host offers, once it has heard of the guest's preview.
+    const guest = person('guest', undefined, idAt('largest'));
+    await guest.call.start();
+    const host = person('host');
+    await host.call.start();
+    const own = () => network.peers.filter((p) => p.stream === guest.stream);
+    // Before the click: the host's offer, made ahead, is answered on the guest's preview.
+    await until(() => {
+      expect(own()).toHaveLength(1);
+      expect(own()[0]!.remote?.stream).toBe(host.stream);
+      expect(own()[0]!.remote?.remote).toBe(own()[0]);
+    });
+    expect(guest.call.snapshot.participants).toHaveLength(0);
+    const prepared = [...own()];
+    guest.call.join();
+    await until(() => expectFullMesh([host, guest]));
+    // The pair connected on the peer connections made on the preview.
+    expect(own()).toEqual(prepared);
+    await expectOnePeerPerPair([host, guest]);
+  });
+
   it('people who join at the same moment never both offer (no glare)', async () => {
     const host = person('host');
     await host.call.start();
