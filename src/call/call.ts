@@ -242,14 +242,19 @@ export class Call<S extends MediaStreamLike> extends Emitter<CallEvents> {
 
   /**
    * Guest: in the call — the pairs negotiated on the preview get their addresses, and everyone in the room
-   * hears that we joined; the others offer to us where the glare rule says they do.
+   * hears that we joined; the others offer to us where the glare rule says they do. Resolves once what
+   * the click sends (hellos, candidates) is on the socket, or could not be sent.
    */
-  join(): void {
-    if (this.role !== 'guest' || this.#state.phase !== 'ready') return;
+  join(): Promise<void> {
+    if (this.role !== 'guest' || this.#state.phase !== 'ready') return Promise.resolve();
     this.#dispatch({ type: 'join' });
     this.#armConnectTimeout();
-    if (this.#roster.others().length === 0) return this.#fail(new CallError('room-empty'));
+    if (this.#roster.others().length === 0) {
+      this.#fail(new CallError('room-empty'));
+      return Promise.resolve();
+    }
     this.#mesh.enter();
+    return this.#relay.drained();
   }
 
   /** Our display name (bounded); told to everyone connected now and to whoever connects later. */

@@ -111,6 +111,11 @@ export class SealedRelay {
     return this.#out.then(() => undefined);
   }
 
+  /** Resolves once the signaling work queued so far has run and what it sent is out (or failed). */
+  drained(): Promise<void> {
+    return this.#chain.then(() => this.settled());
+  }
+
   /**
    * Everything we send goes out in the order it was asked for, numbered as it goes: sealing is asynchronous,
    * and a receiver drops a box whose count is below one it has seen (replay.ts), so a hello, an offer and a

@@ -10,6 +10,8 @@ import { statusText } from './text/status.js';
 const NOTICE_MS = 4000;
 /** A joiner's name comes over the data channel just after their link connects: "Guest n" only past this. */
 const NAME_WAIT_MS = 3000;
+/** The longest "Join call" keeps the preview on screen while its signals go out (see CallStore.join). */
+const JOIN_VIEW_HOLD_MS = 100;
 
 /** Who joined or left, for the notice; a joiner's name usually arrives just after their link connects. */
 interface Notice {
@@ -33,6 +35,8 @@ export class CallStore {
       : statusText(text, callStatus(this.snapshot)),
   );
   readonly #off: () => void;
+  /** Between "Join call" and its signals being out: the view keeps the preview (see join()). */
+  #viewHeld = false;
   /** What "Save diagnostics" and the call history read; it keeps the call's story after it ends. */
   readonly recorder: CallRecorder;
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -48,11 +52,7 @@ export class CallStore {
     this.snapshot = call.snapshot;
     this.recorder = new CallRecorder(call, realTimers);
     const offs = [
-      call.on('change', () => {
-        this.snapshot = call.snapshot;
-        for (const p of this.snapshot.participants)
-          if (p.name !== undefined && this.#heldJoins.has(p.id)) this.#releaseJoin(p.id);
-      }),
+      call.on('change', () => this.#refresh()),
       // Only in a group: a 1:1 call's own status says that someone came or went.
       call.on('participant-joined', (id, name, position) => {
         if (call.snapshot.participants.length < 2) return;
@@ -78,6 +78,31 @@ export class CallStore {
       for (const held of this.#heldJoins.values()) clearTimeout(held.timer);
       this.#heldJoins.clear();
     };
+  }
+
+  /**
+   * "Join call" on a preview. The view follows only once what the click sends is on the socket (a few
+   * ms), or after JOIN_VIEW_HOLD_MS at the most: drawing the call view is the page's largest piece of work
+   * (40–80 ms in a fresh browser), and done first it would hold the sealing of the candidates behind it
+   * on the page's one thread, while the connection could already be checking.
+   */
+  join(): void {
+    this.#viewHeld = true;
+    const release = () => {
+      clearTimeout(timer);
+      if (!this.#viewHeld) return;
+      this.#viewHeld = false;
+      this.#refresh();
+    };
+    const timer = setTimeout(release, JOIN_VIEW_HOLD_MS);
+    void this.call.join().finally(release);
+  }
+
+  #refresh(): void {
+    if (this.#viewHeld) return;
+    this.snapshot = this.call.snapshot;
+    for (const p of this.snapshot.participants)
+      if (p.name !== undefined && this.#heldJoins.has(p.id)) this.#releaseJoin(p.id);
   }
 
   #releaseJoin(id: string): void {

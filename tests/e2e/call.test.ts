@@ -55,10 +55,39 @@ describe('a call from the side panel to a guest without the extension', () => {
     const joinButton = join.getByRole('button', { name: 'Join call' });
     await expect.poll(() => joinButton.isEnabled(), { timeout: 15_000 }).toBe(true);
     await join.screenshot({ path: `${SHOTS}/join-page.png` });
+    // When the click's first sealed frame leaves, and when the call view (its "Hang up") is first drawn.
+    await join.evaluate(() => {
+      const seen = { clicked: NaN, sent: [] as number[], view: NaN };
+      addEventListener('click', () => (seen.clicked = performance.now()), { capture: true, once: true });
+      (window as unknown as { __joinOrder: typeof seen }).__joinOrder = seen;
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data) {
+        // After the click only: the preview sends sealed frames of its own.
+        if (typeof data === 'string' && data.includes('"CANDIDATE"') && seen.clicked <= performance.now())
+          seen.sent.push(performance.now());
+        return send.call(this, data);
+      };
+      new MutationObserver((_, observer) => {
+        const hangUp = [...document.querySelectorAll('button')].find(
+          (b) => b.textContent?.trim() === 'Hang up',
+        );
+        if (!hangUp) return;
+        seen.view = performance.now();
+        observer.disconnect();
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     await joinButton.click();
 
     await expect.poll(() => status(join).textContent(), { timeout: 15_000 }).toBe('Connected');
     await expect.poll(() => status(panel).textContent(), { timeout: 15_000 }).toBe('Connected');
+    // The click's hello and candidates leave before the call view is drawn, not behind it (CallStore.join).
+    const order = await join.evaluate(
+      () =>
+        (window as unknown as { __joinOrder: { clicked: number; sent: number[]; view: number } }).__joinOrder,
+    );
+    expect(order.clicked).toBeGreaterThan(0);
+    expect(order.sent.length).toBeGreaterThan(0);
+    expect(order.view).toBeGreaterThan(order.sent[0]!);
     // Both the extension and the join page asked our server for TURN credentials.
     expect((await turnCredentialsIssued()) - credentialsBefore).toBeGreaterThanOrEqual(2);
 

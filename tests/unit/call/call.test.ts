@@ -217,6 +217,25 @@ describe('Call: host and guest', () => {
     expect(socketOf(guest).sent.filter((f) => f.includes('HEARTBEAT')).length).toBeGreaterThanOrEqual(10);
   });
 
+  it('"Join call" resolves once its hello and the candidates kept on the preview are on the socket', async () => {
+    const host = await started('host');
+    const guest = await started('guest');
+    await until(() => expect(peerOf(guest).received.map((x) => x.type)).toEqual(['answer']));
+    const before = server.from(guest.call.peerId).length;
+    // The join page draws the call view only after this (CallStore.join): nothing else waits on the page.
+    await guest.call.join();
+    const sent = await Promise.all(
+      server
+        .from(guest.call.peerId, host.call.peerId)
+        .slice(before)
+        .map((f) => openBody(f)),
+    );
+    expect(sent[0]).toMatchObject({ hello: 'join', signals: [] });
+    const signals = sent.slice(1).flatMap((b) => b.signals.map((x) => x.type));
+    expect(signals.length).toBeGreaterThan(0);
+    expect(new Set(signals)).toEqual(new Set(['candidate']));
+  });
+
   it('a guest who leaves from its preview leaves the host waiting: the pair made ahead goes without a trace', async () => {
     const host = await started('host');
     const guest = await started('guest');
