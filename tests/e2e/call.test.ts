@@ -55,7 +55,8 @@ describe('a call from the side panel to a guest without the extension', () => {
     const joinButton = join.getByRole('button', { name: 'Join call' });
     await expect.poll(() => joinButton.isEnabled(), { timeout: 15_000 }).toBe(true);
     await join.screenshot({ path: `${SHOTS}/join-page.png` });
-    // When the click's first sealed frame leaves, and when the call view (its "Hang up") is first drawn.
+    // When the click's first sealed frame leaves, and when the call view (its "Hang up") is first shown: the
+    // page draws it hidden during the preview, and shows it on the click.
     await join.evaluate(() => {
       const seen = { clicked: NaN, sent: [] as number[], view: NaN };
       addEventListener('click', () => (seen.clicked = performance.now()), { capture: true, once: true });
@@ -71,16 +72,16 @@ describe('a call from the side panel to a guest without the extension', () => {
         const hangUp = [...document.querySelectorAll('button')].find(
           (b) => b.textContent?.trim() === 'Hang up',
         );
-        if (!hangUp) return;
+        if (!hangUp?.checkVisibility()) return;
         seen.view = performance.now();
         observer.disconnect();
-      }).observe(document.body, { childList: true, subtree: true });
+      }).observe(document.body, { childList: true, subtree: true, attributes: true });
     });
     await joinButton.click();
 
     await expect.poll(() => status(join).textContent(), { timeout: 15_000 }).toBe('Connected');
     await expect.poll(() => status(panel).textContent(), { timeout: 15_000 }).toBe('Connected');
-    // The click's hello and candidates leave before the call view is drawn, not behind it (CallStore.join).
+    // The click's hello and candidates leave before the call view is shown, not behind it (CallStore.join).
     const order = await join.evaluate(
       () =>
         (window as unknown as { __joinOrder: { clicked: number; sent: number[]; view: number } }).__joinOrder,
