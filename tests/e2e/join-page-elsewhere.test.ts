@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -11,6 +12,7 @@ import { joinCall, startWaitingCall } from '../support/call-flow.js';
 import { startStaticJoinPage, type RunningNginx } from '../support/nginx.js';
 import { freeLoopbackPort } from '../support/redis.js';
 import { startServer } from '../support/server.js';
+import { HASH_WORKER_CSP } from '../../peer-server/src/security-headers.js';
 
 const DIST_WEB = resolve(import.meta.dirname, '../../dist-web');
 const status = (page: Page) => page.getByRole('status').first();
@@ -63,6 +65,26 @@ describe('a join page served apart from the signaling server (JOIN_PAGE_URL)', (
     expect(await framesAdvancing(panel, 'Remote video')).toBeGreaterThan(0);
     // The page came from the static origin, and the secret and the server left its address bar.
     expect(guest.page.url()).toBe(`${pages.url}/join/${room}`);
+    // Its file hashing worker comes with the policy the server gives it (WebAssembly, nothing else), and
+    // hashes in WebAssembly under it.
+    const worker = readdirSync(resolve(DIST_WEB, 'join/assets')).find((f) =>
+      /^sha256-worker-.*\.js$/.test(f),
+    );
+    const workerUrl = `${pages.url}/join/assets/${worker}`;
+    const workerServed = await fetch(workerUrl);
+    expect(workerServed.headers.get('content-security-policy')).toBe(HASH_WORKER_CSP);
+    expect(workerServed.headers.get('x-content-type-options')).toBe('nosniff');
+    const engine = await guest.page.evaluate(
+      (url) =>
+        new Promise((resolve, reject) => {
+          const w = new Worker(url, { type: 'module' });
+          w.onmessage = (e: MessageEvent<unknown>) => resolve(e.data);
+          w.onerror = () => reject(new Error('the hashing worker failed'));
+          w.postMessage('engine');
+        }),
+      workerUrl,
+    );
+    expect(engine).toBe('wasm');
     await panel.getByRole('button', { name: 'Hang up' }).click();
     await expect
       .poll(() => status(guest.page).textContent(), { timeout: 10_000 })

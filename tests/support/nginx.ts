@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HASH_WORKER_CSP } from '../../peer-server/src/security-headers.js';
 import { freeLoopbackPort, stopProcess } from './redis.js';
 
 export interface RunningNginx {
@@ -159,11 +160,21 @@ http {
     add_header X-Content-Type-Options nosniff always;
     add_header Referrer-Policy no-referrer always;
 
+    # nginx drops the server's add_header lines in a location that has its own: each says them all again.
     location /join/assets/ {
+      add_header X-Content-Type-Options nosniff always;
+      add_header Cache-Control "public, max-age=31536000, immutable";
+    }
+    # The hashing worker obeys the policy it is served with: it may compile WebAssembly, and nothing else.
+    location ~ "^/join/assets/sha256-worker-[A-Za-z0-9_-]+\\.js$" {
+      add_header Content-Security-Policy "${HASH_WORKER_CSP}" always;
+      add_header X-Content-Type-Options nosniff always;
       add_header Cache-Control "public, max-age=31536000, immutable";
     }
     location ~ "^/join/[A-Za-z0-9_-]{22}/?$" {
       add_header Content-Security-Policy "${csp}" always;
+      add_header Referrer-Policy no-referrer always;
+      add_header X-Content-Type-Options nosniff always;
       add_header Cache-Control no-cache;
       try_files /join/join.html =404;
     }
