@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Page } from 'puppeteer-core';
@@ -12,6 +12,25 @@ import { stageFor, zip } from '../../scripts/package.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
+
+/** The product's hashing worker as a build emitted it (`dir`: dist/ or dist-web/join/). */
+const workerIn = (dir: string) =>
+  readdirSync(resolve(import.meta.dirname, '../..', dir, 'assets')).find((f) =>
+    /^sha256-worker-.*\.js$/.test(f),
+  )!;
+
+/** Which code the page's SHA-256 worker hashes with under the page's policy: 'wasm', or 'js' (the fallback). */
+const hashEngine = (page: Page, url: string) =>
+  page.evaluate(
+    (url) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(url, { type: 'module' });
+        worker.onmessage = (e: MessageEvent<unknown>) => resolve(e.data);
+        worker.onerror = () => reject(new Error('the hashing worker failed'));
+        worker.postMessage('engine');
+      }),
+    url,
+  );
 
 /** The first status line of a page in Firefox. */
 const ffStatus = (page: Page) =>
@@ -131,6 +150,8 @@ describe('Firefox', () => {
       await expect.poll(() => acceptInFirefox(panel, 'to-sidebar.bin'), { timeout: 10_000 }).toBe(true);
       await expect.poll(() => verifiedInFirefox(panel), { timeout: 20_000 }).toBe(true);
       console.log(`2 MB from Chromium to Firefox's sidebar page, verified: ${Date.now() - fileAt} ms`);
+      // Firefox's extension page lets its worker compile WebAssembly (the manifest's 'wasm-unsafe-eval').
+      expect(await hashEngine(panel, `assets/${workerIn('dist')}`)).toBe('wasm');
       expect(await panel.$$eval('button', (b) => b.map((x) => x.textContent?.trim()))).toContain(
         'Share a window or your screen',
       );
@@ -218,6 +239,8 @@ describe('Firefox', () => {
       ).toBe(fromFirefox);
       await expect.poll(() => verifiedInFirefox(join), { timeout: 20_000 }).toBe(true);
       console.log(`3 MiB each way between Firefox and Chromium, verified: ${Date.now() - filesAt} ms`);
+      // The join page's worker, served with a policy of its own, hashes in WebAssembly in Firefox too.
+      expect(await hashEngine(join, `/join/assets/${workerIn('dist-web/join')}`)).toBe('wasm');
 
       await clickButton(join, 'Hang up');
       await expect.poll(() => ffStatus(join), { timeout: 5000 }).toBe('Call ended');
