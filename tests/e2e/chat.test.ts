@@ -112,4 +112,28 @@ describe('chat during a call', () => {
     await expect.poll(async () => (await place()).fromEnd, { timeout: 5_000 }).toBeLessThanOrEqual(1);
     expect(await messages(panel).last().locator('.text').textContent()).toBe('and now you see it');
   });
+
+  test('a long chat lays out its newest 50 messages, older ones a click away', async () => {
+    const box = join.getByRole('textbox', { name: 'Message' });
+    const before = await messages(panel).count();
+    expect(before).toBeLessThan(50);
+    for (let i = 1; i <= 60; i++) {
+      await box.fill(`many ${i}`);
+      await box.press('Enter');
+    }
+    const total = before + 60;
+    await expect
+      .poll(() => messages(panel).last().locator('.text').textContent(), { timeout: 20_000 })
+      .toBe('many 60');
+    // Each new message costs a frame that walks every message laid out: only the newest 50 are.
+    expect(await messages(panel).count()).toBe(50);
+    expect(await messages(join).count()).toBe(50);
+    expect(await messages(panel).first().locator('.text').textContent()).toBe(`many ${60 - 49}`);
+    const earlier = panel.getByRole('button', { name: `Show ${total - 50} earlier messages` });
+    await earlier.click();
+    expect(await messages(panel).count()).toBe(total);
+    expect(await messages(panel).first().textContent()).toMatch(/Merhaba!/);
+    expect(await earlier.count()).toBe(0);
+    expect(await messages(panel).last().locator('.text').textContent()).toBe('many 60');
+  });
 });

@@ -293,6 +293,8 @@ export const en = {
     you: 'You',
     someone: 'Someone',
     lateJoin: 'Messages sent before you joined are not shown',
+    earlier: (hidden: number) =>
+      hidden === 1 ? 'Show 1 earlier message' : `Show ${number(hidden)} earlier messages`,
     empty: 'Write a message first.',
     tooLong: (bytes: number) =>
       `This message is too long (${number(bytes)} bytes; at most 4 KiB). Split it into shorter messages.`,

@@ -258,6 +258,7 @@ export const tr: Text = {
     you: 'Siz',
     someone: 'Biri',
     lateJoin: 'Siz katılmadan önce gönderilen mesajlar gösterilmez',
+    earlier: (hidden) => `Önceki ${number(hidden)} mesajı göster`,
     empty: 'Önce bir mesaj yazın.',
     tooLong: (bytes) =>
       `Bu mesaj çok uzun (${number(bytes)} bayt; en fazla 4 KiB). Daha kısa mesajlara bölün.`,
