@@ -2,8 +2,8 @@
  * npm run bench:transfer — a 100 MiB file through Diyalog's file transfer (join page ↔ extension side panel,
  * in a running call) against the raw data-channel ceiling measured between the same two Chromium processes
  * in the same run (a second RTCPeerConnection, one channel, 64 KiB messages, the same backpressure, no
- * protocol, no hashing, no file reads; ≤ 1 MiB buffered), interleaved; plus chat latency (Enter → presented on the other
- * side's screen, from Element Timing; the DOM change before it reported too) with
+ * protocol, no hashing, no file reads; ≤ 1 MiB buffered), interleaved; plus chat latency (Enter → drawn in a frame on the
+ * other side, the DOM change before it reported too) with
  * no transfer and under a running transfer, the product's SHA-256 worker's speed in both pages, and the wait from the
  * last file byte to "Received and verified". Each run sends our file twice: with chat beside it (the file keeps
  * to the chat window) and, CHAT_ACTIVE_MS later, without (the throughput the ≥ 0.8 target is about).
@@ -257,15 +257,6 @@ const WATCH = `(() => {
   // When the page has drawn the frame that shows a text (its main thread's part: a task queued from that
   // frame's animation callback runs once the frame is committed): what the reader meets, not the DOM change.
   window.__chatFramed = {};
-  // When it was presented on screen (Element Timing: the text's first paint, marked before it): what the
-  // reader meets. Where no entry comes, the committed frame above stands in.
-  window.__chatDrawn = {};
-  try {
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries())
-        if (e.identifier.startsWith('bench ')) window.__chatDrawn[e.identifier] = performance.timeOrigin + (e.renderTime || e.loadTime);
-    }).observe({ type: 'element', buffered: true });
-  } catch {}
   const framed = (texts) =>
     requestAnimationFrame(() => {
       const channel = new MessageChannel();
@@ -290,7 +281,6 @@ const WATCH = `(() => {
           const t = p.textContent;
           if (t.startsWith('bench ') && !(t in window.__chatSeen)) {
             window.__chatSeen[t] = now;
-            p.setAttribute('elementtiming', t);
             added.push(t);
           }
         }
@@ -317,7 +307,7 @@ function sendChat(page: Page, text: string): Promise<number> {
 
 let chatCounter = 0;
 interface ChatRun {
-  /** Enter → presented on the other side's screen (ms; Infinity: never shown): what the reader meets. */
+  /** Enter → drawn in a frame on the other side (ms; Infinity: never shown): what the reader meets. */
   latencies: number[];
   /** Enter → in the other side's DOM (ms), before the frame that draws it. */
   inDom: number[];
@@ -344,10 +334,9 @@ async function chatWhile(from: Page, to: Page, until: Promise<unknown>): Promise
   }
   await new Promise((r) => setTimeout(r, 1000));
   const seen = (await to.evaluate('window.__chatSeen')) as Record<string, number>;
-  const framed = (await to.evaluate('window.__chatFramed')) as Record<string, number>;
-  const drawn = (await to.evaluate('window.__chatDrawn')) as Record<string, number>;
+  const drawn = (await to.evaluate('window.__chatFramed')) as Record<string, number>;
   return {
-    latencies: sent.map(([text, at]) => (drawn[text] ?? framed[text] ?? Infinity) - at),
+    latencies: sent.map(([text, at]) => (drawn[text] === undefined ? Infinity : drawn[text] - at)),
     inDom: sent.map(([text, at]) => (seen[text] === undefined ? Infinity : seen[text] - at)),
     after: sent.map(([, at]) => at - (sent[0]?.[1] ?? at)),
     traces: traces(sent, seen, await probeState(from), await probeState(to)),
