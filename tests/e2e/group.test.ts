@@ -12,7 +12,7 @@ import {
 } from '../support/chromium.js';
 import { recordStatus, recordTileTrouble, startWaitingCall } from '../support/call-flow.js';
 import { startServer } from '../support/server.js';
-import { installPcProbe, printPcs } from '../support/pc-probe.js';
+import { candidateMids, installPcProbe, printPcs } from '../support/pc-probe.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
@@ -187,6 +187,13 @@ describe('a group call: the extension host and guests on the plain join page', (
       await expect
         .poll(() => status(late).textContent(), { timeout: 5000 })
         .toMatch(/^(Connected|.* joined)$/);
+      // One transport per pair from the first candidate: the offerer too gathered (and sent, and the
+      // other side added) candidates for its first m-section only, not for audio, video and data each.
+      for (const p of [late, mert]) {
+        const mids = await candidateMids(p);
+        expect(mids.filter((m) => m.length > 0).length).toBeGreaterThanOrEqual(2);
+        for (const m of mids) expect(m.length).toBeLessThanOrEqual(1);
+      }
 
       mark('late');
       // A guest's browser is killed: its frozen picture is pointed out on its tile within 2 s (the call as a

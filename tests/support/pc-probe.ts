@@ -9,7 +9,7 @@ export async function installPcProbe(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
     const Native = globalThis.RTCPeerConnection;
     if (!Native || (globalThis as { __pcs?: unknown }).__pcs) return;
-    const pcs: { pc: RTCPeerConnection; log: string[]; born: number }[] = [];
+    const pcs: { pc: RTCPeerConnection; log: string[]; born: number; mids: Set<string> }[] = [];
     (globalThis as { __pcs?: unknown }).__pcs = pcs;
     const t0 = performance.now();
     const at = () => `${Math.round(performance.now() - t0)}`;
@@ -17,7 +17,12 @@ export async function installPcProbe(context: BrowserContext): Promise<void> {
       constructor(config?: RTCConfiguration) {
         super(config);
         const log: string[] = [];
-        pcs.push({ pc: this, log, born: Date.now() });
+        const mids = new Set<string>();
+        pcs.push({ pc: this, log, born: Date.now(), mids });
+        // Which m-sections (transports) the connection gathered candidates for.
+        this.addEventListener('icecandidate', (e) => {
+          if (e.candidate?.candidate) mids.add(e.candidate.sdpMid ?? String(e.candidate.sdpMLineIndex));
+        });
         const note = (s: string) => log.push(`${at()} ${s}`);
         this.addEventListener('signalingstatechange', () => note(`signaling ${this.signalingState}`));
         this.addEventListener('connectionstatechange', () => note(`connection ${this.connectionState}`));
@@ -121,4 +126,11 @@ export async function printPcs(pages: readonly (readonly [string, Page])[]): Pro
       ].join('\n'),
     );
   }
+}
+
+/** For each peer connection of the page: the m-sections it gathered candidates for (one per transport). */
+export function candidateMids(page: Page): Promise<string[][]> {
+  return page.evaluate(() =>
+    ((globalThis as { __pcs?: { mids: Set<string> }[] }).__pcs ?? []).map((p) => [...p.mids].sort()),
+  );
 }
