@@ -13,7 +13,8 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { CDPSession, Page } from 'playwright-core';
-import { joinCall, startWaitingCall } from '../tests/support/call-flow.js';
+import { joinedCall } from '../tests/support/call-flow.js';
+import { pickFile } from './lib/pick-file.js';
 import { DIST, launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { JOIN_DIR, startServer } from '../tests/support/server.js';
 import { cpuDelta, cpuSnapshot, type CpuSnapshot } from './lib/cpu-threads.js';
@@ -200,23 +201,8 @@ async function chat(from: Page, to: Page): Promise<number[]> {
   return sent.map((at, i) => (seen[`bench ${first + i}`] ?? Infinity) - at);
 }
 
-async function pickFile(page: Page, name: string): Promise<void> {
-  await page.evaluate(
-    ({ name, size }) => {
-      const bytes = new Uint8Array(size);
-      for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
-      const input = document.querySelector<HTMLInputElement>('input[aria-label="File to send"]')!;
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
-      input.files = transfer.files;
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    { name, size: MIB * 1024 * 1024 },
-  );
-}
-
 async function startFile(from: Page, to: Page, name: string): Promise<void> {
-  await pickFile(from, name);
+  await pickFile(from, name, MIB * 1024 * 1024);
   const accept = to.getByRole('listitem').filter({ hasText: name }).getByRole('button', { name: 'Accept' });
   await accept.click({ timeout: 30_000 });
 }
@@ -245,13 +231,8 @@ async function main(): Promise<void> {
   try {
     const panel = await host.open('sidepanel.html');
     const join = guest.page;
-    await joinCall(join, await startWaitingCall(panel));
+    await joinedCall(panel, join, 30_000);
     for (const page of [join, panel]) {
-      await page
-        .getByRole('status')
-        .first()
-        .getByText('Connected', { exact: true })
-        .waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: /^Chat/ }).click();
       await page.evaluate(WATCH);
     }

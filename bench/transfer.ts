@@ -18,7 +18,8 @@ import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
-import { joinCall, startWaitingCall } from '../tests/support/call-flow.js';
+import { joinedCall } from '../tests/support/call-flow.js';
+import { pickFile } from './lib/pick-file.js';
 import { CHAT_ACTIVE_MS } from '../src/call/files/limits.js';
 import { DIST, launchPlain, launchWithExtension } from '../tests/support/chromium.js';
 import { JOIN_DIR, startServer } from '../tests/support/server.js';
@@ -343,22 +344,6 @@ async function chatWhile(from: Page, to: Page, until: Promise<unknown>): Promise
   };
 }
 
-/** In the page: picks a file of SIZE random bytes in the "File to send" input, as a drop would. */
-async function pickFile(page: Page, name: string): Promise<void> {
-  await page.evaluate(
-    ({ name, size }) => {
-      const bytes = new Uint8Array(size);
-      for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
-      const input = document.querySelector<HTMLInputElement>('input[aria-label="File to send"]')!;
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
-      input.files = transfer.files;
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    { name, size: SIZE },
-  );
-}
-
 /**
  * Ours: offer, Accept (stamped in the page) → "Received and verified" on the receiver; MB/s, chat latencies
  * (none when `chat` is false: nobody chats, so the file keeps its whole window), and ms from the last file
@@ -371,7 +356,7 @@ async function oursRun(
   chat: boolean,
 ): Promise<{ rate: number; chat: ChatRun; verifyMs: number }> {
   const before = ((await to.evaluate('window.__verified')) as number[]).length;
-  await pickFile(from, name);
+  await pickFile(from, name, SIZE);
   const accept = to.getByRole('listitem').filter({ hasText: name }).getByRole('button', { name: 'Accept' });
   await accept.waitFor({ timeout: 30_000 });
   const started = (await accept.evaluate((button) => {
@@ -506,13 +491,8 @@ async function main(): Promise<void> {
   try {
     const panel = await host.open('sidepanel.html');
     const join = guest.page;
-    await joinCall(join, await startWaitingCall(panel));
+    await joinedCall(panel, join, 30_000);
     for (const page of [join, panel]) {
-      await page
-        .getByRole('status')
-        .first()
-        .getByText('Connected', { exact: true })
-        .waitFor({ timeout: 30_000 });
       await page.getByRole('button', { name: /^Chat/ }).click();
       await page.evaluate(WATCH);
     }

@@ -23,6 +23,13 @@ export async function joinCall(page: Page, link: string): Promise<void> {
   await joinButton.click();
 }
 
+/** The side panel starts a call and the join page joins it; resolves once both say "Connected". */
+export async function joinedCall(panel: Page, join: Page, timeout = 15_000): Promise<void> {
+  await joinCall(join, await startWaitingCall(panel));
+  for (const page of [join, panel])
+    await page.getByRole('status').first().getByText('Connected', { exact: true }).waitFor({ timeout });
+}
+
 /**
  * Records, in the page, each trouble a group tile shows over a remote picture ("Connection unstable…",
  * "Reconnecting… (n s)"), with the tile's video label and the page's clock (exact to the DOM change).

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { joinCall, startWaitingCall } from './call-flow.js';
+import { joinedCall } from './call-flow.js';
 import { launchPlain, launchWithExtension } from './chromium.js';
 import { startServer } from './server.js';
 
@@ -26,14 +26,7 @@ export async function connectedCall(): Promise<ConnectedCall> {
   try {
     const panel = await host.open('sidepanel.html');
     const join = guest.page;
-    await joinCall(join, await startWaitingCall(panel));
-    for (const page of [join, panel]) {
-      await page
-        .getByRole('status')
-        .first()
-        .getByText('Connected', { exact: true })
-        .waitFor({ timeout: 15_000 });
-    }
+    await joinedCall(panel, join);
     return { panel, join, close };
   } catch (error) {
     await close();
