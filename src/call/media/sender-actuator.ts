@@ -3,6 +3,7 @@ import {
   cappedEncoding,
   limitedEncoding,
   openingEncoding,
+  sameEncoding,
   sendingFor,
   type DegradationPreference,
   type EncodingSettings,
@@ -162,13 +163,4 @@ export class SenderActuator<S extends MediaStreamLike> {
   #run(step: () => Promise<void>): void {
     this.#chain = this.#chain.then(() => (this.released() ? undefined : step())).catch(() => undefined);
   }
-}
-
-function sameEncoding(a: EncodingSettings, b: EncodingSettings): boolean {
-  return (
-    a.active === b.active &&
-    a.maxBitrate === b.maxBitrate &&
-    a.scaleResolutionDownBy === b.scaleResolutionDownBy &&
-    a.maxFramerate === b.maxFramerate
-  );
 }

@@ -22,6 +22,16 @@ export interface EncodingSettings {
   readonly maxFramerate?: number;
 }
 
+/** Whether two encodings ask the same of the video sender (every field of EncodingSettings). */
+export function sameEncoding(a: EncodingSettings, b: EncodingSettings): boolean {
+  return (
+    a.active === b.active &&
+    a.maxBitrate === b.maxBitrate &&
+    a.scaleResolutionDownBy === b.scaleResolutionDownBy &&
+    a.maxFramerate === b.maxFramerate
+  );
+}
+
 export type DegradationPreference = 'maintain-framerate' | 'maintain-resolution' | 'balanced';
 
 export interface VideoSending {
