@@ -328,6 +328,14 @@ export class PeerLink<S extends MediaStreamLike> extends Emitter<PeerLinkEvents>
     this.#recovery.undelivered();
   }
 
+  /**
+   * The server said the other side's socket closed and they have not answered since (the gone-check runs):
+   * their place in the room is free, and may be someone else's before this link ends.
+   */
+  get socketGone(): boolean {
+    return this.#presence.checking;
+  }
+
   /** The server says the other side's socket closed without a hang-up. */
   socketClosed(): void {
     if (this.#released) return;

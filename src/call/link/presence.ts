@@ -20,6 +20,11 @@ export class Presence {
     private readonly delivering: () => boolean,
   ) {}
 
+  /** The server said their socket closed and they have not answered since. */
+  get checking(): boolean {
+    return this.named.has('gone-check');
+  }
+
   socketClosed(): void {
     if (this.named.has('gone-check')) return;
     this.#check();

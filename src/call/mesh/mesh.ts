@@ -193,7 +193,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     // A first offer (or one from a pair the other side rebuilt): a new answering link, once we can make one.
     if (!offer || !this.#preview.ready) return;
     if (link) this.#dropLink(link);
-    else if (this.#links.size >= roster.capacity - 1) return;
+    else if (this.#full()) return;
     this.#addLink(src, false, serial).receive(body);
   }
 
@@ -339,8 +339,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
 
   /** A guest on its preview: the peer connection that will answer `id`'s offer, made now (see prepare()). */
   #prepareAnswer(id: string): void {
-    if (this.#closed || this.#links.has(id) || this.#o.peerId <= id) return;
-    if (this.#links.size >= this.#o.roster.capacity - 1) return;
+    if (this.#closed || this.#links.has(id) || this.#o.peerId <= id || this.#full()) return;
     this.#addLink(id, false, undefined);
   }
 
@@ -350,7 +349,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
    */
   #connectTo(id: string): void {
     if (!this.#preview.ready || this.#closed || this.#links.has(id) || this.#o.peerId >= id) return;
-    if (this.#links.size >= this.#o.roster.capacity - 1) return;
+    if (this.#full()) return;
     const link = this.#addLink(id, true, ++this.#serial);
     if (!link.awaiting) this.#armPair(link);
   }
@@ -383,6 +382,20 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
       this.#dropLink(link);
       this.#connectTo(link.remoteId);
     });
+  }
+
+  /**
+   * Whether we hold a link for everyone the room can hold. Links to those whose socket the server says is
+   * gone (their gone-check, or our wait for them, under way) do not count: their place is free, and a
+   * newcomer who takes it offers (or hears our offer) before those links end. Counted, the newcomer's offer
+   * was ignored and our own never made: its pair waited for a rebuild (10 s) or never connected. Such links
+   * are bounded by the room's size too.
+   */
+  #full(): boolean {
+    const { capacity } = this.#o.roster;
+    if (this.#links.size >= 2 * (capacity - 1)) return true;
+    const present = this.all().filter((l) => !l.socketGone && !this.#away.has(l.remoteId));
+    return present.length >= capacity - 1;
   }
 
   /**

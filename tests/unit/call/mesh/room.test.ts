@@ -349,6 +349,32 @@ describe('a room of peer links', () => {
     expect(timers.now() - closedAt).toBeLessThanOrEqual(4000);
   });
 
+  for (const end of ['largest', 'smallest'] as const)
+    it(`a full room: someone's browser vanishes and a newcomer (the ${end} id) takes the place before the gone-check ends; it connects to everyone once the vanished link goes`, async () => {
+      const people = await room(6);
+      const gone = people[5]!;
+      const rest = people.slice(0, 5);
+      for (const p of rest) network.setPairLink(peerBetween(gone, p), false, 'disconnected');
+      // The server frees the place at once; those in the call still hold 5 links (the vanished one's until
+      // their gone-check ends), so the newcomer's offers, or theirs to it, come while they are full.
+      socketOf(gone).serverClose(1006, '');
+      const newcomer = person('guest', undefined, idAt(end));
+      await newcomer.call.start();
+      newcomer.call.join();
+      const startedAt = timers.now();
+      await until(async () => {
+        await timers.advanceSettling(250);
+        expectFullMesh([...rest, newcomer]);
+      }, 20_000);
+      // The gone-check (3 s) and a moment: not a pair rebuild (10 s), and not never.
+      expect(timers.now() - startedAt).toBeLessThan(PAIR_CONNECT_MS);
+      // One peer connection for each of the newcomer's pairs.
+      await timers.advanceSettling(100);
+      const mine = network.peers.filter((p) => !p.destroyed && p.stream === newcomer.stream);
+      expect(mine.map((p) => p.remote?.stream.id).sort()).toEqual(rest.map((p) => p.stream.id).sort());
+      for (const peer of mine) expect(peer.remote?.remote).toBe(peer);
+    }, 30_000);
+
   it('a person whose page is held drops its socket: the others keep their links while its media arrives, until it answers', async () => {
     const [a, b, c] = (await room(3)) as [Person, Person, Person];
     // c's page is held (a starved machine): nothing of it runs, so it answers no ping, but its browser
