@@ -19,6 +19,7 @@ import {
   FakePeerServer,
   FakeStream,
   FakeTimers,
+  OPEN,
   nextTurn,
   type FakePeer,
   type FakeSocket,
@@ -822,8 +823,15 @@ describe('a room on a starved machine', () => {
     // c's page is busy: what the others send it (their offers) is handled 15 s late; its hellos leave at once.
     holdInbound(c, 15_000);
     c.call.join();
+    // Before the clock moves: a's and b's offers are on their way (sealing takes real time), and both have
+    // heard c join (opening its hello takes real time too), which shows c's tile and starts the watch that
+    // rebuilds their pair with c at 10 s. A join heard once the clock had run on started that watch late:
+    // the pair was not rebuilt before c's answer came at 15 s, and c connected before 20 s.
     await until(() => {
-      for (const x of [a, b]) expect(server.from(x.call.peerId, c.call.peerId).length).toBeGreaterThan(0);
+      for (const x of [a, b]) {
+        expect(server.from(x.call.peerId, c.call.peerId).length).toBeGreaterThan(0);
+        expect(x.call.snapshot.participants.map((p) => p.id)).toContain(c.call.peerId);
+      }
     });
     await timers.advanceSettling(19_900);
     expect(c.call.state.phase).toBe('connecting');
@@ -902,8 +910,12 @@ describe('a room on a starved machine', () => {
       network.connectable = true;
       await until(async () => {
         await timers.advanceSettling(500);
-        expectFullMesh([a, b, c]);
+        for (const x of [a, b]) expect(socketOf(x).readyState).toBe(OPEN);
       });
+      // From there the pairs connect with the clock standing still: what is left is sealing and opening
+      // boxes, which takes real time only. (Moving the clock while waiting for that turned real time into
+      // fake seconds: at 0-10 ms a seal, the pairs "took" past AWAY_MS.)
+      await until(() => expectFullMesh([a, b, c]));
       expect(timers.now() - droppedAt).toBeLessThan(AWAY_MS);
       await expectOnePeerPerPair([a, b, c]);
       expect(c.events.filter((e) => e.startsWith('left'))).toEqual([]);
