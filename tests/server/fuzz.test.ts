@@ -5,6 +5,7 @@
  * share the honest peers' IP); the honest peers send 40 messages/s, inside the 50/s default.
  *   FUZZ_SEED=<n> replays the same frames (the seed is printed on every run); FUZZ_FRAMES=<n> scales the run.
  */
+import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
@@ -27,6 +28,17 @@ const HEAP_TOLERANCE_BYTES = 20 * 1024 * 1024;
 const HEAP_SETTLED_BYTES = 5 * 1024 * 1024;
 /** Attackers put this in payloads; it must never reach a log line. */
 const MARKER = 'FUZZ-SECRET-SDP';
+/**
+ * The run is CPU on this test's one thread (server, attackers and honest peers share it): 20.2 s on a core
+ * for 100,000 frames, about half of it the server parsing and relaying them, a fifth the attackers making
+ * and masking them, a tenth GC. Its wall time is that divided by the share of a core the machine gives it:
+ * beside a transfer bench (load 17-22) the thread also waited 49.7 s for a core (77.9 s in all), and a run
+ * beside another transfer bench went past the old 120 s limit. So the limit is not a speed limit: a run that
+ * stops moving is caught by STALL_MS, and this only bounds a run crawling on a starved machine.
+ */
+const RUN_LIMIT_MS = 600_000;
+/** No attacker sent a frame or opened a connection for this long: the attack is stuck, not slow. */
+const STALL_MS = 30_000;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -540,6 +552,58 @@ class HonestPeer {
   }
 }
 
+/**
+ * Waits for `work`, failing once `progress()` has not changed for STALL_MS (with `describe()` in the error):
+ * a stuck run says so within STALL_MS, whatever the machine's load, instead of at the hook's limit.
+ */
+async function untilStalled<T>(work: Promise<T>, progress: () => number, describe: () => string): Promise<T> {
+  let last = progress();
+  let lastMovedAt = performance.now();
+  let check: ReturnType<typeof setInterval> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    check = setInterval(() => {
+      const now = progress();
+      if (now !== last) {
+        last = now;
+        lastMovedAt = performance.now();
+      } else if (performance.now() - lastMovedAt > STALL_MS) {
+        reject(new Error(`the attack stalled: nothing sent for ${STALL_MS / 1000} s; ${describe()}`));
+      }
+    }, 1000);
+  });
+  try {
+    return await Promise.race([work, stalled]);
+  } finally {
+    clearInterval(check);
+  }
+}
+
+/**
+ * This thread's time on a core and waiting for one (Linux's schedstat), from `since` on: what a slow run's
+ * wall time was made of. Undefined where the kernel does not tell.
+ */
+function threadTime(since?: { onCpuMs: number; waitingMs: number }) {
+  let fields: number[];
+  try {
+    fields = readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(/\s+/).map(Number);
+  } catch {
+    return undefined;
+  }
+  const [onCpuNs, waitingNs] = fields as [number, number];
+  return {
+    onCpuMs: onCpuNs / 1e6 - (since?.onCpuMs ?? 0),
+    waitingMs: waitingNs / 1e6 - (since?.waitingMs ?? 0),
+  };
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
 function heapAfterGc(): number {
   gc();
   gc();
@@ -566,7 +630,7 @@ let result: FuzzResult;
 
 beforeAll(async () => {
   result = await runFuzz();
-}, 120_000);
+}, RUN_LIMIT_MS);
 afterAll(async () => {
   for (const peer of honest) peer.ws.terminate();
   await server?.close();
@@ -680,8 +744,14 @@ async function runFuzz(): Promise<FuzzResult> {
   };
   const done = () => stats.frames >= FRAMES;
   const attackStarted = performance.now();
-  await Promise.all(Array.from({ length: ATTACKERS }, (_, k) => attacker(k, port, targets, stats, done)));
+  const thread = threadTime();
+  await untilStalled(
+    Promise.all(Array.from({ length: ATTACKERS }, (_, k) => attacker(k, port, targets, stats, done))),
+    () => stats.frames + stats.connections,
+    () => `${stats.frames} frames over ${stats.connections} connection attempts so far`,
+  );
   const attackMs = performance.now() - attackStarted;
+  const attackThread = thread && threadTime(thread);
 
   // Keep talking a little after the attack, then stop and let the last messages land.
   await sleep(300);
@@ -720,6 +790,10 @@ async function runFuzz(): Promise<FuzzResult> {
     [
       `fuzz seed ${SEED}: ${stats.frames} frames over ${stats.connections} connection attempts in ` +
         `${seconds(attackMs)} (whole run ${seconds(performance.now() - started)})`,
+      attackThread
+        ? `this thread during the attack: ${seconds(attackThread.onCpuMs)} on a core, ` +
+          `${seconds(attackThread.waitingMs)} waiting for one (load ${loadAverage()})`
+        : `load ${loadAverage()}`,
       `honest: alice sent ${alice.sent}, bob got ${bob.received.length}; bob sent ${bob.sent}, alice got ` +
         `${alice.received.length}; errors to honest: ${JSON.stringify([...alice.errors, ...bob.errors])}; ` +
         `noise to alice ${JSON.stringify(Object.fromEntries(alice.noise))}`,
