@@ -258,8 +258,12 @@ const WATCH = `(() => {
   // When the page has drawn the frame that shows a text (its main thread's part: a task queued from that
   // frame's animation callback runs once the frame is committed): what the reader meets, not the DOM change.
   window.__chatFramed = {};
+  // The vsync that frame belongs to (the animation callback's timestamp: its BeginFrame's frame time). A page
+  // waits for the next one after a change; Chromium paces it by the display's frame interval.
+  window.__chatVsync = {};
   const framed = (texts) =>
-    requestAnimationFrame(() => {
+    requestAnimationFrame((vsync) => {
+      for (const t of texts) window.__chatVsync[t] = performance.timeOrigin + vsync;
       const channel = new MessageChannel();
       channel.port1.onmessage = () => {
         const at = performance.timeOrigin + performance.now();
@@ -336,11 +340,12 @@ async function chatWhile(from: Page, to: Page, until: Promise<unknown>): Promise
   await new Promise((r) => setTimeout(r, 1000));
   const seen = (await to.evaluate('window.__chatSeen')) as Record<string, number>;
   const drawn = (await to.evaluate('window.__chatFramed')) as Record<string, number>;
+  const vsync = (await to.evaluate('window.__chatVsync')) as Record<string, number>;
   return {
     latencies: sent.map(([text, at]) => (drawn[text] === undefined ? Infinity : drawn[text] - at)),
     inDom: sent.map(([text, at]) => (seen[text] === undefined ? Infinity : seen[text] - at)),
     after: sent.map(([, at]) => at - (sent[0]?.[1] ?? at)),
-    traces: traces(sent, seen, await probeState(from), await probeState(to)),
+    traces: traces(sent, seen, await probeState(from), await probeState(to), { vsync, drawn }),
   };
 }
 
@@ -675,6 +680,8 @@ async function main(): Promise<void> {
       console.log(formatRow('  Enter → send()', summarize(list.map((t) => t.sendMs))));
       console.log(formatRow('  send() → message event', summarize(list.map((t) => t.wireMs))));
       console.log(formatRow('  message event → shown', summarize(list.map((t) => t.showMs))));
+      console.log(formatRow("  shown → its frame's vsync", summarize(list.map((t) => t.vsyncMs))));
+      console.log(formatRow('  vsync → frame committed', summarize(list.map((t) => t.frameMs))));
       console.log(formatRow('  receiver timer lateness', summarize(list.map((t) => t.lagMs))));
       console.log(formatRow('  file bufferedAmount', summarize(list.map((t) => t.buffered / 1024)), 'KiB'));
       console.log(formatRow('  file bytes overtaken', summarize(list.map((t) => t.overtaken / 1024)), 'KiB'));

@@ -98,6 +98,10 @@ export interface ChatTrace {
   wireMs: number;
   /** message event → text in the DOM (the receiver's JS and rendering). */
   showMs: number;
+  /** text in the DOM → the vsync of the frame that draws it (the wait for the display's next frame). */
+  vsyncMs: number;
+  /** that vsync → the frame committed (its main-thread work, and any wait for the thread). */
+  frameMs: number;
   /** The file channel's bufferedAmount when the chat text was sent. */
   buffered: number;
   /** File bytes sent before the chat text that had not reached the receiving page's JS when it arrived. */
@@ -113,13 +117,16 @@ export function traces(
   shown: Record<string, number>,
   from: ProbeState,
   to: ProbeState,
+  frames: { vsync: Record<string, number>; drawn: Record<string, number> },
 ): ChatTrace[] {
   const out: ChatTrace[] = [];
   for (const [text, at] of pressed) {
     const s = from.sent[text];
     const r = to.recv[text];
     const d = shown[text];
-    if (!s || !r || d === undefined) continue;
+    const v = frames.vsync[text];
+    const f = frames.drawn[text];
+    if (!s || !r || d === undefined || v === undefined || f === undefined) continue;
     let lag = 0;
     for (const [t, l] of to.lags) if (t > r.at - 500 && t <= r.at + 20) lag = Math.max(lag, l);
     let seen = 0;
@@ -129,6 +136,8 @@ export function traces(
       sendMs: s.at - at,
       wireMs: r.at - s.at,
       showMs: d - r.at,
+      vsyncMs: v - d,
+      frameMs: f - v,
       buffered: s.buffered ?? 0,
       overtaken: (s.fileSent ?? 0) - (r.fileRecv ?? 0),
       lagMs: lag,
