@@ -130,6 +130,10 @@ describe('chat during a call', () => {
     expect(await messages(join).count()).toBe(50);
     expect(await messages(panel).first().locator('.text').textContent()).toBe(`many ${60 - 49}`);
     const earlier = panel.getByRole('button', { name: `Show ${total - 50} earlier messages` });
+    for (const scheme of ['light', 'dark'] as const) {
+      await panel.emulateMedia({ colorScheme: scheme });
+      await panel.screenshot({ path: `${SHOTS}/chat-earlier-${scheme}.png` });
+    }
     await earlier.click();
     expect(await messages(panel).count()).toBe(total);
     expect(await messages(panel).first().textContent()).toMatch(/Merhaba!/);
