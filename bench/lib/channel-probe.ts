@@ -98,7 +98,10 @@ export interface ChatTrace {
   wireMs: number;
   /** message event → text in the DOM (the receiver's JS and rendering). */
   showMs: number;
-  /** text in the DOM → the vsync of the frame that draws it (the wait for the display's next frame). */
+  /**
+   * text in the DOM → the vsync of the frame that draws it (the wait for the display's next frame; negative
+   * when that frame's vsync came first and its main-thread part, queued behind the message's task, after).
+   */
   vsyncMs: number;
   /** that vsync → the frame committed (its main-thread work, and any wait for the thread). */
   frameMs: number;
