@@ -138,6 +138,10 @@ describe('chat during a call', () => {
     expect(await messages(panel).count()).toBe(total);
     expect(await messages(panel).first().textContent()).toMatch(/Merhaba!/);
     expect(await earlier.count()).toBe(0);
+    // The button went with the last batch: keyboard focus stays in the chat, on the list it opened up.
+    await expect
+      .poll(() => panel.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Messages');
     expect(await messages(panel).last().locator('.text').textContent()).toBe('many 60');
   });
 });
