@@ -138,6 +138,22 @@ export const qualityConfig: QualityConfig = deepFreeze({
   barsR: [50, 60, 70, 80, 90],
 });
 
+/**
+ * Whether `ms` have passed between two sample times, `since` and `now`. Samples are taken once per
+ * `sampleIntervalMs` by a timer, and come 0.95–1.05 s apart (bench:quality: 947–1052 ms, 52 of 144 intervals
+ * under 1 s), so the sample meant to be "2 s after" another is 1.998 s after it about as often as 2.002 s: a
+ * plain `>=` made waits of whole samples one sample longer about half the time. Half an interval of slack
+ * keeps a wait of n samples at n samples.
+ */
+export function hasLasted(
+  since: number,
+  now: number,
+  ms: number,
+  config: QualityConfig = qualityConfig,
+): boolean {
+  return now - since >= ms - config.sampleIntervalMs / 2;
+}
+
 export function levelRank(level: QualityLevel): number {
   return qualityLevels.length - 1 - qualityLevels.indexOf(level);
 }

@@ -32,6 +32,7 @@
  * fallback can be switched off, after which the policy never goes below `low` by itself.
  */
 import {
+  hasLasted,
   higherLevel,
   levelAbove,
   levelRank,
@@ -165,19 +166,21 @@ export class QualityPolicy {
 
   /** Feeds one sample; returns the new decision, or undefined when nothing changed. */
   update(sample: QualitySample, now: number): QualityDecision | undefined {
-    if (now - this.#createdAt < this.config.startGraceMs) return undefined;
+    if (!this.#lasted(this.#createdAt, this.config.startGraceMs, now)) return undefined;
     const signals = signalsOf(sample);
     this.#latest = signals;
     this.#window.push(signals);
     if (this.#window.length > this.config.downWindow) this.#window.shift();
-    if (this.#pendingUpAt !== undefined && now - this.#pendingUpAt > this.config.revertWindowMs) {
+    // More than the window: at least one sample past it.
+    const pastRevertWindow = this.config.revertWindowMs + this.config.sampleIntervalMs;
+    if (this.#pendingUpAt !== undefined && this.#lasted(this.#pendingUpAt, pastRevertWindow, now)) {
       this.#pendingUpAt = undefined;
       this.#reverts = 0;
       this.#flipped = false;
     }
 
     const override = this.#override;
-    if (override?.kind === 'video' && now >= override.until) {
+    if (override?.kind === 'video' && this.#lasted(override.until, 0, now)) {
       this.#override = undefined;
       this.#resume(override.level, now);
       return this.#decide(
@@ -317,21 +320,21 @@ export class QualityPolicy {
   #stepUp(s: Signals, now: number): Change | undefined {
     const settled = this.#settled;
     const next = levelAbove(settled);
-    if (next === settled || now - this.#lastSwitchAt < this.#holdMs()) return undefined;
-    if (this.#upRunStart !== undefined && now - this.#upRunStart >= this.config.upGoodMs) {
+    if (next === settled || !this.#lasted(this.#lastSwitchAt, this.#holdMs(), now)) return undefined;
+    if (this.#upRunStart !== undefined && this.#lasted(this.#upRunStart, this.config.upGoodMs, now)) {
       this.#switchTo(next, now, 'up');
       return { level: next, reason: 'recovered' };
     }
     const c = this.config;
     // From audio-only, wait for an estimate at which Chromium will probe the link when video starts.
     const ratio =
-      settled === 'audio-only' && now - this.#lastSwitchAt < c.maxAudioProbeHoldMs
+      settled === 'audio-only' && !this.#lasted(this.#lastSwitchAt, c.maxAudioProbeHoldMs, now)
         ? c.audioProbeRatio
         : c.appLimitedRatio;
     const appLimited =
       s.availableKbps !== undefined && s.sendKbps !== undefined && s.availableKbps >= ratio * s.sendKbps;
     const cleanMs = settled === 'audio-only' ? c.audioProbeCleanMs : c.probeCleanMs;
-    if (appLimited && this.#cleanRunStart !== undefined && now - this.#cleanRunStart >= cleanMs) {
+    if (appLimited && this.#cleanRunStart !== undefined && this.#lasted(this.#cleanRunStart, cleanMs, now)) {
       this.#startProbe(next, now);
       return { level: next, reason: 'probe', probingFrom: settled };
     }
@@ -386,6 +389,10 @@ export class QualityPolicy {
     this.#lastSwitchDown = false;
     this.#upRunStart = undefined;
     this.#cleanRunStart = undefined;
+  }
+
+  #lasted(since: number, ms: number, now: number): boolean {
+    return hasLasted(since, now, ms, this.config);
   }
 
   #holdMs(): number {

@@ -200,6 +200,32 @@ describe('quality policy', () => {
     }
   });
 
+  it('waits the same number of samples when the sampling timer fires a little early or late', () => {
+    // bench:quality: samples came 947–1052 ms apart. A wait of n samples must stay n samples, not become n + 1
+    // whenever they come 998 ms apart: steps, trials, holds, the revert window and an override's end alike.
+    const run = (intervalMs: number) => {
+      const policy = new QualityPolicy({ now: 0 });
+      const good = alternating(11, 400);
+      const capacity = (t: number) => (t >= 60 && t < 200 ? (good[t] ? 2500 : 100) : 3400);
+      const link = new LinkSim({ link: capacity, allocationProbe: true });
+      const steps: unknown[] = [];
+      for (let t = 1; t <= 400; t += 1) {
+        const decision =
+          t === 250
+            ? policy.tryVideo(t * intervalMs, { level: 'medium' })
+            : policy.update(link.step(t, policy.decision.level), t * intervalMs);
+        if (decision) steps.push([t, decision.level, decision.reason, decision.probing]);
+      }
+      return steps;
+    };
+    const exact = run(1000);
+    expect(exact.map((s) => (s as unknown[])[2])).toEqual(
+      expect.arrayContaining(['bandwidth', 'probe', 'probe-failed', 'probe-succeeded', 'user-video']),
+    );
+    expect(run(998)).toEqual(exact);
+    expect(run(1002)).toEqual(exact);
+  });
+
   describe('user overrides and the setting', () => {
     it('forced audio-only holds on a clean link until released, then video comes back', () => {
       const policy = new QualityPolicy({ now: 0 });

@@ -70,6 +70,26 @@ describe('a hidden trial (trial.ts)', () => {
     });
   });
 
+  it('lets one later loss report pass while the estimate holds the up line; a second ends the trial', () => {
+    // Lab (100 kbit limit lifted 4–6 s before the trial): Chromium's probe put the estimate at 511–619 kbps and
+    // it stayed there, while a later report said 41 % (video) or 3.5 % (audio), of the seconds before.
+    const succeeded = { outcome: 'succeeded', level: 'low' };
+    expect(judge(new Trial('low', 0, 98), [at(575, 0), at(575, 41), at(575, 0), at(575, 0)])).toEqual({
+      second: 4,
+      verdict: succeeded,
+    });
+    const audioLate = [at(511, 62.5), at(619, 0), at(619, 0), at(619, 3.5), at(619, 0)];
+    expect(judge(new Trial('low', 0, 95), audioLate)).toEqual({ second: 4, verdict: succeeded });
+    // Loss that repeats is real: the second congested sample ends the trial.
+    expect(judge(new Trial('low', 0, 98), [at(575, 0), at(575, 41), at(575, 5)])).toEqual({
+      second: 3,
+      verdict: { outcome: 'failed' },
+    });
+    // Without an estimate (Firefox) the loss is all there is: it undoes the run.
+    const blind = [at(undefined, 0), at(undefined, 5), ...Array.from({ length: 5 }, () => at(undefined, 0))];
+    expect(judge(new Trial('low', 0, undefined), blind)).toEqual({ second: 5, verdict: succeeded });
+  });
+
   it('fails when the estimate has neither risen nor reached the up line after probeRiseSamples', () => {
     const trial = new Trial('low', 0, 84);
     const flat = Array.from({ length: qualityConfig.probeRiseSamples }, () => at(84));
