@@ -23,9 +23,6 @@ import { Away } from './away.js';
 import { checkPair, PairAttempts } from './pair-watch.js';
 import { PreviewNegotiation } from './preview.js';
 
-/** How long after a link connects the others' shares of the uplink follow (see Mesh.#reshare). */
-export const RESHARE_AFTER_CONNECT_MS = 2000;
-
 export interface MeshOptions<S extends MediaStreamLike> {
   readonly peerId: string;
   readonly roster: Roster;
@@ -449,19 +446,6 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
   }
 
   /**
-   * A link (re)connected: it gets its share now (made with the share it would have, it usually has it
-   * already), the others theirs RESHARE_AFTER_CONNECT_MS later. A 4th person connecting steps every other
-   * link from 360p at 30 fps to 240p at 15 fps: each a synchronous getParameters and a setParameters on
-   * the page, and an encoder that starts over with a keyframe, right while the newcomer's tile waits for
-   * its first frame on a machine with no core to spare (bench:mesh, 4 people).
-   */
-  #reshare(link: PeerLink<S>): void {
-    const { capBps, limit } = this.#share(this.#expected());
-    link.setUplinkCap(capBps, limit);
-    this.#timers.after(RESHARE_AFTER_CONNECT_MS, () => this.#rebalance());
-  }
-
-  /**
    * Every link's video gets its share of our uplink and the room's camera limit, recomputed whenever someone
    * connects or leaves.
    */
@@ -512,7 +496,7 @@ export class Mesh<S extends MediaStreamLike> extends Emitter<MeshEvents> {
     // are not touched (SenderActuator.setCap).
     if (state.phase === 'connected') {
       this.#attempts.reset(id);
-      this.#reshare(link);
+      this.#rebalance();
     }
     if (state.phase === 'connected' && !this.#met.has(id)) {
       this.#met.add(id);

@@ -10,7 +10,6 @@ import {
 } from '../../../../src/call/call.js';
 import { newId, type RandomBytes } from '../../../../src/call/ids.js';
 import { AWAY_MS } from '../../../../src/call/mesh/away.js';
-import { RESHARE_AFTER_CONNECT_MS } from '../../../../src/call/mesh/mesh.js';
 import type { Invite } from '../../../../src/call/link.js';
 import { deriveKey, seal, unseal, type SealedSignals } from '../../../../src/call/seal.js';
 import { en } from '../../../../src/ui/text/en.js';
@@ -151,15 +150,6 @@ const idAt = (end: 'largest' | 'smallest') => {
     return Uint8Array.from({ length: n }, (_, i) => pattern[i % 3]!);
   };
 };
-
-/**
- * Time for the others' shares of the uplink to follow a link that connected (Mesh.#reshare), every link
- * reporting the 1.5 Mbps estimate the budget assumes without one (the fakes report 3 Mbps otherwise).
- */
-async function reshared(): Promise<void> {
-  for (const peer of network.peers) peer.media.availableKbps = 1500;
-  await timers.advanceSettling(RESHARE_AFTER_CONNECT_MS);
-}
 
 describe('a room of peer links', () => {
   it('three people: everyone sees and hears everyone, one peer connection per pair', async () => {
@@ -493,7 +483,6 @@ describe('a room of peer links', () => {
     await c.call.start();
     c.call.join();
     await until(() => expectFullMesh([a, b, c]));
-    await reshared();
     // Two links: (1500 − 2·40) / 2 = 710 kbps each (no estimate reported yet).
     for (const p of [a, b, c])
       expect(p.call.snapshot.participants.map((x) => x.uplinkCapKbps)).toEqual([710, 710]);
@@ -501,10 +490,7 @@ describe('a room of peer links', () => {
     await d.call.start();
     d.call.join();
     await until(() => expectFullMesh([a, b, c, d]));
-    // Three links: (1500 − 120) / 3 = 460. The newcomer's link has it from the start; the others follow
-    // a moment after it connected, not while its first frames are on their way.
-    expect(a.call.snapshot.participants.map((x) => x.uplinkCapKbps)).toEqual([710, 710, 460]);
-    await reshared();
+    // Three links: (1500 − 120) / 3 = 460.
     expect(a.call.snapshot.participants.map((x) => x.uplinkCapKbps)).toEqual([460, 460, 460]);
     const encodings = peerBetween(a, b).media.calls.filter((m) => m.op === 'setVideoEncoding');
     // 460 kbps buys 240p (a 720p camera scaled down by 3): no pixels the capped encoder cannot fill.
@@ -527,7 +513,6 @@ describe('a room of peer links', () => {
         .media.calls.filter((m) => m.op === 'setVideoEncoding')
         .at(-1);
     const [a, b, c] = (await room(3)) as [Person, Person, Person];
-    await reshared();
     // Three people: what 710 kbps buys (360p of a 720p camera), at the level's 30 fps.
     await until(() =>
       expect(lastEncoding(a, b)).toMatchObject({
@@ -538,7 +523,6 @@ describe('a room of peer links', () => {
     await d.call.start();
     d.call.join();
     await until(() => expectFullMesh([a, b, c, d]));
-    await reshared();
     // Four: 240p (scaled down by 3) at 15 fps on every link of everyone, the newcomer's too.
     for (const [from, to] of [
       [a, b],
@@ -559,7 +543,6 @@ describe('a room of peer links', () => {
     await f.call.start();
     f.call.join();
     await until(() => expectFullMesh([a, b, c, d, e, f]));
-    await reshared();
     // Six: 180p (scaled down by 4) at 15 fps; (1500 − 5·40) / 5 = 260 kbps.
     for (const [from, to] of [
       [a, f],
