@@ -440,7 +440,7 @@ export const en = {
     namePlaceholder: 'Shown to the others in the call',
     closeTab: 'You can close this tab.',
     tryAgain: 'Try again',
-    footer: 'Video and sound go directly between you and the other person, end-to-end encrypted.',
+    footer: 'Video and sound go directly between you and the others in the call, end-to-end encrypted.',
   },
 
   settings: {

@@ -403,7 +403,8 @@ export const tr: Text = {
     namePlaceholder: 'Görüşmedeki diğer kişilere gösterilir',
     closeTab: 'Bu sekmeyi kapatabilirsiniz.',
     tryAgain: 'Yeniden dene',
-    footer: 'Görüntü ve ses, uçtan uca şifreli olarak doğrudan sizinle karşı taraf arasında gider.',
+    footer:
+      'Görüntü ve ses, uçtan uca şifreli olarak doğrudan sizinle görüşmedeki diğer kişiler arasında gider.',
   },
 
   settings: {
