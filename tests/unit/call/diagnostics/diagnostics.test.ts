@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallState } from '../../../../src/call/call-machine.js';
 import { describeEnvironment } from '../../../../src/call/diagnostics/environment.js';
 import { buildDiagnostics, parseDiagnostics, REDACTED } from '../../../../src/call/diagnostics/file.js';
+import { readIce } from '../../../../src/call/diagnostics/ice.js';
 import { MAX_FILE_BYTES, MAX_STATS_POINTS } from '../../../../src/call/diagnostics/limits.js';
 import { CallRecorder, cut, type RecordableCall } from '../../../../src/call/diagnostics/recorder.js';
 import { Emitter } from '../../../../src/call/emitter.js';
@@ -197,6 +198,16 @@ describe('CallRecorder', () => {
       remote: { type: 'host' },
       currentRoundTripTimeMs: 23,
     });
+  });
+
+  it("reads the transport's selected pair, which the side that does not nominate uses before nomination", () => {
+    // As the call connects, the answering side's pairs are not nominated yet; the transport has selected one.
+    const early = ICE_STATS.map((s) => (s.type === 'candidate-pair' ? { ...s, nominated: false } : s));
+    const report = readIce([...early, { id: 'T1', type: 'transport', selectedCandidatePairId: 'CPa' }]);
+    expect(report.selectedPair).toMatchObject({ local: { address: '192.168.1.23' }, state: 'succeeded' });
+    // Without a transport's word, the nominated pair that carried the most, as before.
+    expect(readIce(ICE_STATS).selectedPair).toMatchObject({ local: { address: '192.168.1.23' } });
+    expect(readIce(early).selectedPair).toBeUndefined();
   });
 
   it('keeps at most an hour of per-second stats', () => {
