@@ -1,4 +1,4 @@
-import type { StatsInput } from '../quality/stats.js';
+import { readStats, selectedPair, type StatsInput } from '../quality/stats.js';
 
 /** One ICE candidate as getStats reports it (local: gathered by us; remote: told by the other side). */
 export interface IceCandidateInfo {
@@ -32,24 +32,6 @@ type Rec = Readonly<Record<string, unknown>>;
 const str = (r: Rec, key: string) => (typeof r[key] === 'string' ? (r[key] as string) : undefined);
 const num = (r: Rec, key: string) => (typeof r[key] === 'number' ? (r[key] as number) : undefined);
 
-/**
- * The transport's selected pair, else the nominated succeeded pair that carried the most. The side that does
- * not nominate uses a pair as soon as its checks succeed, before the other side's nomination reaches it: read
- * as the call connects, its pairs were not yet nominated, and a diagnostics file saved within the next read
- * (5 s) had no selected pair (history e2e, 1 failure in a CI run).
- */
-function selectedPair(all: readonly Rec[]): Rec | undefined {
-  for (const transport of all.filter((s) => s['type'] === 'transport')) {
-    const id = str(transport, 'selectedCandidatePairId');
-    const pair = all.find((s) => s['type'] === 'candidate-pair' && s['id'] === id);
-    if (id !== undefined && pair) return pair;
-  }
-  const pairs = all.filter(
-    (s) => s['type'] === 'candidate-pair' && s['nominated'] === true && s['state'] === 'succeeded',
-  );
-  return pairs.sort((a, b) => (num(b, 'bytesSent') ?? 0) - (num(a, 'bytesSent') ?? 0))[0];
-}
-
 /** Reads the gathered candidates and the selected pair out of one getStats report. */
 export function readIce(stats: StatsInput): IceReport {
   const all = [...('values' in stats ? stats.values() : stats)].filter(
@@ -70,7 +52,8 @@ export function readIce(stats: StatsInput): IceReport {
       ...(relayProtocol === undefined ? {} : { relayProtocol }),
     });
   }
-  const pair = selectedPair(all);
+  // Read as the call connects, before the nomination: a file saved within the next read (5 s) once had no pair.
+  const pair = selectedPair(readStats(stats));
   const rtt = pair ? num(pair, 'currentRoundTripTime') : undefined;
   return {
     candidates: [...byId.values()].slice(0, MAX_CANDIDATES),

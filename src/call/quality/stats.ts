@@ -287,8 +287,11 @@ class Diff {
   }
 }
 
-/** The transport's selected pair, else the nominated succeeded pair that carried the most. */
-function selectedPair(snapshot: StatsSnapshot): StatRecord | undefined {
+/**
+ * The transport's selected pair, else the nominated succeeded pair that carried the most. The side that does
+ * not nominate uses a pair before the other side's nomination reaches it: only the transport names it then.
+ */
+export function selectedPair(snapshot: StatsSnapshot): StatRecord | undefined {
   const stats = [...snapshot.byId.values()];
   for (const transport of stats.filter((s) => s.type === 'transport')) {
     const id = transport['selectedCandidatePairId'];
